@@ -1,0 +1,64 @@
+# kawaeval: two commands on a fresh machine with Python 3.11+ and make:
+#   make report   builds reports/FY2021/ from the bundled sample records
+#   make test     runs the whole test suite
+# Both create .venv and install the pinned set (pyproject.toml + requirements.lock) first.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+FISCAL_YEAR ?= 2021
+
+.DEFAULT_GOAL := help
+.PHONY: help install report reports-all clean-data assess test lint format bench lock strip distclean
+
+help: ## list every target
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml requirements.lock
+	@$(PYTHON) -c 'import sys; sys.exit("kawaeval needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[test]'
+	@touch $(STAMP)
+
+install: $(STAMP) ## create .venv with the pinned dependencies (editable kawaeval)
+
+report: $(STAMP) ## build reports/FY$(FISCAL_YEAR)/ from data/raw/ (the bundled sample)
+	$(BIN)/kawaeval build --fiscal-year $(FISCAL_YEAR)
+	@echo "open reports/FY$(FISCAL_YEAR)/index.html"
+
+reports-all: $(STAMP) ## build the four program years FY2018-FY2021
+	$(BIN)/kawaeval build --fiscal-year 2018 --fiscal-year 2019 --fiscal-year 2020 --fiscal-year 2021 --jobs 2
+
+clean-data: $(STAMP) ## data/raw/ -> data/processed/ (tidy tables, rejected.csv, manifest.json)
+	$(BIN)/kawaeval clean
+
+assess: $(STAMP) ## print the FY$(FISCAL_YEAR) assessment as JSON
+	$(BIN)/kawaeval assess --fiscal-year $(FISCAL_YEAR) --json
+
+test: $(STAMP) lint ## lint, then the whole pytest suite
+	$(BIN)/python -m pytest
+
+lint: $(STAMP) ## ruff check and ruff format --check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP) ## apply ruff fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: $(STAMP) ## speed benchmarks (ratios, not timings in tests)
+	$(BIN)/python -m benchmarks
+
+strip: $(STAMP) ## strip outputs from notebooks before committing
+	$(BIN)/nbstripout --extra-keys "metadata.kernelspec metadata.language_info.version" notebooks/*.ipynb
+
+lock: ## re-pin requirements.lock from pyproject.toml in a throwaway venv
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet -e '.[test]'
+	( echo '# Full pinned set (pip freeze of a fresh .venv from pyproject.toml). Regenerate with `make lock`.'; \
+	  .lock-venv/bin/python -m pip freeze --exclude-editable | grep -v '^kawaeval' ) > requirements.lock
+	rm -rf .lock-venv
+
+distclean: ## remove .venv and generated outputs
+	rm -rf $(VENV) reports/FY* data/processed/*.parquet data/processed/*.csv data/processed/*.json

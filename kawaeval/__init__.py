@@ -1,0 +1,8 @@
+"""kawaeval: a city's initiative records in, its policy-evaluation report out."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("kawaeval")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0.0.0+unknown"

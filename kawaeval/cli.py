@@ -1,0 +1,126 @@
+"""The `kawaeval` command: clean, assess and build, as the data contract defines them.
+
+Exit codes: 0 success; 1 bad input or a failed notebook; 2 wrong usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from kawaeval import __version__
+from kawaeval.exceptions import KawaevalError
+from kawaeval.paths import PROCESSED_DIR, RAW_DIR, REPORTS_DIR
+
+log = logging.getLogger("kawaeval")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kawaeval",
+        description="Turn initiative records into the policy-evaluation report.",
+    )
+    parser.add_argument("--version", action="version", version=f"kawaeval {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log each step")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--raw", type=Path, default=RAW_DIR, help="raw folder (default: data/raw/)"
+        )
+        p.add_argument(
+            "--allow-rejects",
+            action="store_true",
+            help="go on when rows are rejected (they are reported, not used)",
+        )
+
+    clean = sub.add_parser("clean", help="raw records -> validated tidy tables")
+    common(clean)
+    clean.add_argument(
+        "--out", type=Path, default=PROCESSED_DIR, help="output folder (default: data/processed/)"
+    )
+
+    assess = sub.add_parser("assess", help="print the assessment of one fiscal year")
+    common(assess)
+    assess.add_argument("--fiscal-year", type=int, required=True, metavar="YYYY")
+    assess.add_argument("--json", action="store_true", required=True, help="print JSON")
+
+    build = sub.add_parser("build", help="execute the report notebooks and export HTML")
+    common(build)
+    build.add_argument(
+        "--fiscal-year", type=int, action="append", required=True, metavar="YYYY",
+        help="fiscal year to report on; repeat for several",
+    )
+    build.add_argument(
+        "--out", type=Path, default=REPORTS_DIR, help="reports folder (default: reports/)"
+    )
+    build.add_argument(
+        "--jobs", type=int, default=1, metavar="N", help="fiscal years built at once (default 1)"
+    )
+    build.add_argument(
+        "--force", action="store_true", help="rebuild even when the report is up to date"
+    )
+    return parser
+
+
+def _run_clean(args) -> int:
+    from kawaeval.cleaning import clean_records
+
+    result = clean_records(args.raw, out_dir=args.out, allow_rejects=args.allow_rejects)
+    totals = result.manifest["totals"]
+    print(
+        f"cleaned {totals['raw_rows']} raw rows from {len(result.manifest['files'])} file(s): "
+        f"{totals['accepted_rows']} accepted, {totals['rejected_rows']} rejected -> {args.out}",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _run_assess(args) -> int:
+    from kawaeval.assessing import assess_records
+
+    assessment = assess_records(
+        args.raw, fiscal_year=args.fiscal_year, allow_rejects=args.allow_rejects
+    )
+    print(json.dumps(assessment, ensure_ascii=False, indent=2))
+    return 0
+
+
+def _run_build(args) -> int:
+    from kawaeval.building import build_reports
+
+    if args.jobs < 1:
+        raise _usage("--jobs must be 1 or more")
+    build_reports(
+        fiscal_years=args.fiscal_year,
+        raw_dir=args.raw,
+        out_dir=args.out,
+        jobs=args.jobs,
+        force=args.force,
+        allow_rejects=args.allow_rejects,
+    )
+    return 0
+
+
+def _usage(message: str) -> KawaevalError:
+    from kawaeval.exceptions import UsageError
+
+    return UsageError(message)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script and of ``python -m kawaeval``."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    run = {"clean": _run_clean, "assess": _run_assess, "build": _run_build}[args.command]
+    try:
+        return run(args)
+    except KawaevalError as exc:
+        print(f"kawaeval {args.command}: error: {exc}", file=sys.stderr)
+        return exc.exit_code

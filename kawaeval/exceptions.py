@@ -1,0 +1,94 @@
+"""Errors kawaeval reports to its users.
+
+Every error is a :class:`KawaevalError`; the CLI prints its message (never a traceback)
+and exits with its ``exit_code``. Context travels as attributes so tests and callers
+can inspect it without parsing the message.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class KawaevalError(Exception):
+    """Raised for any problem a user can act on; the message says what to do."""
+
+    exit_code = 1
+
+
+class UsageError(KawaevalError):
+    """Raised when a command is called with parameters outside what the plan allows."""
+
+    exit_code = 2
+
+
+class InputFileError(KawaevalError):
+    """Raised when a raw file cannot be read at all (empty, wrong format, no id column...)."""
+
+    def __init__(self, path: Path | str, problem: str):
+        self.path = Path(path)
+        self.problem = problem
+        super().__init__(f"{self.path.name}: {problem}")
+
+
+class PlanDefinitionError(KawaevalError):
+    """Raised when the plan definition file is missing a key or contradicts itself."""
+
+    def __init__(self, path: Path | str, problem: str):
+        self.path = Path(path)
+        self.problem = problem
+        super().__init__(f"計画定義ファイル {self.path.name}: {problem}")
+
+
+class RejectedRowsError(KawaevalError):
+    """Raised when rows were rejected and the run was not told to go on (--allow-rejects)."""
+
+    def __init__(self, rejected):
+        self.rejected = rejected
+        lines = [
+            f"{len(rejected)} 件の行を受け付けられませんでした (rows rejected). "
+            "Fix them in the raw files, or rerun with --allow-rejects to report them and go on:"
+        ]
+        for row in rejected.itertuples(index=False):
+            lines.append(
+                f"  - {row.file} 行 {row.row} 列「{row.column}」値「{row.value}」: {row.reason}"
+            )
+        super().__init__("\n".join(lines))
+
+
+class ManifestMismatchError(KawaevalError):
+    """Raised when raw rows do not equal accepted plus rejected rows for some input."""
+
+
+class SupplementError(KawaevalError):
+    """Raised when an optional input (judgements, highlights, indicators) has a bad row."""
+
+    def __init__(self, path: Path | str, row: int | None, column: str | None, value, problem):
+        self.path = Path(path)
+        self.row = row
+        self.column = column
+        self.value = value
+        self.problem = problem
+        where = self.path.name
+        if row is not None:
+            where += f" 行 {row}"
+        if column is not None:
+            where += f" 列「{column}」"
+        shown = "" if value is None else f" 値「{value}」"
+        super().__init__(f"{where}{shown}: {problem}")
+
+
+class ChapterExecutionError(KawaevalError):
+    """Raised when a report chapter fails while papermill executes it."""
+
+    def __init__(self, chapter: str, notebook: Path, cell_index, ename: str, evalue: str):
+        self.chapter = chapter
+        self.notebook = Path(notebook)
+        self.cell_index = cell_index
+        self.ename = ename
+        self.evalue = evalue
+        super().__init__(
+            f"章「{chapter}」の実行に失敗しました: cell {cell_index}: {ename}: {evalue}\n"
+            f"  executed notebook with the error banner kept at {self.notebook}\n"
+            "  the previous report was left untouched"
+        )

@@ -1,0 +1,224 @@
+"""The plan definition: goals, directions, program years, labels and the grading rule.
+
+The Kawasaki plan is bundled (``kawaeval/data/plan.toml``); a ``plan.toml`` in the raw
+folder replaces it, so the same code serves the next program or the next city.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from kawaeval.exceptions import PlanDefinitionError
+from kawaeval.paths import BUNDLED_PLAN, PLAN_FILE_NAME
+
+ACHIEVEMENTS = ("exceeded", "on_target", "below", "not_evaluated")
+EVALUATED = ("exceeded", "on_target", "below")
+ACHIEVED = ("exceeded", "on_target")
+
+
+@dataclass(frozen=True)
+class Direction:
+    """One 取組の方向性 within a goal."""
+
+    goal: int
+    direction: int
+    name: str
+
+
+@dataclass(frozen=True)
+class Goal:
+    """One 基本目標 with its directions."""
+
+    goal: int
+    name: str
+    policy: str
+    directions: tuple[Direction, ...]
+
+
+@dataclass(frozen=True)
+class Grade:
+    """One grade of a scale, with its label and whether the city has yet to confirm it."""
+
+    grade: str
+    label: str
+    assumption: bool
+
+
+@dataclass(frozen=True)
+class Period:
+    """A named run of fiscal years compared with another (e.g. before/after COVID-19)."""
+
+    name: str
+    fiscal_years: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class GradingRule:
+    """Thresholds (in %) that suggest progress and outlook grades; see plan.toml."""
+
+    progress_min_achieved_share: dict[str, float]
+    progress_assumption: bool
+    outlook_effective_min_year_share: float
+    outlook_broadly_effective_adjusted_share: float
+    outlook_assumption: bool
+    external_cause_keywords: tuple[str, ...]
+    external_cause_label: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything the package needs to know about the plan being evaluated."""
+
+    source: Path
+    city: str
+    name: str
+    adopted: str
+    period: tuple[int, int]
+    program: str
+    program_years: tuple[int, ...]
+    vision: str
+    vision_subtitle: str
+    achievement_labels: dict[str, str]
+    goals: tuple[Goal, ...]
+    progress_grades: tuple[Grade, ...]
+    outlook_grades: tuple[Grade, ...]
+    grading: GradingRule
+    periods: tuple[Period, ...]
+
+    @property
+    def goal_numbers(self) -> tuple[int, ...]:
+        return tuple(g.goal for g in self.goals)
+
+    def goal_by_number(self, goal: int) -> Goal:
+        for g in self.goals:
+            if g.goal == goal:
+                return g
+        raise KeyError(goal)
+
+    def direction_numbers(self, goal: int) -> tuple[int, ...]:
+        return tuple(d.direction for d in self.goal_by_number(goal).directions)
+
+    def progress_label(self, grade: str) -> str:
+        return _label(self.progress_grades, grade)
+
+    def outlook_label(self, grade: str) -> str:
+        return _label(self.outlook_grades, grade)
+
+
+def _label(grades: tuple[Grade, ...], grade: str) -> str:
+    for g in grades:
+        if g.grade == grade:
+            return g.label
+    raise KeyError(grade)
+
+
+def plan_path(raw_dir: Path | None) -> Path:
+    """The plan file in force: the raw folder's ``plan.toml`` if there is one, else the bundled one."""
+    if raw_dir is not None and (Path(raw_dir) / PLAN_FILE_NAME).is_file():
+        return Path(raw_dir) / PLAN_FILE_NAME
+    return BUNDLED_PLAN
+
+
+def load_plan(raw_dir: Path | str | None = None) -> Plan:
+    """Load and check the plan definition in force for ``raw_dir``.
+
+    Raises
+    ------
+    PlanDefinitionError
+        If the file is not valid TOML, lacks a key, or contradicts itself.
+    """
+    path = plan_path(Path(raw_dir) if raw_dir is not None else None)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise PlanDefinitionError(path, f"TOML として読めません: {exc}") from exc
+    try:
+        return _build(path, data)
+    except KeyError as exc:
+        raise PlanDefinitionError(path, f"必要な項目 {exc.args[0]!r} がありません") from exc
+    except (TypeError, ValueError) as exc:
+        raise PlanDefinitionError(path, f"値の形が正しくありません: {exc}") from exc
+
+
+def _grades(path: Path, items: list[dict], kind: str) -> tuple[Grade, ...]:
+    grades = tuple(
+        Grade(str(i["grade"]), str(i["label"]), bool(i.get("assumption", False))) for i in items
+    )
+    if not grades or len({g.grade for g in grades}) != len(grades):
+        raise PlanDefinitionError(path, f"{kind} grades must be present and unique")
+    return grades
+
+
+def _build(path: Path, data: dict) -> Plan:
+    p = data["plan"]
+    goals = []
+    for g in data["goals"]:
+        number = int(g["goal"])
+        directions = tuple(
+            Direction(number, int(d["direction"]), str(d["name"])) for d in g["directions"]
+        )
+        if len({d.direction for d in directions}) != len(directions):
+            raise PlanDefinitionError(path, f"goal {number}: direction numbers repeat")
+        goals.append(Goal(number, str(g["name"]), str(g.get("policy", "")), directions))
+    if len({g.goal for g in goals}) != len(goals) or not goals:
+        raise PlanDefinitionError(path, "goal numbers must be present and unique")
+
+    labels = {k: str(data["achievement_labels"][k]) for k in ACHIEVEMENTS}
+    progress_grades = _grades(path, data["progress_grades"], "progress")
+    outlook_grades = _grades(path, data["outlook_grades"], "outlook")
+
+    grading = data["grading"]
+    thresholds = {str(k): float(v) for k, v in grading["progress"]["min_achieved_share"].items()}
+    if set(thresholds) != {g.grade for g in progress_grades}:
+        raise PlanDefinitionError(
+            path, "grading.progress.min_achieved_share must give one threshold per progress grade"
+        )
+    ordered = [thresholds[g.grade] for g in progress_grades]
+    if ordered != sorted(ordered, reverse=True):
+        raise PlanDefinitionError(
+            path, "progress thresholds must fall from the best grade to the worst"
+        )
+    if len(outlook_grades) != 3:
+        raise PlanDefinitionError(path, "the outlook scale must have three grades (Ⅰ, Ⅱ, Ⅲ)")
+    rule = GradingRule(
+        progress_min_achieved_share=thresholds,
+        progress_assumption=bool(grading["progress"].get("assumption", False)),
+        outlook_effective_min_year_share=float(grading["outlook"]["effective_min_year_share"]),
+        outlook_broadly_effective_adjusted_share=float(
+            grading["outlook"]["broadly_effective_adjusted_share"]
+        ),
+        outlook_assumption=bool(grading["outlook"].get("assumption", False)),
+        external_cause_keywords=tuple(str(k) for k in grading["external_cause_keywords"]),
+        external_cause_label=str(grading.get("external_cause_label", "外部要因")),
+    )
+    years = tuple(int(y) for y in p["program_years"])
+    if list(years) != sorted(set(years)) or not years:
+        raise PlanDefinitionError(path, "program_years must be increasing fiscal years")
+    periods = tuple(
+        Period(str(x["name"]), tuple(int(y) for y in x["fiscal_years"]))
+        for x in data.get("periods", [])
+    )
+    for period in periods:
+        if not set(period.fiscal_years) <= set(years):
+            raise PlanDefinitionError(
+                path, f"period {period.name!r} names years outside the program years {years}"
+            )
+    return Plan(
+        source=path,
+        city=str(p["city"]),
+        name=str(p["name"]),
+        adopted=str(p.get("adopted", "")),
+        period=(int(p["period"][0]), int(p["period"][1])),
+        program=str(p["program"]),
+        program_years=years,
+        vision=str(p.get("vision", "")),
+        vision_subtitle=str(p.get("vision_subtitle", "")),
+        achievement_labels=labels,
+        goals=tuple(goals),
+        progress_grades=progress_grades,
+        outlook_grades=outlook_grades,
+        grading=rule,
+        periods=periods,
+    )
