@@ -51,7 +51,7 @@ bench: $(STAMP) ## speed benchmarks (ratios, not timings in tests)
 	$(BIN)/python -m benchmarks
 
 strip: $(STAMP) ## strip outputs from notebooks before committing
-	$(BIN)/nbstripout --extra-keys "metadata.kernelspec metadata.language_info.version" notebooks/*.ipynb
+	$(BIN)/nbstripout --extra-keys "metadata.language_info cell.metadata.execution cell.metadata.papermill metadata.papermill" notebooks/*.ipynb
 
 lock: ## re-pin requirements.lock from pyproject.toml in a throwaway venv
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv

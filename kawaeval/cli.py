@@ -28,9 +28,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument(
-            "--raw", type=Path, default=RAW_DIR, help="raw folder (default: data/raw/)"
-        )
+        p.add_argument("--raw", type=Path, default=RAW_DIR, help="raw folder (default: data/raw/)")
         p.add_argument(
             "--allow-rejects",
             action="store_true",
@@ -51,7 +49,11 @@ def _parser() -> argparse.ArgumentParser:
     build = sub.add_parser("build", help="execute the report notebooks and export HTML")
     common(build)
     build.add_argument(
-        "--fiscal-year", type=int, action="append", required=True, metavar="YYYY",
+        "--fiscal-year",
+        type=int,
+        action="append",
+        required=True,
+        metavar="YYYY",
         help="fiscal year to report on; repeat for several",
     )
     build.add_argument(

@@ -115,7 +115,7 @@ def _label(grades: tuple[Grade, ...], grade: str) -> str:
 
 
 def plan_path(raw_dir: Path | None) -> Path:
-    """The plan file in force: the raw folder's ``plan.toml`` if there is one, else the bundled one."""
+    """The plan file in force: ``plan.toml`` in the raw folder if present, else the bundled one."""
     if raw_dir is not None and (Path(raw_dir) / PLAN_FILE_NAME).is_file():
         return Path(raw_dir) / PLAN_FILE_NAME
     return BUNDLED_PLAN

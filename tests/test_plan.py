@@ -1,0 +1,82 @@
+"""The plan definition: the bundled Kawasaki plan, and a replacement in the raw folder."""
+
+import json
+import shutil
+
+import pytest
+
+from kawaeval.exceptions import PlanDefinitionError
+from kawaeval.paths import BUNDLED_PLAN, PROJECT_ROOT
+from kawaeval.plan import load_plan
+
+PUBLISHED = PROJECT_ROOT.parent / "shared" / "reference" / "published_figures.json"
+PUBLISHED_COPY = PROJECT_ROOT / "tests" / "fixtures" / "published_figures.json"
+
+
+@pytest.fixture
+def published():
+    path = PUBLISHED if PUBLISHED.is_file() else PUBLISHED_COPY
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_bundled_plan_matches_the_published_structure(published):
+    plan = load_plan()
+    structure = published["structure"]
+    assert plan.goal_numbers == (1, 2, 3)
+    assert plan.program_years == tuple(published["document"]["program_fiscal_years"])
+    for goal, expected in zip(plan.goals, structure["goals"], strict=True):
+        assert goal.name == expected["name_ja"]
+        assert goal.policy == expected["policy_ja"]
+        assert [(d.direction, d.name) for d in goal.directions] == [
+            (d["direction"], d["name_ja"]) for d in expected["directions"]
+        ]
+    for key, label in published["achievement_categories_ja"].items():
+        assert plan.achievement_labels[key] == label
+
+
+def test_labels_the_summary_shows_are_not_assumptions_and_the_others_are(published):
+    plan = load_plan()
+    shown = {g["status"] for g in published["goal_grades"]}
+    for grade in plan.progress_grades:
+        assert grade.assumption == (grade.grade not in shown)
+    shown_outlook = {g["direction"] for g in published["goal_grades"]}
+    for grade in plan.outlook_grades:
+        assert grade.assumption == (grade.grade not in shown_outlook)
+    for g in published["goal_grades"]:
+        assert plan.progress_label(g["status"]) == g["status_ja"]
+        assert plan.outlook_label(g["direction"]) == g["direction_ja"]
+
+
+def test_plan_in_raw_folder_replaces_the_bundled_one(tmp_path):
+    text = BUNDLED_PLAN.read_text(encoding="utf-8")
+    (tmp_path / "plan.toml").write_text(
+        text.replace("program_years = [2018, 2019, 2020, 2021]", "program_years = [2022, 2023]")
+        .replace("fiscal_years = [2018, 2019]", "fiscal_years = [2022]")
+        .replace("fiscal_years = [2020, 2021]", "fiscal_years = [2023]"),
+        encoding="utf-8",
+    )
+    plan = load_plan(tmp_path)
+    assert plan.program_years == (2022, 2023)
+    assert plan.source == tmp_path / "plan.toml"
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (("[plan]\n", "[plann]\n"), "必要な項目 'plan' がありません"),
+        (
+            ("B = 75.0", "B = 99.0"),
+            "progress thresholds must fall from the best grade to the worst",
+        ),
+        (("C = 50.0, ", ""), "one threshold per progress grade"),
+        (("program = ", "program = = "), "TOML として読めません"),
+    ],
+)
+def test_a_broken_plan_is_reported_with_the_file_and_the_problem(tmp_path, edit, message):
+    shutil.copy(BUNDLED_PLAN, tmp_path / "plan.toml")
+    path = tmp_path / "plan.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace(*edit), encoding="utf-8")
+    with pytest.raises(PlanDefinitionError) as info:
+        load_plan(tmp_path)
+    assert str(info.value).startswith("計画定義ファイル plan.toml: ")
+    assert message in str(info.value)
