@@ -18,6 +18,13 @@ from kawaeval.paths import PROCESSED_DIR, RAW_DIR, REPORTS_DIR
 log = logging.getLogger("kawaeval")
 
 
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kawaeval",
@@ -60,7 +67,11 @@ def _parser() -> argparse.ArgumentParser:
         "--out", type=Path, default=REPORTS_DIR, help="reports folder (default: reports/)"
     )
     build.add_argument(
-        "--jobs", type=int, default=1, metavar="N", help="fiscal years built at once (default 1)"
+        "--jobs",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="fiscal years built at once (default 1)",
     )
     build.add_argument(
         "--force", action="store_true", help="rebuild even when the report is up to date"
@@ -94,8 +105,6 @@ def _run_assess(args) -> int:
 def _run_build(args) -> int:
     from kawaeval.building import build_reports
 
-    if args.jobs < 1:
-        raise _usage("--jobs must be 1 or more")
     build_reports(
         fiscal_years=args.fiscal_year,
         raw_dir=args.raw,
@@ -105,12 +114,6 @@ def _run_build(args) -> int:
         allow_rejects=args.allow_rejects,
     )
     return 0
-
-
-def _usage(message: str) -> KawaevalError:
-    from kawaeval.exceptions import UsageError
-
-    return UsageError(message)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -126,3 +129,6 @@ def main(argv: list[str] | None = None) -> int:
     except KawaevalError as exc:
         print(f"kawaeval {args.command}: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:  # disk full, no permission, folder vanished: not a bug in the data
+        print(f"kawaeval {args.command}: error: {exc}", file=sys.stderr)
+        return 1
