@@ -92,3 +92,36 @@ class ChapterExecutionError(KawaevalError):
             f"  executed notebook with the error banner kept at {self.notebook}\n"
             "  the previous report was left untouched"
         )
+
+
+class TidyValidationError(KawaevalError):
+    """Raised when the tidy table fails its schema: a bug in cleaning, not in the records."""
+
+    def __init__(self, problem: str):
+        self.problem = problem
+        super().__init__(
+            "整形後の取組表が検証に通りませんでした (tidy table failed validation; "
+            f"please report this as a kawaeval bug): {problem}"
+        )
+
+
+class UnknownFiscalYearError(UsageError):
+    """Raised when the fiscal year asked for is not one of the plan's program years."""
+
+    def __init__(self, fiscal_year: int, allowed: tuple[int, ...]):
+        self.fiscal_year = fiscal_year
+        self.allowed = tuple(allowed)
+        years = ", ".join(str(y) for y in self.allowed)
+        super().__init__(
+            f"--fiscal-year {fiscal_year} はこの実行プログラムの年度ではありません。"
+            f"指定できる年度: {years}"
+        )
+
+
+class OutputWriteError(KawaevalError):
+    """Raised when cleaned outputs cannot be written (folder not writable, disk full...)."""
+
+    def __init__(self, path: Path | str, problem: str):
+        self.path = Path(path)
+        self.problem = problem
+        super().__init__(f"{self.path} に書き込めません (cannot write outputs): {problem}")

@@ -1,0 +1,527 @@
+"""The assessment: counts, shares, period comparison and suggested grades from the tidy records.
+
+Pure functions over the tidy table (kawaeval.cleaning) and the optional inputs
+(kawaeval.supplements); ``assess`` returns the JSON-ready dict the notebooks and
+``kawaeval assess --json`` share (keys: ../shared/spec/data-contract.md and the brief).
+
+Shares are percentages of evaluated initiatives (not_evaluated is left out of the
+denominator), each rounded half-up to one decimal on its own, as the city prints them; the
+rounded shares of one table may therefore sum to 99.9-100.1. Suggested grades compare these
+printed shares with the plan's thresholds. A GRADE's ``assumption`` is true when its suggested
+or final grade carries ``assumption = true`` in plan.toml (a label the city has not published).
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import pandas as pd
+
+from kawaeval.exceptions import UnknownFiscalYearError
+from kawaeval.plan import ACHIEVED, ACHIEVEMENTS, EVALUATED, Grade, Plan, load_plan
+from kawaeval.supplements import Supplements, empty_supplements, load_supplements
+
+REJECTED_COLUMNS = ("file", "row", "column", "value", "reason")
+
+
+def round_half_up_pct(count: int, total: int) -> float | None:
+    """``count / total`` as a percentage rounded half-up to one decimal (1/16 -> 6.3).
+
+    Integer arithmetic, so .x5 boundaries round up exactly; None when ``total`` is 0.
+    """
+    if total == 0:
+        return None
+    tenths = (2000 * count + total) // (2 * total)
+    return tenths / 10
+
+
+def check_fiscal_year(plan: Plan, fiscal_year: int) -> None:
+    """Refuse a fiscal year outside the plan's program years.
+
+    Raises
+    ------
+    UnknownFiscalYearError
+        If ``fiscal_year`` is not one of ``plan.program_years``.
+    """
+    if fiscal_year not in plan.program_years:
+        raise UnknownFiscalYearError(fiscal_year, plan.program_years)
+
+
+def assess_records(raw_dir: Path, fiscal_year: int, allow_rejects: bool = False) -> dict:
+    """Clean the raw folder, read its optional inputs and assess ``fiscal_year``.
+
+    Raises
+    ------
+    UnknownFiscalYearError
+        Before any record is read, when the year is not a program year (exit code 2).
+    KawaevalError
+        Whatever cleaning or the optional inputs raise (rejected rows, unreadable files...).
+    """
+    from kawaeval.cleaning import clean_records
+
+    check_fiscal_year(load_plan(raw_dir), fiscal_year)
+    result = clean_records(Path(raw_dir), allow_rejects=allow_rejects)
+    supplements = load_supplements(Path(raw_dir), result.plan)
+    return assess(result.tidy, result.plan, fiscal_year, supplements, result.rejected)
+
+
+def assess(
+    tidy: pd.DataFrame,
+    plan: Plan,
+    fiscal_year: int,
+    supplements: Supplements | None = None,
+    rejected: pd.DataFrame | None = None,
+) -> dict:
+    """The assessment of ``fiscal_year`` as a JSON-serialisable dict (see the module docstring).
+
+    Raises
+    ------
+    UnknownFiscalYearError
+        If ``fiscal_year`` is not one of the plan's program years.
+    """
+    check_fiscal_year(plan, fiscal_year)
+    supplements = supplements if supplements is not None else empty_supplements()
+    records = _prepare(tidy, plan)
+    years = [y for y in plan.program_years if y <= fiscal_year]
+    records = records[records["fiscal_year"].isin(years)]
+    this_year = records[records["fiscal_year"] == fiscal_year]
+    judgements = supplements.judgements[supplements.judgements["fiscal_year"] == fiscal_year]
+    judged = {_goal_key(j["goal"]): j for j in judgements.to_dict("records")}
+
+    goals = [
+        _goal_block(
+            records, plan, goal.goal, fiscal_year, years, judged.get(goal.goal), supplements
+        )
+        for goal in plan.goals
+    ]
+    program_counts = _counts(this_year)
+    program_share = _achieved_share(program_counts)
+    overall_judgement = judged.get(None)
+    program_progress = _grade_block(
+        suggest_progress(plan, program_share),
+        overall_judgement["progress"] if overall_judgement else None,
+        overall_judgement,
+        plan.progress_grades,
+    )
+    return {
+        "fiscal_year": int(fiscal_year),
+        "evaluation": "final" if fiscal_year == plan.program_years[-1] else "interim",
+        "plan": _plan_block(plan),
+        "program": {
+            "initiatives": _total(program_counts),
+            "counts": program_counts,
+            "shares_pct": _shares(program_counts),
+            "achieved_share_pct": program_share,
+            "progress": program_progress,
+        },
+        "program_by_year": [_year_block(records, year) for year in years],
+        "goals": goals,
+        "by_year": [
+            {"goal": goal.goal, **_year_block(records[records["goal"] == goal.goal], year)}
+            for goal in plan.goals
+            for year in years
+        ],
+        "external_cause": {
+            "label": plan.grading.external_cause_label,
+            **_external_block(this_year),
+        },
+        "overall": {
+            "progress": program_progress,
+            "statement": _text_or_none(overall_judgement["reason"]) if overall_judgement else None,
+        },
+        "judgements_present": bool(len(judgements)),
+        "grading_rule": grading_rule(plan),
+        "data_quality": _data_quality(rejected),
+    }
+
+
+def _goal_key(value) -> int | None:
+    return None if pd.isna(value) else int(value)
+
+
+def _text_or_none(value) -> str | None:
+    return None if value is None or pd.isna(value) else str(value)
+
+
+def _prepare(tidy: pd.DataFrame, plan: Plan) -> pd.DataFrame:
+    """The columns the assessment uses, with plain types and the external-cause flag."""
+    frame = pd.DataFrame(
+        {
+            "initiative_id": tidy["initiative_id"].astype(str),
+            "goal": tidy["goal"].astype(int),
+            "direction": tidy["direction"].astype(int),
+            "name": tidy["name"].astype(str),
+            "bureau": tidy["bureau"].astype(object) if "bureau" in tidy else None,
+            "fiscal_year": tidy["fiscal_year"].astype(int),
+            "achievement": pd.Categorical(tidy["achievement"].astype(str), categories=ACHIEVEMENTS),
+            "reason": tidy["reason"].astype(object) if "reason" in tidy else None,
+        }
+    )
+    keywords = plan.grading.external_cause_keywords
+    frame["external_cause"] = [
+        achievement == "below" and isinstance(reason, str) and any(k in reason for k in keywords)
+        for achievement, reason in zip(frame["achievement"], frame["reason"], strict=True)
+    ]
+    return frame
+
+
+def _counts(rows: pd.DataFrame) -> dict[str, int]:
+    tally = rows["achievement"].value_counts()
+    return {key: int(tally.get(key, 0)) for key in ACHIEVEMENTS}
+
+
+def _total(counts: dict[str, int]) -> int:
+    return sum(counts.values())
+
+
+def _evaluated(counts: dict[str, int]) -> int:
+    return sum(counts[key] for key in EVALUATED)
+
+
+def _shares(counts: dict[str, int]) -> dict[str, float | None]:
+    return {key: round_half_up_pct(counts[key], _evaluated(counts)) for key in EVALUATED}
+
+
+def _achieved_share(counts: dict[str, int]) -> float | None:
+    return round_half_up_pct(sum(counts[key] for key in ACHIEVED), _evaluated(counts))
+
+
+def _year_block(rows: pd.DataFrame, year: int) -> dict:
+    counts = _counts(rows[rows["fiscal_year"] == year])
+    return {
+        "fiscal_year": int(year),
+        "initiatives": _total(counts),
+        "counts": counts,
+        "shares_pct": _shares(counts),
+        "achieved_share_pct": _achieved_share(counts),
+    }
+
+
+def _external_block(rows: pd.DataFrame) -> dict:
+    below = int((rows["achievement"] == "below").sum())
+    external = int(rows["external_cause"].sum())
+    return {
+        "below": below,
+        "with_external_cause": external,
+        "share_pct": round_half_up_pct(external, below),
+    }
+
+
+def _reached(share: float | None, threshold: float) -> bool:
+    return share is not None and Decimal(str(share)) >= Decimal(str(threshold))
+
+
+def suggest_progress(plan: Plan, share: float | None) -> str | None:
+    """First progress grade whose minimum the (rounded) achieved share reaches."""
+    if share is None:
+        return None
+    for grade in plan.progress_grades:
+        if _reached(share, plan.grading.progress_min_achieved_share[grade.grade]):
+            return grade.grade
+    return plan.progress_grades[-1].grade
+
+
+def suggest_outlook(
+    plan: Plan, min_year_share: float | None, adjusted_share: float | None
+) -> str | None:
+    """Ⅰ if every year so far reached the effective share, else Ⅱ if the pooled adjusted
+    share (achieved + below for an external cause) reaches its minimum, else Ⅲ."""
+    if min_year_share is None and adjusted_share is None:
+        return None
+    best, middle, worst = (g.grade for g in plan.outlook_grades)
+    if _reached(min_year_share, plan.grading.outlook_effective_min_year_share):
+        return best
+    if _reached(adjusted_share, plan.grading.outlook_broadly_effective_adjusted_share):
+        return middle
+    return worst
+
+
+def _grade_of(grades: tuple[Grade, ...], grade: str | None) -> Grade | None:
+    return next((g for g in grades if g.grade == grade), None)
+
+
+def _grade_block(suggested: str | None, committee: str | None, judgement, grades) -> dict:
+    """A GRADE: the suggestion, the committee's grade when it gives one, and whether they differ."""
+    from_committee = committee is not None and not pd.isna(committee)
+    final = str(committee) if from_committee else suggested
+    suggested_grade = _grade_of(grades, suggested)
+    final_grade = _grade_of(grades, final)
+    return {
+        "suggested": suggested,
+        "final": final,
+        "suggested_label": suggested_grade.label if suggested_grade else None,
+        "final_label": final_grade.label if final_grade else None,
+        "source": "committee" if from_committee else "suggested",
+        "differs": bool(from_committee and final != suggested),
+        "reason": _text_or_none(judgement["reason"]) if from_committee else None,
+        "assumption": bool(
+            (suggested_grade and suggested_grade.assumption)
+            or (final_grade and final_grade.assumption)
+        ),
+    }
+
+
+def _goal_block(
+    records: pd.DataFrame,
+    plan: Plan,
+    goal: int,
+    fiscal_year: int,
+    years: list[int],
+    judgement: dict | None,
+    supplements: Supplements,
+) -> dict:
+    rows = records[records["goal"] == goal]
+    this_year = rows[rows["fiscal_year"] == fiscal_year]
+    counts = _counts(this_year)
+    achieved_share = _achieved_share(counts)
+    yearly = [_achieved_share(_counts(rows[rows["fiscal_year"] == y])) for y in years]
+    yearly = [s for s in yearly if s is not None]
+    min_year_share = min(yearly) if yearly else None
+    pooled = _counts(rows)
+    adjusted_share = round_half_up_pct(
+        sum(pooled[k] for k in ACHIEVED) + int(rows["external_cause"].sum()), _evaluated(pooled)
+    )
+    progress = _grade_block(
+        suggest_progress(plan, achieved_share),
+        judgement["progress"] if judgement else None,
+        judgement,
+        plan.progress_grades,
+    )
+    outlook = _grade_block(
+        suggest_outlook(plan, min_year_share, adjusted_share),
+        judgement["outlook"] if judgement else None,
+        judgement,
+        plan.outlook_grades,
+    )
+    definition = plan.goal_by_number(goal)
+    return {
+        "goal": goal,
+        "name": definition.name,
+        "initiatives": _total(counts),
+        "counts": counts,
+        "shares_pct": _shares(counts),
+        "achieved_share_pct": achieved_share,
+        "progress": progress,
+        "outlook": outlook,
+        "rule_inputs": {
+            "achieved_share_pct": achieved_share,
+            "min_year_achieved_share_pct": min_year_share,
+            "adjusted_share_pct": adjusted_share,
+        },
+        "directions": [
+            {
+                "direction": d.direction,
+                "name": d.name,
+                "initiatives": _total(
+                    c := _counts(this_year[this_year["direction"] == d.direction])
+                ),
+                "counts": c,
+                "shares_pct": _shares(c),
+            }
+            for d in definition.directions
+        ],
+        "periods": _periods(rows, plan, fiscal_year),
+        "below_target": _below_target(this_year),
+        "external_cause": _external_block(this_year),
+        "highlights": _highlights(supplements.highlights, goal, fiscal_year),
+        "indicators": _indicators(supplements.indicators, goal, fiscal_year),
+    }
+
+
+def _periods(rows: pd.DataFrame, plan: Plan, fiscal_year: int) -> list[dict]:
+    blocks = []
+    for period in plan.periods:
+        period_years = [y for y in period.fiscal_years if y <= fiscal_year]
+        if not period_years:
+            continue
+        counts = _counts(rows[rows["fiscal_year"].isin(period_years)])
+        blocks.append(
+            {
+                "name": period.name,
+                "fiscal_years": period_years,
+                "counts": counts,
+                "shares_pct": _shares(counts),
+            }
+        )
+    return blocks
+
+
+def _below_target(rows: pd.DataFrame) -> list[dict]:
+    below = rows[rows["achievement"] == "below"].sort_values(["direction", "initiative_id"])
+    return [
+        {
+            "initiative_id": r["initiative_id"],
+            "name": r["name"],
+            "direction": int(r["direction"]),
+            "bureau": _text_or_none(r["bureau"]),
+            "reason": _text_or_none(r["reason"]),
+            "external_cause": bool(r["external_cause"]),
+        }
+        for r in below.to_dict("records")
+    ]
+
+
+def _highlights(highlights: pd.DataFrame, goal: int, fiscal_year: int) -> list[dict]:
+    """Main results of the goal achieved in or before the evaluated year, by direction then file
+    order."""
+    chosen = highlights[(highlights["goal"] == goal) & (highlights["fiscal_year"] <= fiscal_year)]
+    chosen = chosen.sort_values(["direction", "source_row"])
+    return [
+        {
+            "direction": int(h["direction"]),
+            "initiative": str(h["initiative"]),
+            "result": str(h["result"]),
+        }
+        for h in chosen.to_dict("records")
+    ]
+
+
+def achievement_rate_pct(target, actual, better: str) -> float | None:
+    """Indicator achievement rate in %, half-up to one decimal.
+
+    Higher-is-better: actual / target; lower-is-better: target / actual. None when either
+    value is missing or the denominator is zero.
+    """
+    if target is None or actual is None:
+        return None
+    numerator, denominator = (actual, target) if better == "higher" else (target, actual)
+    if Decimal(str(denominator)) == 0:
+        return None
+    rate = Decimal(str(numerator)) * 100 / Decimal(str(denominator))
+    return float(rate.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def _indicator_achieved(target, actual, better: str) -> bool | None:
+    if target is None or actual is None:
+        return None
+    return actual >= target if better == "higher" else actual <= target
+
+
+def _indicators(indicators: pd.DataFrame, goal: int, fiscal_year: int) -> list[dict]:
+    chosen = indicators[(indicators["goal"] == goal) & (indicators["fiscal_year"] == fiscal_year)]
+    blocks = []
+    for i in chosen.sort_values("source_row").to_dict("records"):
+        target, actual = _plain_number(i["target"]), _plain_number(i["actual"])
+        blocks.append(
+            {
+                "name": str(i["name"]),
+                "unit": str(i["unit"]),
+                "better": str(i["better"]),
+                "baseline": _plain_number(i["baseline"]),
+                "target": target,
+                "actual": actual,
+                "achievement_rate_pct": achievement_rate_pct(target, actual, str(i["better"])),
+                "achieved": _indicator_achieved(target, actual, str(i["better"])),
+                "illustrative": bool(i["illustrative"]),
+            }
+        )
+    return blocks
+
+
+def _plain_number(value):
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    return int(value) if float(value).is_integer() else float(value)
+
+
+def _plan_block(plan: Plan) -> dict:
+    return {
+        "city": plan.city,
+        "name": plan.name,
+        "program": plan.program,
+        "program_years": list(plan.program_years),
+        "vision": plan.vision,
+        "vision_subtitle": plan.vision_subtitle,
+        "achievement_labels": dict(plan.achievement_labels),
+        "goals": [
+            {
+                "goal": g.goal,
+                "name": g.name,
+                "policy": g.policy,
+                "directions": [{"direction": d.direction, "name": d.name} for d in g.directions],
+            }
+            for g in plan.goals
+        ],
+    }
+
+
+def _pct(value: float) -> str:
+    return f"{value:.1f}%"
+
+
+def grading_rule(plan: Plan) -> dict:
+    """The rule that suggests grades, as lines a committee member can follow, from plan.toml."""
+    rule = plan.grading
+    labels = plan.achievement_labels
+    progress = plan.progress_grades
+    best, middle, worst = plan.outlook_grades
+    steps = []
+    for grade in progress[:-1]:
+        minimum = _pct(rule.progress_min_achieved_share[grade.grade])
+        steps.append(f"{minimum}以上なら「{grade.grade} {grade.label}」")
+    last = progress[-1]
+    steps.append(f"それ未満は「{last.grade} {last.label}」")
+    keywords = "」「".join(rule.external_cause_keywords)
+    lines = [
+        f"達成割合 ＝（「{labels['exceeded']}」＋「{labels['on_target']}」の取組数）÷ "
+        f"評価した取組数（「{labels['not_evaluated']}」は分母に含めない）。"
+        "割合は小数第1位に四捨五入した値で判定する。",
+        "達成状況（提案）: 評価年度の達成割合が、" + "、".join(steps) + "。",
+        f"今後の方向性（提案）: 実行プログラムのこれまでの各年度すべてで達成割合が "
+        f"{_pct(rule.outlook_effective_min_year_share)}以上なら「{best.grade} {best.label}」。",
+        "そうでなければ、これまでの全年度を合わせて（達成した取組＋外部要因で目標を下回った取組）の"
+        f"割合が{_pct(rule.outlook_broadly_effective_adjusted_share)}以上なら"
+        f"「{middle.grade} {middle.label}」、それ未満は「{worst.grade} {worst.label}」。",
+        f"外部要因（{rule.external_cause_label}）: 「{labels['below']}」の理由に"
+        f"「{keywords}」のいずれかを含むもの。",
+        "プログラム全体の達成状況も、全取組の達成割合に同じ基準を当てはめて提案する。",
+        "最終的な評価は評価委員会が決める。提案と異なる場合は、その旨と委員会の理由を示す。",
+        "各区分の割合は区分ごとに小数第1位に四捨五入しているため、合計が100.0%にならず"
+        "99.9〜100.1%になることがある。",
+    ]
+    assumed = [g.grade for g in (*plan.progress_grades, *plan.outlook_grades) if g.assumption]
+    if assumed or rule.progress_assumption or rule.outlook_assumption:
+        note = "市の公表資料に記載がなく仮に置いたもの（計画定義ファイル plan.toml で変更できる）:"
+        parts = []
+        if assumed:
+            parts.append("区分 " + "・".join(assumed) + " の名称")
+        if rule.progress_assumption:
+            parts.append("達成状況の基準値")
+        if rule.outlook_assumption:
+            parts.append("今後の方向性の基準値")
+        lines.append(note + " " + "、".join(parts) + "。")
+    return {
+        "text_ja": lines,
+        "thresholds": {
+            "progress_min_achieved_share": {
+                g.grade: rule.progress_min_achieved_share[g.grade] for g in progress
+            },
+            "outlook_effective_min_year_share": rule.outlook_effective_min_year_share,
+            "outlook_broadly_effective_adjusted_share": (
+                rule.outlook_broadly_effective_adjusted_share
+            ),
+            "external_cause_keywords": list(rule.external_cause_keywords),
+            "external_cause_label": rule.external_cause_label,
+            "progress_assumption": rule.progress_assumption,
+            "outlook_assumption": rule.outlook_assumption,
+        },
+    }
+
+
+def _data_quality(rejected: pd.DataFrame | None) -> dict:
+    if rejected is None or rejected.empty:
+        return {"rejected_rows": 0, "rejected": []}
+    rows = []
+    for r in rejected.to_dict("records"):
+        rows.append(
+            {
+                "file": str(r["file"]),
+                "row": None if pd.isna(r["row"]) else int(r["row"]),
+                "column": _text_or_none(r["column"]),
+                "value": _text_or_none(r["value"]),
+                "reason": str(r["reason"]),
+            }
+        )
+    raw_rows = {(r["file"], r["row"]) for r in rows}
+    return {"rejected_rows": len(raw_rows), "rejected": rows}

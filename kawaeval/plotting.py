@@ -1,0 +1,172 @@
+"""Charts of the report as embedded PNG images, drawn the same way on every machine.
+
+Figures are built without pyplot (no global state, nothing shown twice by Jupyter), with the
+bundled Japanese font (IPAexGothic, registered by matplotlib_fontja), math parsing off so a
+``$`` in a label is just a dollar sign, and PNG metadata without the software version, so
+that two builds give the same bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import matplotlib_fontja
+from matplotlib import rc_context
+from matplotlib.figure import Figure
+
+from kawaeval.presenting import EVALUATED_KEYS, era_year, esc
+
+FONT = matplotlib_fontja.matplotlib_fontja.FONT_NAME
+COLOURS = {"exceeded": "#1f4e79", "on_target": "#6fa8dc", "below": "#e69138"}
+RC = {
+    "font.family": FONT,
+    "text.parse_math": False,
+    "text.usetex": False,
+    "svg.hashsalt": "kawaeval",
+    "figure.dpi": 100,
+    "savefig.dpi": 100,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+}
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A rendered chart: PNG bytes and the alternative text read out in its place."""
+
+    png: bytes
+    alt: str
+
+    def _repr_html_(self) -> str:
+        data = base64.b64encode(self.png).decode("ascii")
+        return (
+            f'<div class="kawaeval tex2jax_ignore mathjax_ignore">'
+            f'<img src="data:image/png;base64,{data}" alt="{esc(self.alt)}"></div>'
+        )
+
+    def __repr__(self) -> str:
+        return f"<chart: {self.alt}>"
+
+
+def render(figure: Figure, alt: str) -> Chart:
+    """PNG bytes of a figure, with no software or date in the PNG metadata."""
+    buffer = io.BytesIO()
+    with rc_context(RC):
+        figure.savefig(buffer, format="png", metadata={"Software": None}, bbox_inches="tight")
+    return Chart(buffer.getvalue(), alt)
+
+
+def distribution_figure(counts: dict, shares: dict, labels: dict, title: str) -> Figure:
+    """One 100% bar of the evaluated achievements, each part labelled with count and share."""
+    total = sum(counts[k] for k in EVALUATED_KEYS)
+    with rc_context(RC):
+        figure = Figure(figsize=(8, 2.2))
+        ax = figure.add_subplot()
+        left = 0.0
+        for key in EVALUATED_KEYS:
+            share = 100 * counts[key] / total if total else 0.0
+            ax.barh([0], [share], left=left, color=COLOURS[key], label=labels[key], height=0.6)
+            if share >= 4:
+                ax.text(
+                    left + share / 2,
+                    0,
+                    f"{counts[key]}件\n({shares[key]:.1f}%)",
+                    ha="center",
+                    va="center",
+                    color="white" if key != "on_target" else "black",
+                    parse_math=False,
+                )
+            left += share
+        ax.set_xlim(0, 100)
+        ax.set_yticks([])
+        ax.set_xlabel("割合（%）", parse_math=False)
+        ax.set_title(title, parse_math=False)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.45), ncol=3, frameon=False)
+    return figure
+
+
+def distribution_chart(counts: dict, shares: dict, labels: dict, title: str) -> Chart:
+    """The evaluated year's distribution as a chart (alt text gives every count and share)."""
+    alt = (
+        title + "：" + "、".join(f"{labels[k]} {counts[k]}件({shares[k]}%)" for k in EVALUATED_KEYS)
+    )
+    return render(distribution_figure(counts, shares, labels, title), alt)
+
+
+def trend_figure(rows: Sequence[dict], labels: dict, title: str) -> Figure:
+    """Stacked shares (%) of the evaluated achievements, one bar per fiscal year."""
+    with rc_context(RC):
+        figure = Figure(figsize=(8, 4))
+        ax = figure.add_subplot()
+        names = [era_year(r["fiscal_year"]).replace("(", "\n(") for r in rows]
+        bottoms = [0.0] * len(rows)
+        for key in EVALUATED_KEYS:
+            shares = [r["shares_pct"][key] or 0.0 for r in rows]
+            ax.bar(names, shares, bottom=bottoms, color=COLOURS[key], label=labels[key])
+            for i, share in enumerate(shares):
+                if share >= 5:
+                    ax.text(
+                        i,
+                        bottoms[i] + share / 2,
+                        f"{share:.1f}%",
+                        ha="center",
+                        va="center",
+                        color="white" if key != "on_target" else "black",
+                        fontsize=9,
+                        parse_math=False,
+                    )
+            bottoms = [b + s for b, s in zip(bottoms, shares, strict=True)]
+        ax.set_ylim(0, 100)
+        ax.set_ylabel("割合（%）", parse_math=False)
+        ax.set_title(title, parse_math=False)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    return figure
+
+
+def trend_chart(rows: Sequence[dict], labels: dict, title: str) -> Chart:
+    """Shares year by year as a chart (alt text gives every year's shares)."""
+    alt = (
+        title
+        + "："
+        + "；".join(
+            f"{r['fiscal_year']}年度 "
+            + "、".join(
+                f"{labels[k]} {r['shares_pct'][k]}%"
+                for k in EVALUATED_KEYS
+                if r["shares_pct"][k] is not None
+            )
+            for r in rows
+        )
+    )
+    return render(trend_figure(rows, labels, title), alt)
+
+
+def goal_trend_chart(assessment: dict, goal: int) -> Chart:
+    """One goal's shares year by year."""
+    rows = [r for r in assessment["by_year"] if r["goal"] == goal]
+    return trend_chart(
+        rows, assessment["plan"]["achievement_labels"], f"基本目標{goal}の達成度の推移"
+    )
+
+
+def program_trend_chart(assessment: dict) -> Chart:
+    """All initiatives' shares year by year."""
+    return trend_chart(
+        assessment["program_by_year"],
+        assessment["plan"]["achievement_labels"],
+        "全取組の達成度の推移",
+    )
+
+
+def program_distribution_chart(assessment: dict) -> Chart:
+    """All initiatives' distribution in the evaluated year."""
+    return distribution_chart(
+        assessment["program"]["counts"],
+        assessment["program"]["shares_pct"],
+        assessment["plan"]["achievement_labels"],
+        f"{era_year(assessment['fiscal_year'])}の各取組の達成度"
+        f"（取組数 {assessment['program']['initiatives']}件）",
+    )

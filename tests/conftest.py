@@ -1,0 +1,23 @@
+"""Fixtures shared by the report tests: the hand-written assessment and the published figures."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SHARED_PUBLISHED = Path("/work/shared/reference/published_figures.json")
+
+
+@pytest.fixture
+def assessment() -> dict:
+    """A fresh copy of the hand-written FY2021 assessment (tests may change it)."""
+    path = FIXTURES / "report" / "assessment_fy2021.json"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def published() -> dict:
+    """Every figure the city published; the shared reference when present, else the copy."""
+    path = SHARED_PUBLISHED if SHARED_PUBLISHED.is_file() else FIXTURES / "published_figures.json"
+    return json.loads(path.read_text(encoding="utf-8"))

@@ -1,0 +1,169 @@
+"""Back-test: the sample records reproduce every figure and grade the city published.
+
+Everything goes through the public command line (``kawaeval assess --json`` and
+``kawaeval clean``); expected values are read from published_figures.json.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from kawaeval.cli import main
+from kawaeval.paths import PROJECT_ROOT
+
+SHARED_FIGURES = PROJECT_ROOT.parent / "shared" / "reference" / "published_figures.json"
+FIXTURE_FIGURES = Path(__file__).parent / "fixtures" / "published_figures.json"
+FIGURES_PATH = SHARED_FIGURES if SHARED_FIGURES.is_file() else FIXTURE_FIGURES
+PUBLISHED = json.loads(FIGURES_PATH.read_text(encoding="utf-8"))
+PROGRAM_YEARS = PUBLISHED["document"]["program_fiscal_years"]
+FINAL_YEAR = PUBLISHED["document"]["evaluation_fiscal_year"]
+
+
+def run_cli(args: list[str]) -> str:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(args)
+    assert code == 0, err.getvalue()
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def assessments() -> dict[int, dict]:
+    return {
+        year: json.loads(run_cli(["assess", "--fiscal-year", str(year), "--json"]))
+        for year in PROGRAM_YEARS
+    }
+
+
+@pytest.fixture(scope="module")
+def final(assessments) -> dict:
+    return assessments[FINAL_YEAR]
+
+
+@pytest.fixture(scope="module")
+def tidy(tmp_path_factory) -> pd.DataFrame:
+    out = tmp_path_factory.mktemp("processed")
+    run_cli(["clean", "--out", str(out)])
+    return pd.read_csv(out / "tidy.csv", encoding="utf-8-sig", dtype=str)
+
+
+def goal_of(assessment: dict, goal: int) -> dict:
+    return next(g for g in assessment["goals"] if g["goal"] == goal)
+
+
+def test_program_counts_and_shares(final):
+    published = PUBLISHED["program_distribution_fy2021"]
+    assert final["fiscal_year"] == FINAL_YEAR
+    assert final["program"]["initiatives"] == PUBLISHED["structure"]["initiatives_total"]
+    counts = final["program"]["counts"]
+    assert {k: counts[k] for k in published["counts"]} == published["counts"]
+    assert final["program"]["shares_pct"] == published["shares_pct_1dp"]
+    achieved = (counts["exceeded"] + counts["on_target"]) / final["program"]["initiatives"]
+    assert abs(achieved - published["exceeded_plus_on_target_approx_share"]) <= 0.05
+
+
+def test_goal_initiative_counts_and_structure(final):
+    for goal in PUBLISHED["structure"]["goals"]:
+        block = goal_of(final, goal["goal"])
+        assert block["initiatives"] == goal["initiatives"]
+        assert block["name"] == goal["name_ja"]
+        assert [(d["direction"], d["name"]) for d in block["directions"]] == [
+            (d["direction"], d["name_ja"]) for d in goal["directions"]
+        ]
+    assert sum(g["initiatives"] for g in final["goals"]) == final["program"]["initiatives"]
+    labels = final["plan"]["achievement_labels"]
+    assert {k: labels[k] for k in PUBLISHED["achievement_categories_ja"]} == PUBLISHED[
+        "achievement_categories_ja"
+    ]
+    assert final["plan"]["vision"] == PUBLISHED["document"]["vision_ja"]
+
+
+@pytest.mark.parametrize(
+    "statement",
+    PUBLISHED["goal_year_shares_approx"],
+    ids=lambda s: f"goal{s['goal']}-{s['fiscal_years'][0]}-{s['measure']}",
+)
+def test_goal_year_shares_within_published_tolerance(final, statement):
+    rows = [
+        b
+        for b in final["by_year"]
+        if b["goal"] == statement["goal"] and b["fiscal_year"] in statement["fiscal_years"]
+    ]
+    assert len(rows) == len(statement["fiscal_years"])
+    pooled = {k: sum(r["counts"][k] for r in rows) for k in ("exceeded", "on_target", "below")}
+    measured = sum(pooled[k] for k in statement["measure"].split("+")) / sum(pooled.values())
+    if statement["approx_share"] == 1.0:
+        assert measured >= 0.95
+    else:
+        assert abs(measured - statement["approx_share"]) <= 0.05
+
+
+@pytest.mark.parametrize("published", PUBLISHED["goal_grades"], ids=lambda g: f"goal{g['goal']}")
+def test_goal_grades_final_and_suggested(final, published):
+    block = goal_of(final, published["goal"])
+    for key, grade, label in (
+        ("progress", published["status"], published["status_ja"]),
+        ("outlook", published["direction"], published["direction_ja"]),
+    ):
+        assert block[key]["suggested"] == grade
+        assert block[key]["final"] == grade
+        assert block[key]["suggested_label"] == label
+        assert block[key]["final_label"] == label
+        assert block[key]["source"] == "committee"
+        assert block[key]["differs"] is False
+        assert block[key]["assumption"] is False
+
+
+def test_overall_statement_and_grade(final):
+    assert final["judgements_present"] is True
+    assert final["overall"]["statement"]
+    assert final["overall"]["progress"]["final"] == "B"
+    assert final["overall"]["progress"]["suggested"] == "B"
+
+
+def test_named_initiatives_are_recorded_under_their_goal(tidy):
+    named = PUBLISHED["main_results"] + PUBLISHED["named_initiatives_other"]
+    goals_by_name = tidy.groupby("name")["goal"].agg(lambda s: sorted(set(s)))
+    for item in named:
+        assert goals_by_name[item["initiative_ja"]] == [str(item["goal"])]
+
+
+def test_main_results_appear_as_highlights_of_their_goal(final):
+    for item in PUBLISHED["main_results"]:
+        highlights = goal_of(final, item["goal"])["highlights"]
+        assert item["initiative_ja"] in [h["initiative"] for h in highlights]
+
+
+@pytest.mark.parametrize("year", [2020, 2021])
+def test_tourism_below_target_in_2020_and_2021(assessments, year):
+    other = PUBLISHED["named_initiatives_other"][0]
+    below = goal_of(assessments[year], other["goal"])["below_target"]
+    tourism = [b for b in below if b["name"] == other["initiative_ja"]]
+    assert len(tourism) == 1
+    assert tourism[0]["external_cause"] is True
+
+
+def test_fy2021_below_target_results_are_mostly_covid(final):
+    external = final["external_cause"]
+    assert external["below"] == PUBLISHED["program_distribution_fy2021"]["counts"]["below"]
+    assert external["with_external_cause"] / external["below"] > 0.5
+    assert external["label"] == "新型コロナウイルス感染症の影響"
+
+
+def test_every_program_year_is_assessed_with_by_year_up_to_it(assessments):
+    for year, assessment in assessments.items():
+        assert assessment["fiscal_year"] == year
+        assert assessment["evaluation"] == ("final" if year == FINAL_YEAR else "interim")
+        years = [y for y in PROGRAM_YEARS if y <= year]
+        assert sorted({b["fiscal_year"] for b in assessment["by_year"]}) == years
+        assert [b["fiscal_year"] for b in assessment["program_by_year"]] == years
+        assert assessment["data_quality"] == {"rejected_rows": 0, "rejected": []}
+    # the committee judged the final year only: interim years show the suggestion as final
+    assert assessments[2018]["judgements_present"] is False
+    assert goal_of(assessments[2018], 1)["progress"]["source"] == "suggested"

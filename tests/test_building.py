@@ -1,0 +1,465 @@
+"""``kawaeval build``: the offline HTML report, reproducible, published only when complete."""
+
+import hashlib
+import io
+import json
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from bs4 import BeautifulSoup
+
+from kawaeval import building, cli
+from kawaeval.building import Chapter, build_reports
+from kawaeval.exceptions import UsageError
+from kawaeval.paths import NOTEBOOKS_DIR, RAW_DIR
+from kawaeval.plan import load_plan
+
+FIXTURES = Path(__file__).parent / "fixtures" / "report"
+ESCAPING_RAW = FIXTURES / "raw_escaping"
+
+
+def _tree(folder: Path) -> dict[str, str]:
+    """Every file under a folder (relative path -> SHA-256)."""
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def _pages(report: Path) -> dict[str, BeautifulSoup]:
+    return {
+        p.name: BeautifulSoup(p.read_text(encoding="utf-8"), "html.parser")
+        for p in sorted(report.glob("*.html"))
+    }
+
+
+def _text(soup: BeautifulSoup) -> str:
+    return soup.get_text(" ")
+
+
+@pytest.fixture(scope="session")
+def sample_build(tmp_path_factory):
+    """The FY2021 report built once from the bundled sample records."""
+    out = tmp_path_factory.mktemp("reports")
+    log = io.StringIO()
+    results = build_reports([2021], raw_dir=RAW_DIR, out_dir=out, progress_stream=log)
+    return out, results, log.getvalue()
+
+
+@pytest.fixture(scope="session")
+def report(sample_build) -> Path:
+    return sample_build[0] / "FY2021"
+
+
+# ---------------------------------------------------------------- parameters (no kernel)
+
+
+def _no_kernel_no_cleaning(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("must not be reached")
+
+    monkeypatch.setattr(building, "_execute", refuse)
+    monkeypatch.setattr("papermill.execute_notebook", refuse)
+    monkeypatch.setattr("kawaeval.cleaning.clean_records", refuse)
+
+
+def test_unknown_fiscal_year_is_usage_error_before_any_kernel(tmp_path, monkeypatch, capsys):
+    _no_kernel_no_cleaning(monkeypatch)
+    code = cli.main(["build", "--fiscal-year", "2017", "--out", str(tmp_path)])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err == (
+        "kawaeval build: error: 年度 2017 は第２期実行プログラムの年度ではありません "
+        "(--fiscal-year must be one of: 2018, 2019, 2020, 2021)\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unknown_goal_is_usage_error_before_any_kernel(tmp_path, monkeypatch):
+    _no_kernel_no_cleaning(monkeypatch)
+    with pytest.raises(UsageError) as caught:
+        build_reports([2021], out_dir=tmp_path, goals=[4])
+    assert str(caught.value) == ("基本目標 4 は計画にありません (goal must be one of: 1, 2, 3)")
+    assert caught.value.exit_code == 2
+
+
+def test_bad_source_date_epoch_is_usage_error(tmp_path, monkeypatch):
+    _no_kernel_no_cleaning(monkeypatch)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    with pytest.raises(UsageError, match=r"SOURCE_DATE_EPOCH「yesterday」は秒数ではありません"):
+        build_reports([2021], out_dir=tmp_path)
+
+
+def test_source_date_follows_reproducible_builds(monkeypatch):
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    assert building.source_date() is None
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    assert building.source_date() == "2023-11-14"
+
+
+def test_chapters_run_the_goal_chapter_once_per_goal():
+    chapters = building.chapters_for(load_plan())
+    assert [c.name for c in chapters] == [
+        "01_plan",
+        "02_achievement",
+        "03_highlights",
+        "04_overall",
+        "05_goal1",
+        "05_goal2",
+        "05_goal3",
+    ]
+    assert [c.parameters for c in chapters[4:]] == [{"goal": 1}, {"goal": 2}, {"goal": 3}]
+    assert chapters[5].title == "第5章 基本目標2 発信力を高め世界的プレゼンスを確立するまち"
+
+
+def test_normalise_notebook_removes_what_differs_between_runs():
+    nb = nbformat.v4.new_notebook()
+    nb.metadata = {
+        "papermill": {
+            "parameters": {"fiscal_year": 2021},
+            "start_time": "2026-01-01T00:00:00",
+            "duration": 1.5,
+            "input_path": "/somewhere/notebooks/01_plan.ipynb",
+            "output_path": "/tmp/.FY2021.tmp-abc/notebooks/01_plan.ipynb",
+        },
+        "language_info": {"name": "python", "version": "3.11.9"},
+    }
+    cell = nbformat.v4.new_code_cell("x")
+    cell.id = "a1b2c3"
+    cell.execution_count = 7
+    cell.metadata = {"papermill": {"duration": 0.1}, "execution": {"iopub.status.busy": "..."}}
+    cell.outputs = [
+        nbformat.v4.new_output("execute_result", {"text/plain": "1"}, execution_count=7)
+    ]
+    nb.cells = [nbformat.v4.new_markdown_cell("m"), cell]
+    chapter = Chapter("01_plan", NOTEBOOKS_DIR / "01_plan.ipynb", "第1章")
+    building.normalise_notebook(nb, chapter, "notebooks/01_plan.ipynb")
+    assert nb.metadata == {
+        "papermill": {
+            "parameters": {"fiscal_year": 2021},
+            "input_path": "notebooks/01_plan.ipynb",
+            "output_path": "notebooks/01_plan.ipynb",
+        },
+        "language_info": {"name": "python"},
+    }
+    assert [c.id for c in nb.cells] == ["cell-000", "cell-001"]
+    assert cell.metadata == {}
+    assert cell.execution_count == 1
+    assert cell.outputs[0].execution_count == 1
+
+
+# ---------------------------------------------------------------- the sample report
+
+
+@pytest.mark.slow
+def test_report_folder_layout(report, sample_build):
+    out, results, log = sample_build
+    assert results == [building.BuildResult(2021, "built", report)]
+    assert sorted(p.name for p in out.iterdir()) == ["FY2021"]  # no temporary folder left
+    names = set(_tree(report))
+    assert {
+        "index.html",
+        "01_plan.html",
+        "02_achievement.html",
+        "03_highlights.html",
+        "04_overall.html",
+        "05_goal1.html",
+        "05_goal2.html",
+        "05_goal3.html",
+        "notebooks/01_plan.ipynb",
+        "notebooks/05_goal3.ipynb",
+        "data/assessment.json",
+        "data/manifest.json",
+        "data/rejected.csv",
+        "build-stamp.json",
+    } <= names
+    # not a terminal: one plain line per chapter
+    assert "FY2021: [1/7] 第1章 計画と評価の方法 (01_plan)\n" in log
+    assert "FY2021: [7/7] 第5章 基本目標3" in log
+
+
+@pytest.mark.slow
+def test_published_figures_appear_in_the_report(report, published):
+    pages = _pages(report)
+    achievement = _text(pages["02_achievement.html"])
+    fy = published["program_distribution_fy2021"]
+    for key in ("exceeded", "on_target", "below"):
+        count, share = fy["counts"][key], fy["shares_pct_1dp"][key]
+        assert f"{count}件({share}%)" in achievement
+        assert f"{published['achievement_categories_ja'][key]}" in achievement
+    assert f"取組数は{published['structure']['initiatives_total']}件" in achievement
+    index = _text(pages["index.html"])
+    assert "目標を上回って達成：1件(0.9%)" in index
+
+    overall = _text(pages["04_overall.html"])
+    for goal in published["goal_grades"]:
+        assert f"{goal['status']} {goal['status_ja']}" in overall
+        assert f"{goal['direction']} {goal['direction_ja']}" in overall
+        page = _text(pages[f"05_goal{goal['goal']}.html"])
+        assert f"{goal['status']} {goal['status_ja']}" in page
+    for goal in published["structure"]["goals"]:
+        page = _text(pages[f"05_goal{goal['goal']}.html"])
+        assert (
+            f"基本目標{goal['goal']} {goal['name_ja']}（取組数：{goal['initiatives']}件）" in page
+        )
+        for direction in goal["directions"]:
+            assert direction["name_ja"] in page
+    plan_page = _text(pages["01_plan.html"])
+    assert published["document"]["vision_ja"] in plan_page
+    highlights = _text(pages["03_highlights.html"])
+    for result in published["main_results"]:
+        assert result["initiative_ja"] in highlights
+
+
+@pytest.mark.slow
+def test_every_link_resolves_inside_the_folder(report):
+    pages = _pages(report)
+    order = ["01_plan.html", "02_achievement.html", "03_highlights.html", "04_overall.html"]
+    order += ["05_goal1.html", "05_goal2.html", "05_goal3.html"]
+    assert [a["href"] for a in pages["index.html"].select("ol.kawaeval-toc a")] == order
+    for name, soup in pages.items():
+        for a in soup.find_all("a", href=True):
+            href = a["href"]
+            if href.startswith("#"):
+                continue
+            assert "://" not in href and not href.startswith("/"), (name, href)
+            assert (report / href).is_file(), (name, href)
+    for i, name in enumerate(order):
+        for nav in pages[name].select("nav.kawaeval-nav"):
+            links = {a.get("rel", ["index"])[0]: a["href"] for a in nav.find_all("a")}
+            assert links["index"] == "index.html"
+            assert links.get("prev") == (order[i - 1] if i else None)
+            assert links.get("next") == (order[i + 1] if i + 1 < len(order) else None)
+
+
+@pytest.mark.slow
+def test_nothing_is_loaded_from_outside_the_folder(report):
+    for name, soup in _pages(report).items():
+        for tag in soup.find_all(True):
+            for attribute in ("src", "href"):
+                value = tag.get(attribute)
+                if value is not None:
+                    assert not re.match(r"^(https?:)?//", value.strip(), re.I), (name, value)
+        for script in soup.find_all("script"):
+            assert "src" not in script.attrs, name
+            assert not re.search(r"require\.js|requirejs|mathjax|mermaid", script.text, re.I)
+        for img in soup.find_all("img"):
+            assert img["src"].startswith("data:image/png;base64,"), name
+        for link in soup.find_all("link"):
+            pytest.fail(f"{name} links an external resource: {link}")
+
+
+@pytest.mark.slow
+def test_pages_are_japanese_utf8_without_code(report):
+    for name, soup in _pages(report).items():
+        assert soup.html["lang"] == "ja", name
+        assert soup.find("meta", charset=True)["charset"].lower() == "utf-8", name
+        code_shown = ".jp-CodeCell .jp-InputArea, .jp-InputPrompt, .jp-OutputPrompt, .highlight"
+        assert soup.select(code_shown) == [], name
+        assert "presenting." not in _text(soup), name
+        assert "Traceback" not in _text(soup), name
+    chart_pages = ["02_achievement.html", "05_goal1.html"]
+    for name in chart_pages:
+        assert _pages(report)[name].select("img[alt]"), name
+
+
+@pytest.mark.slow
+def test_index_has_provenance(report):
+    index = _text(_pages(report)["index.html"])
+    manifest = json.loads((report / "data" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["files"], "the sample has input files"
+    for f in manifest["files"]:
+        assert f["file"] in index
+        assert f"SHA-256 {f['sha256']}" in index
+    assert f"SHA-256 {manifest['plan']['sha256']}" in index
+    assert "fiscal_year = 2021, raw_dir = data/raw, allow_rejects = False" in index
+    commit = building.git_commit()
+    assert commit is None or re.fullmatch(r"[0-9a-f]{40}", commit)
+    if commit:
+        assert commit in index
+    assert "SOURCE_DATE_EPOCH" not in index
+
+
+@pytest.mark.slow
+def test_kernel_is_this_interpreter_and_years_build_in_parallel(tmp_path):
+    chapter = Chapter("00_interpreter", FIXTURES / "interpreter_chapter.ipynb", "interpreter")
+    results = build_reports(
+        [2020, 2021], out_dir=tmp_path, jobs=2, chapters=[chapter], progress_stream=io.StringIO()
+    )
+    assert [(r.fiscal_year, r.status) for r in results] == [(2020, "built"), (2021, "built")]
+    for year in (2020, 2021):
+        nb = nbformat.read(tmp_path / f"FY{year}/notebooks/00_interpreter.ipynb", as_version=4)
+        printed = nb.cells[-1].outputs[0].text.split()
+        assert printed == [sys.executable, str(year)]
+
+
+@pytest.mark.slow
+def test_second_build_is_byte_identical(report, tmp_path):
+    again = build_reports([2021], raw_dir=RAW_DIR, out_dir=tmp_path, progress_stream=io.StringIO())
+    assert again[0].status == "built"
+    assert _tree(tmp_path / "FY2021") == _tree(report)
+    for path in report.rglob("*"):
+        if path.is_file() and path.suffix in {".html", ".ipynb", ".json"}:
+            text = path.read_text(encoding="utf-8")
+            assert ".tmp-" not in text and str(report.parent) not in text, path
+
+
+def test_progress_is_a_bar_on_a_terminal_and_lines_otherwise():
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    chapter = Chapter("01_plan", NOTEBOOKS_DIR / "01_plan.ipynb", "第1章")
+    terminal = Terminal()
+    bar = building._Progress(2, terminal)
+    bar.chapter_done(2021, chapter)
+    bar.close()
+    assert "kawaeval build:  50%" in terminal.getvalue()
+    assert "1/2" in terminal.getvalue()
+    plain = io.StringIO()
+    lines = building._Progress(2, plain)
+    lines.chapter_done(2021, chapter)
+    lines.close()
+    assert plain.getvalue() == "FY2021: [1/2] 第1章 (01_plan)\n"
+
+
+@pytest.mark.slow
+def test_unchanged_inputs_are_up_to_date_unless_forced(sample_build, tmp_path):
+    out = tmp_path / "reports"
+    shutil.copytree(sample_build[0], out)
+    before = _tree(out / "FY2021")
+    log = io.StringIO()
+    results = build_reports([2021], raw_dir=RAW_DIR, out_dir=out, progress_stream=log)
+    assert results[0].status == "up to date"
+    assert f"FY2021: up to date ({out / 'FY2021'}; --force rebuilds it)" in log.getvalue()
+    assert _tree(out / "FY2021") == before
+    # a different chapter list changes the stamp: the report is rebuilt
+    chapter = Chapter("01_plan", NOTEBOOKS_DIR / "01_plan.ipynb", "第1章 計画と評価の方法")
+    rebuilt = build_reports(
+        [2021], raw_dir=RAW_DIR, out_dir=out, chapters=[chapter], progress_stream=io.StringIO()
+    )
+    assert rebuilt[0].status == "built"
+    assert _tree(out / "FY2021")["01_plan.html"] != before["01_plan.html"]  # nav changed
+    forced = build_reports(
+        [2021],
+        raw_dir=RAW_DIR,
+        out_dir=out,
+        chapters=[chapter],
+        force=True,
+        progress_stream=io.StringIO(),
+    )
+    assert forced[0].status == "built"
+
+
+@pytest.mark.slow
+def test_failing_chapter_keeps_the_previous_report(sample_build, tmp_path, monkeypatch, capsys):
+    out = tmp_path / "reports"
+    shutil.copytree(sample_build[0], out)
+    before = _tree(out / "FY2021")
+    chapters = [
+        Chapter("01_plan", NOTEBOOKS_DIR / "01_plan.ipynb", "第1章 計画と評価の方法"),
+        Chapter("99_broken", FIXTURES / "failing_chapter.ipynb", "壊れた章"),
+    ]
+    monkeypatch.setattr(building, "chapters_for", lambda plan, goals=None: chapters)
+    code = cli.main(["build", "--fiscal-year", "2021", "--out", str(out), "--force"])
+    assert code == 1
+    err = capsys.readouterr().err
+    kept = out / "FY2021.failed" / "notebooks" / "99_broken.ipynb"
+    assert (
+        "kawaeval build: error: 章「壊れた章 (failing_chapter.ipynb)」の実行に失敗しました: "
+        "cell 4: ZeroDivisionError: division by zero\n"
+        f"  executed notebook with the error banner kept at {kept}\n"
+        "  the previous report was left untouched\n"
+    ) in err
+    assert _tree(out / "FY2021") == before
+    assert sorted(p.name for p in out.iterdir()) == ["FY2021", "FY2021.failed"]
+    failed = nbformat.read(kept, as_version=4)
+    assert "An Exception was encountered" in failed.cells[0].source  # papermill's banner
+    (broken,) = [c for c in failed.cells if c.source == "1 / 0"]
+    assert broken.outputs[-1].ename == "ZeroDivisionError"
+
+
+@pytest.mark.slow
+def test_record_text_is_shown_as_text_and_rejects_are_reported(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    chapters = [
+        Chapter(name, NOTEBOOKS_DIR / f"{name}.ipynb", title)
+        for name, title in [("02_achievement", "第2章"), ("04_overall", "第4章")]
+    ] + [Chapter("05_goal1", NOTEBOOKS_DIR / "05_goal.ipynb", "基本目標1", {"goal": 1})]
+    build_reports(
+        [2020],
+        raw_dir=ESCAPING_RAW,
+        out_dir=tmp_path,
+        allow_rejects=True,
+        chapters=chapters,
+        progress_stream=io.StringIO(),
+    )
+    report = tmp_path / "FY2020"
+    raw = {p.name: p.read_text(encoding="utf-8") for p in report.glob("*.html")}
+    goal = raw["05_goal1.html"]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in goal
+    assert "<script>alert(1)" not in goal
+    assert "<b>通常の取組</b>" not in goal and "&lt;b&gt;通常の取組&lt;/b&gt;" in goal
+    assert "<i>開催</i>" not in goal
+    soup = BeautifulSoup(goal, "html.parser")
+    assert "**x** $y$ 新型コロナウイルス感染症の影響により中止" in _text(soup)
+    assert soup.find("strong", string="x") is None and soup.find("em", string="y") is None
+    # an interim year, and no committee judgements in this folder
+    for name in ("02_achievement.html", "04_overall.html", "05_goal1.html"):
+        assert '<span class="kawaeval-badge">中間評価</span>' in raw[name]
+    assert "最終評価は評価ルールによる提案評価と同じです" in raw["04_overall.html"]
+    index = (report / "index.html").read_text(encoding="utf-8")
+    assert "最終評価は評価ルールによる提案評価と同じです" in index
+    assert "<dt>作成日 (SOURCE_DATE_EPOCH)</dt><dd>2023-11-14</dd>" in index
+    # the rejected row is listed with file, Excel row, column, value and reason
+    for page in (raw["02_achievement.html"], index):
+        section = BeautifulSoup(page, "html.parser").select_one(".kawaeval-quality")
+        cells = [c.get_text() for c in section.select("tbody tr")[0].find_all(["th", "td"])]
+        assert cells[:4] == ["initiatives.csv", "6", "基本目標", "9"]
+        assert "基本目標 9 は計画にありません" in cells[4]
+
+
+@pytest.mark.slow
+def test_a_changed_supplement_makes_the_report_stale(tmp_path):
+    raw = tmp_path / "raw"
+    shutil.copytree(ESCAPING_RAW, raw)
+    chapter = Chapter("00_interpreter", FIXTURES / "interpreter_chapter.ipynb", "interpreter")
+
+    def build():
+        return build_reports(
+            [2020],
+            raw_dir=raw,
+            out_dir=tmp_path / "out",
+            allow_rejects=True,
+            chapters=[chapter],
+            progress_stream=io.StringIO(),
+        )[0].status
+
+    assert build() == "built"
+    index = (tmp_path / "out" / "FY2020" / "index.html").read_text(encoding="utf-8")
+    sha = hashlib.sha256((raw / "highlights.csv").read_bytes()).hexdigest()
+    assert f"<dt>入力 highlights.csv</dt><dd>SHA-256 {sha}</dd>" in index
+    assert build() == "up to date"
+    with (raw / "highlights.csv").open("a", encoding="utf-8") as f:
+        f.write("2020,2,1,発信の取組,記者発表を行った\n")
+    assert build() == "built"
+
+
+def test_rejected_rows_stop_the_build_before_any_kernel(tmp_path, monkeypatch, capsys):
+    def refuse(*args, **kwargs):
+        raise AssertionError("no kernel may start")
+
+    monkeypatch.setattr(building, "_execute", refuse)
+    code = cli.main(
+        ["build", "--fiscal-year", "2020", "--raw", str(ESCAPING_RAW), "--out", str(tmp_path)]
+    )
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "1 件の行を受け付けられませんでした (rows rejected)" in err
+    assert "initiatives.csv 行 6 列「基本目標」値「9」" in err
+    assert list(tmp_path.iterdir()) == []

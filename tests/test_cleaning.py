@@ -1,0 +1,760 @@
+"""Cleaning: every header and value spelling of the contract, rejected rows, manifest, outputs."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import tempfile
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kawaeval.cleaning import (
+    REJECTED_COLUMNS,
+    TIDY_COLUMNS,
+    check_manifest,
+    clean,
+    clean_records,
+    header_role,
+    parse_achievement,
+    parse_direction,
+    parse_fiscal_year_header,
+    parse_goal,
+)
+from kawaeval.exceptions import InputFileError, ManifestMismatchError, RejectedRowsError
+from kawaeval.plan import ACHIEVEMENTS, load_plan
+
+FIXTURES = Path(__file__).parent / "fixtures" / "clean"
+TWO_BUREAUS = FIXTURES / "two_bureaus"
+WITH_REJECTS = FIXTURES / "with_rejects"
+BASE = ["取組番号", "基本目標", "取組の方向性", "取組名"]
+ACHIEVEMENT_REASON = (
+    "達成度の値を判別できません。目標を上回って達成 / ほぼ目標どおり / 目標を下回った、"
+    "5段階の1〜5、または空欄・－（評価対象外）のいずれかを入力してください"
+)
+
+
+def write_csv(folder: Path, rows: list[list[str]], name="initiatives.csv", encoding="utf-8"):
+    folder.mkdir(parents=True, exist_ok=True)
+    text = "".join(",".join(row) + "\r\n" for row in rows)
+    (folder / name).write_bytes(text.encode(encoding))
+    return folder
+
+
+def one_file(tmp_path: Path, header: list[str], *rows: list[str]) -> Path:
+    return write_csv(tmp_path / "raw", [header, *rows])
+
+
+# ------------------------------------------------------------------ header spellings
+
+
+@pytest.mark.parametrize(
+    ("header", "year"),
+    [
+        ("2018年度", 2018),
+        ("2018", 2018),
+        ("FY2018", 2018),
+        ("fy2019", 2019),
+        ("平成30年度", 2018),
+        ("H30", 2018),
+        ("Ｈ３０", 2018),
+        ("平成30(2018)年度", 2018),
+        ("平成３０（２０１８）年度", 2018),
+        ("平成31年度", 2019),
+        ("令和元年度", 2019),
+        ("R1", 2019),
+        ("令和元（2019）年度", 2019),
+        ("令和2年度", 2020),
+        ("令和3年度", 2021),
+        ("R3", 2021),
+        ("Ｒ３", 2021),
+        ("２０２１年度", 2021),
+        ("達成度（2021年度）", 2021),
+        ("2021年度 達成度", 2021),
+        ("令和3年度の達成度", 2021),
+        ("【R3】達成度", 2021),
+        ("　令和３年度　", 2021),
+    ],
+)
+def test_fiscal_year_header_spellings(header, year):
+    assert parse_fiscal_year_header(header) == year
+
+
+@pytest.mark.parametrize(
+    "header", ["取組名", "備考", "2021年度目標値", "目標値2021", "R", "令和", "12345", "No"]
+)
+def test_headers_that_name_no_fiscal_year(header):
+    assert parse_fiscal_year_header(header) is None
+
+
+def test_era_and_western_year_that_disagree_raise():
+    with pytest.raises(ValueError, match=r"^平成30年度は 2018 年度ですが、括弧内は 2019 年度です$"):
+        parse_fiscal_year_header("平成30(2019)年度")
+
+
+@pytest.mark.parametrize(
+    ("header", "role"),
+    [
+        ("取組番号", "initiative_id"),
+        ("番号", "initiative_id"),
+        ("No", "initiative_id"),
+        ("No.", "initiative_id"),
+        ("Ｎｏ．", "initiative_id"),
+        ("ID", "initiative_id"),
+        ("基本目標", "goal"),
+        ("取組の方向性", "direction"),
+        ("方向性", "direction"),
+        ("取組名", "name"),
+        ("事務事業名", "name"),
+        ("取組", "name"),
+        ("所管局", "bureau"),
+        ("所管課", "bureau"),
+        ("局名", "bureau"),
+        ("主な理由", "reason"),
+        ("下回った理由", "reason"),
+        ("理由", "reason"),
+        (" 取組 名 ", "name"),
+        ("備考", None),
+    ],
+)
+def test_header_roles(header, role):
+    assert header_role(header) == role
+
+
+# ------------------------------------------------------------------ value spellings
+
+
+@pytest.mark.parametrize(
+    ("value", "goal"),
+    [
+        ("1", 1),
+        ("１", 1),
+        ("基本目標1", 1),
+        ("基本目標１", 1),
+        ("Ⅰ", 1),
+        ("I", 1),
+        ("基本目標Ⅰ", 1),
+        ("Ⅱ", 2),
+        ("II", 2),
+        ("基本目標Ⅲ", 3),
+        ("III", 3),
+        ("Ⅳ", 4),
+        (" 2　", 2),
+        ("一", None),
+        ("", None),
+        ("基本目標", None),
+        ("1.5", None),
+    ],
+)
+def test_goal_spellings(value, goal):
+    assert parse_goal(value) == goal
+
+
+@pytest.mark.parametrize(
+    ("value", "parsed"),
+    [
+        ("2", (None, 2)),
+        ("２", (None, 2)),
+        ("方向性2", (None, 2)),
+        ("取組の方向性２", (None, 2)),
+        ("Ⅱ", (None, 2)),
+        ("1-2", (1, 2)),
+        ("１－２", (1, 2)),
+        ("Ⅲ-1", (3, 1)),
+        ("x-2", None),
+        ("", None),
+        ("二", None),
+    ],
+)
+def test_direction_spellings(value, parsed):
+    assert parse_direction(value) == parsed
+
+
+@pytest.mark.parametrize(
+    ("value", "category"),
+    [
+        ("目標を上回って達成", "exceeded"),
+        ("目標を上回った", "exceeded"),
+        ("ほぼ目標どおり", "on_target"),
+        ("ほぼ目標通り", "on_target"),
+        ("目標をほぼ達成", "on_target"),
+        ("目標を下回った", "below"),
+        ("1", "exceeded"),
+        ("2", "exceeded"),
+        ("3", "on_target"),
+        ("4", "below"),
+        ("5", "below"),
+        ("１", "exceeded"),
+        ("５", "below"),
+        ("目標を大きく上回って達成", "exceeded"),
+        ("目標を大きく下回った", "below"),
+        ("", "not_evaluated"),
+        ("－", "not_evaluated"),
+        ("―", "not_evaluated"),
+        ("-", "not_evaluated"),
+        ("—", "not_evaluated"),
+        ("対象外", "not_evaluated"),
+        ("　ほぼ目標どおり ", "on_target"),
+        ("　", "not_evaluated"),
+        ("6", None),
+        ("0", None),
+        ("おおむね達成", None),
+        ("3.0", None),
+    ],
+)
+def test_achievement_spellings(value, category):
+    assert parse_achievement(value) == category
+
+
+def test_plan_label_for_not_evaluated_is_accepted():
+    assert parse_achievement("評価対象外", load_plan()) == "not_evaluated"
+
+
+# ------------------------------------------------------------------ whole folders
+
+
+def test_two_bureaus_give_the_exact_tidy_table():
+    result = clean(TWO_BUREAUS)
+    tidy = result.tidy
+    assert list(tidy.columns) == TIDY_COLUMNS
+    assert tidy[["initiative_id", "goal", "direction", "fiscal_year"]].values.tolist() == [
+        [i, g, d, y]
+        for i, g, d in [
+            ("1-1-01", 1, 1),
+            ("1-2-01", 1, 2),
+            ("1-3-01", 1, 3),
+            ("2-1-01", 2, 1),
+            ("3-2-01", 3, 2),
+        ]
+        for y in (2018, 2019, 2020, 2021)
+    ]
+    assert tidy["achievement"].astype(str).tolist() == [
+        *["on_target", "on_target", "below", "on_target"],
+        *["exceeded", "on_target", "below", "exceeded"],
+        *["not_evaluated", "on_target", "on_target", "exceeded"],
+        *["below", "below", "not_evaluated", "not_evaluated"],
+        *["below", "exceeded", "on_target", "exceeded"],
+    ]
+    assert tidy["achievement_raw"].tolist()[16:] == ["5", "目標を大きく上回って達成", " 3　", "１"]
+    assert (
+        tidy["source_file"].tolist()
+        == ["initiatives_01_keizai.csv"] * 12 + ["initiatives_02_shimin.csv"] * 8
+    )
+    assert tidy["source_row"].tolist() == [r for r in (2, 3, 4, 2, 3) for _ in range(4)]
+    assert tidy["name"].tolist()[::4] == [
+        "ビジネス拠点の形成",
+        "海外展開の支援",
+        "環境技術の移転",
+        "国際交流の推進",
+        "多文化共生の推進",
+    ]
+    assert tidy["bureau"].tolist()[::4] == [
+        "経済労働局",
+        "経済労働局",
+        "環境局",
+        "市民文化局",
+        pd.NA,
+    ]
+    assert tidy["reason"].tolist()[::4] == [
+        "新型コロナウイルス感染症の影響により商談会を中止したため",
+        pd.NA,
+        pd.NA,
+        "参加者数が見込みを下回ったため",
+        pd.NA,
+    ]
+    assert tidy["achievement"].cat.categories.tolist() == list(ACHIEVEMENTS)
+    assert tidy["achievement"].cat.ordered
+    assert result.rejected.empty
+    assert list(result.rejected.columns) == REJECTED_COLUMNS
+
+
+def test_two_bureaus_manifest():
+    manifest = clean(TWO_BUREAUS).manifest
+    files = sorted(TWO_BUREAUS.glob("initiatives*.csv"))
+    assert manifest["files"] == [
+        {
+            "file": path.name,
+            "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+            "raw_rows": raw,
+            "accepted_rows": raw,
+            "rejected_rows": 0,
+        }
+        for path, raw in zip(files, (3, 2), strict=True)
+    ]
+    assert manifest["totals"] == {"raw_rows": 5, "accepted_rows": 5, "rejected_rows": 0}
+    bundled = Path(__file__).parents[1] / "kawaeval" / "data" / "plan.toml"
+    assert manifest["plan"] == {
+        "file": "kawaeval/data/plan.toml",
+        "sha256": hashlib.sha256(bundled.read_bytes()).hexdigest(),
+    }
+    assert set(manifest) == {"package_version", "plan", "files", "totals"}
+
+
+def dup(other: str, id_: str) -> str:
+    return (
+        f"取組番号「{id_}」が重複しています（{other} と同じ番号）。"
+        "取組ごとに重ならない番号にしてください (duplicate id)"
+    )
+
+
+def test_every_kind_of_bad_row_is_rejected_with_file_row_column_value_reason():
+    result = clean(WITH_REJECTS)
+    assert result.rejected.values.tolist() == [
+        ["initiatives_a.csv", 2, "ID", "A1", dup("initiatives_a.csv 行 10", "A1")],
+        [
+            "initiatives_a.csv",
+            3,
+            "基本目標",
+            "4",
+            "基本目標 4 は計画にありません。1、2、3 のいずれかを入力してください",
+        ],
+        [
+            "initiatives_a.csv",
+            4,
+            "基本目標",
+            "一",
+            "基本目標を判別できません。1、2、3 のいずれか（１、基本目標1、Ⅰ なども可）"
+            "を入力してください",
+        ],
+        [
+            "initiatives_a.csv",
+            5,
+            "取組の方向性",
+            "2-2",
+            "取組の方向性の基本目標 2 が基本目標の列（1）と一致しません。どちらかを直してください",
+        ],
+        [
+            "initiatives_a.csv",
+            6,
+            "取組の方向性",
+            "5",
+            "基本目標 1 に取組の方向性 5 はありません。1、2、3 のいずれかを入力してください",
+        ],
+        ["initiatives_a.csv", 7, "2021年度", "おおむね達成", ACHIEVEMENT_REASON],
+        [
+            "initiatives_a.csv",
+            8,
+            "ID",
+            "",
+            "取組番号が空欄です。取組ごとに重ならない番号を入力してください (id is blank)",
+        ],
+        [
+            "initiatives_a.csv",
+            9,
+            "取組名",
+            "",
+            "取組名が空欄です。取組名を入力してください (name is blank)",
+        ],
+        ["initiatives_a.csv", 10, "ID", "A1", dup("initiatives_a.csv 行 2", "A1")],
+        ["initiatives_a.csv", 11, "ID", "B1", dup("initiatives_b.csv 行 2", "B1")],
+        ["initiatives_b.csv", 2, "ID", "B1", dup("initiatives_a.csv 行 11", "B1")],
+    ]
+    assert result.tidy[["initiative_id", "fiscal_year", "achievement"]].astype(
+        str
+    ).values.tolist() == [
+        ["A8", "2020", "on_target"],
+        ["A8", "2021", "exceeded"],
+        ["B2", "2020", "below"],
+        ["B2", "2021", "not_evaluated"],
+    ]
+    assert [
+        (f["raw_rows"], f["accepted_rows"], f["rejected_rows"]) for f in result.manifest["files"]
+    ] == [
+        (11, 1, 10),
+        (2, 1, 1),
+    ]
+    assert result.manifest["totals"] == {"raw_rows": 13, "accepted_rows": 2, "rejected_rows": 11}
+
+
+def test_a_row_with_several_problems_gets_one_line_each_and_is_counted_once(tmp_path):
+    raw = one_file(
+        tmp_path,
+        [*BASE, "2020年度", "2021年度"],
+        ["", "9", "1", "", "7", "8"],
+        ["A", "1", "1", "x", "3", "3"],
+    )
+    result = clean(raw)
+    assert result.rejected[["row", "column", "value"]].values.tolist() == [
+        [2, "取組番号", ""],
+        [2, "基本目標", "9"],
+        [2, "取組名", ""],
+        [2, "2020年度", "7"],
+        [2, "2021年度", "8"],
+    ]
+    assert result.manifest["totals"] == {"raw_rows": 2, "accepted_rows": 1, "rejected_rows": 1}
+
+
+def test_three_places_of_one_id_each_name_the_other_two(tmp_path):
+    raw = tmp_path / "raw"
+    write_csv(
+        raw,
+        [[*BASE, "R3"], ["X", "1", "1", "a", "3"], ["X", "1", "2", "b", "3"]],
+        "initiatives_1.csv",
+    )
+    write_csv(raw, [[*BASE, "R3"], ["Ｘ", "1", "3", "c", "3"]], "initiatives_2.csv")
+    reasons = clean(raw).rejected["reason"].tolist()
+    assert reasons == [
+        dup("initiatives_1.csv 行 3、initiatives_2.csv 行 2", "X"),
+        dup("initiatives_1.csv 行 2、initiatives_2.csv 行 2", "X"),
+        dup("initiatives_1.csv 行 2、initiatives_1.csv 行 3", "X"),
+    ]
+
+
+@pytest.mark.parametrize("header", ["取組番号", "番号", "No", "No.", "ID"])
+def test_every_id_header_spelling(tmp_path, header):
+    raw = one_file(tmp_path, [header, *BASE[1:], "2021"], ["7", "1", "1", "x", "3"])
+    assert clean(raw).tidy["initiative_id"].tolist() == ["7"]
+
+
+@pytest.mark.parametrize(
+    ("direction_header", "name_header", "bureau_header", "reason_header"),
+    [
+        ("取組の方向性", "取組名", "所管局", "主な理由"),
+        ("方向性", "事務事業名", "所管課", "下回った理由"),
+        ("方向性", "取組", "局名", "理由"),
+    ],
+)
+def test_every_field_header_spelling(
+    tmp_path, direction_header, name_header, bureau_header, reason_header
+):
+    header = ["番号", "基本目標", direction_header, name_header, bureau_header, "R3", reason_header]
+    raw = one_file(tmp_path, header, ["7", "1", "2", "名前", "局", "4", "理由の文"])
+    row = clean(raw).tidy.iloc[0]
+    assert (row["direction"], row["name"], row["bureau"], row["reason"]) == (
+        2,
+        "名前",
+        "局",
+        "理由の文",
+    )
+
+
+def test_nfkc_and_full_width_spaces_are_normalised(tmp_path):
+    raw = one_file(
+        tmp_path,
+        ["　取組番号　", " 基本目標", "取組の方向性 ", "取組名", "令和３年度"],
+        ["　Ａ－１　", "　１ ", " 方向性 ２", "　国際交流　", "　目標を下回った　"],
+    )
+    row = clean(raw).tidy.iloc[0]
+    assert (row["initiative_id"], row["goal"], row["direction"], row["name"]) == (
+        "A-1",
+        1,
+        2,
+        "国際交流",
+    )
+    assert (row["fiscal_year"], row["achievement"]) == (2021, "below")
+    assert row["achievement_raw"] == "　目標を下回った　"
+
+
+def test_xlsx_and_csv_files_are_read_together(tmp_path):
+    raw = write_csv(
+        tmp_path / "raw", [[*BASE, "R3"], ["C1", "1", "1", "csv", "3"]], "取組_b.csv", "cp932"
+    )
+    book = openpyxl.Workbook()
+    book.active.title = "説明"
+    sheet = book.create_sheet("取組")
+    for row in [[*BASE, "令和3年度", 2022], ["X1", 2, "2-3", "xlsx", 1, 3]]:
+        sheet.append(row)
+    book.save(raw / "initiatives_a.xlsx")
+    result = clean(raw)
+    assert result.tidy[
+        ["initiative_id", "goal", "direction", "achievement_raw", "source_file"]
+    ].astype(str).values.tolist() == [
+        ["C1", "1", "1", "3", "取組_b.csv"],
+        ["X1", "2", "3", "1", "initiatives_a.xlsx"],
+    ]
+    assert [f["file"] for f in result.manifest["files"]] == ["initiatives_a.xlsx", "取組_b.csv"]
+
+
+def test_files_with_different_years_give_rows_only_for_their_own_years(tmp_path):
+    raw = tmp_path / "raw"
+    write_csv(
+        raw, [[*BASE, "2020年度", "2021年度"], ["A", "1", "1", "a", "4", "3"]], "initiatives_a.csv"
+    )
+    write_csv(raw, [[*BASE, "R3"], ["B", "1", "1", "b", ""]], "initiatives_b.csv")
+    tidy = clean(raw).tidy
+    assert tidy[["initiative_id", "fiscal_year", "achievement"]].astype(str).values.tolist() == [
+        ["A", "2020", "below"],
+        ["A", "2021", "on_target"],
+        ["B", "2021", "not_evaluated"],
+    ]
+
+
+def test_year_outside_the_program_is_ignored_with_a_warning(tmp_path, caplog):
+    raw = one_file(tmp_path, [*BASE, "2017年度", "2021年度"], ["A", "1", "1", "x", "?", "3"])
+    with caplog.at_level(logging.WARNING, logger="kawaeval.cleaning"):
+        result = clean(raw)
+    assert result.tidy["fiscal_year"].tolist() == [2021]
+    assert result.rejected.empty
+    assert caplog.messages == [
+        "initiatives.csv: 列「2017年度」は計画の年度 (2018, 2019, 2020, 2021) ではないため"
+        "使いません (column ignored)"
+    ]
+
+
+def test_unreadable_year_like_header_is_ignored_with_a_warning(tmp_path, caplog):
+    raw = one_file(
+        tmp_path, [*BASE, "2021年度目標値", "R3", "備考"], ["A", "1", "1", "x", "10", "3", "メモ"]
+    )
+    with caplog.at_level(logging.INFO, logger="kawaeval.cleaning"):
+        result = clean(raw)
+    assert result.tidy["fiscal_year"].tolist() == [2021]
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
+        (
+            "WARNING",
+            "initiatives.csv: 列「2021年度目標値」は年度の列のようですが、年度を読み取れないため"
+            "使いません (column ignored). "
+            "年度の列なら 2018年度、平成30年度、R3 のように書いてください",
+        ),
+        ("INFO", "initiatives.csv: 列「備考」は認識できないため使いません (column ignored)"),
+    ]
+
+
+def test_plan_in_the_raw_folder_replaces_the_bundled_one(tmp_path):
+    raw = one_file(tmp_path, [*BASE, "2021", "2022"], ["A", "1", "4", "x", "3", "3"])
+    bundled = Path(__file__).parents[1] / "kawaeval" / "data" / "plan.toml"
+    text = bundled.read_text(encoding="utf-8")
+    text = text.replace("program_years = [2018, 2019, 2020, 2021]", "program_years = [2021, 2022]")
+    text = text.replace(
+        '{ direction = 3, name = "海外への先端環境技術移転によるビジネス展開" },',
+        '{ direction = 3, name = "c" },\n  { direction = 4, name = "d" },',
+    )
+    text = text.replace("fiscal_years = [2018, 2019]", "fiscal_years = [2021]")
+    text = text.replace("fiscal_years = [2020, 2021]", "fiscal_years = [2022]")
+    (raw / "plan.toml").write_text(text, encoding="utf-8")
+    result = clean(raw)
+    assert result.tidy[["direction", "fiscal_year"]].values.tolist() == [[4, 2021], [4, 2022]]
+    assert result.manifest["plan"]["file"] == "plan.toml"
+
+
+# ------------------------------------------------------------------ files that cannot be read
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        (
+            ["基本目標", "取組の方向性", "取組名", "2021"],
+            "取組番号 (id) の列がありません (no initiative_id column). "
+            "ヘッダー（1行目）に 取組番号 / 番号 / NO / No. / ID のいずれかの列を置いてください",
+        ),
+        (
+            ["番号", "取組の方向性", "取組名", "2021"],
+            "基本目標 (goal) の列がありません (no goal column). "
+            "ヘッダー（1行目）に 基本目標 のいずれかの列を置いてください",
+        ),
+        (
+            ["番号", "基本目標", "取組名", "2021"],
+            "取組の方向性 (direction) の列がありません (no direction column). "
+            "ヘッダー（1行目）に 取組の方向性 / 方向性 のいずれかの列を置いてください",
+        ),
+        (
+            ["番号", "基本目標", "方向性", "2021"],
+            "取組名 (name) の列がありません (no name column). "
+            "ヘッダー（1行目）に 取組名 / 事務事業名 / 取組 のいずれかの列を置いてください",
+        ),
+        (
+            [*BASE, "備考"],
+            "計画の年度 (2018, 2019, 2020, 2021) の達成度の列がありません (no fiscal-year column). "
+            "ヘッダーに 2018年度、平成30年度、R3 などの年度の列を置いてください",
+        ),
+        (
+            [*BASE, "2021年度", "R3"],
+            "列「2021年度」と列「R3」はどちらも 2021 年度の列です。"
+            "1つにしてください (two columns for the same fiscal year)",
+        ),
+        (
+            ["番号", "No", *BASE[1:], "R3"],
+            "列「番号」と列「No」はどちらも 取組番号 (id) の列です。"
+            "1つにしてください (the same field appears in two columns)",
+        ),
+        (
+            [*BASE, "令和元(2020)年度"],
+            "列「令和元(2020)年度」の年度が矛盾しています: "
+            "令和元年度は 2019 年度ですが、括弧内は 2020 年度です。どちらかを直してください",
+        ),
+    ],
+)
+def test_unreadable_layouts_are_input_file_errors(tmp_path, header, message):
+    raw = one_file(tmp_path, header, ["1"] * len(header))
+    with pytest.raises(InputFileError) as caught:
+        clean(raw)
+    assert str(caught.value) == f"initiatives.csv: {message}"
+
+
+def test_fake_xlsx_stops_the_whole_run():
+    with pytest.raises(
+        InputFileError, match=r"^initiatives_fake\.xlsx: XLSX ファイルではありません"
+    ):
+        clean(FIXTURES / "unreadable")
+
+
+def test_header_only_file_gives_an_empty_tidy_table(tmp_path):
+    result = clean(one_file(tmp_path, [*BASE, "R3"]))
+    assert result.tidy.empty
+    assert list(result.tidy.columns) == TIDY_COLUMNS
+    assert result.manifest["totals"] == {"raw_rows": 0, "accepted_rows": 0, "rejected_rows": 0}
+
+
+# ------------------------------------------------------------------ clean_records and outputs
+
+
+def test_rejected_rows_stop_the_run_and_write_nothing(tmp_path):
+    out = tmp_path / "out"
+    with pytest.raises(RejectedRowsError) as caught:
+        clean_records(WITH_REJECTS, out_dir=out)
+    assert not out.exists()
+    lines = str(caught.value).splitlines()
+    assert lines[0].startswith("11 件の行を受け付けられませんでした (rows rejected).")
+    assert lines[1] == (
+        "  - initiatives_a.csv 行 2 列「ID」値「A1」: " + dup("initiatives_a.csv 行 10", "A1")
+    )
+    assert len(lines) == 12
+
+
+def test_allow_rejects_writes_every_output(tmp_path):
+    out = tmp_path / "out"
+    result = clean_records(WITH_REJECTS, out_dir=out, allow_rejects=True)
+    assert sorted(p.name for p in out.iterdir()) == [
+        "manifest.json",
+        "rejected.csv",
+        "tidy.csv",
+        "tidy.parquet",
+    ]
+    rejected = (out / "rejected.csv").read_bytes()
+    assert rejected.startswith(
+        b"\xef\xbb\xbffile,row,column,value,reason\ninitiatives_a.csv,2,ID,A1,"
+    )
+    assert b"\r\n" not in rejected
+    assert rejected.count(b"\n") == 12
+    assert json.loads((out / "manifest.json").read_text(encoding="utf-8")) == result.manifest
+    back = pd.read_parquet(out / "tidy.parquet")
+    pd.testing.assert_frame_equal(back, result.tidy)
+    csv_back = pd.read_csv(out / "tidy.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    assert list(csv_back.columns) == TIDY_COLUMNS
+    assert csv_back["initiative_id"].tolist() == ["A8", "A8", "B2", "B2"]
+
+
+def test_rejected_csv_is_header_only_when_nothing_was_rejected(tmp_path):
+    clean_records(TWO_BUREAUS, out_dir=tmp_path)
+    assert (tmp_path / "rejected.csv").read_bytes() == b"\xef\xbb\xbffile,row,column,value,reason\n"
+    tidy_csv = (tmp_path / "tidy.csv").read_bytes()
+    assert tidy_csv.startswith(
+        "\ufeffinitiative_id,goal,direction,name,bureau,fiscal_year,achievement,achievement_raw,"
+        "reason,source_file,source_row\n1-1-01,1,1,ビジネス拠点の形成,経済労働局,2018,on_target,"
+        "ほぼ目標どおり,新型コロナウイルス感染症の影響により商談会を中止したため,"
+        "initiatives_01_keizai.csv,2\n".encode()
+    )
+
+
+def test_cleaning_twice_gives_identical_bytes(tmp_path):
+    clean_records(WITH_REJECTS, out_dir=tmp_path / "one", allow_rejects=True)
+    clean_records(WITH_REJECTS, out_dir=tmp_path / "two", allow_rejects=True)
+    for name in ("tidy.parquet", "tidy.csv", "rejected.csv", "manifest.json"):
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
+
+
+def test_a_failed_run_leaves_the_last_good_output(tmp_path):
+    out = tmp_path / "out"
+    clean_records(TWO_BUREAUS, out_dir=out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    with pytest.raises(RejectedRowsError):
+        clean_records(WITH_REJECTS, out_dir=out)
+    with pytest.raises(InputFileError):
+        clean_records(FIXTURES / "unreadable", out_dir=out)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_manifest_mismatch_is_an_error():
+    manifest = {"files": [{"file": "a.csv", "raw_rows": 3, "accepted_rows": 1, "rejected_rows": 1}]}
+    with pytest.raises(ManifestMismatchError) as caught:
+        check_manifest(manifest)
+    assert str(caught.value) == (
+        "a.csv: 行数が合いません (row counts do not add up): raw 3 != accepted 1 + rejected 1. "
+        "kawaeval の不具合として報告してください"
+    )
+
+
+# ------------------------------------------------------------------ random spellings
+
+GOAL_SPELLINGS = {
+    1: ["1", "１", "基本目標1", "基本目標１", "Ⅰ", "I", "基本目標Ⅰ"],
+    2: ["2", "２", "基本目標2", "Ⅱ", "II", "基本目標Ⅱ"],
+    3: ["3", "３", "基本目標３", "Ⅲ", "III", "基本目標Ⅲ"],
+}
+DIRECTION_SPELLINGS = {
+    1: ["1", "１", "方向性1", "Ⅰ", "{g}-1", "{g}－１"],
+    2: ["2", "２", "方向性2", "Ⅱ", "{g}-2", "{g}－２"],
+    3: ["3", "３", "方向性3", "Ⅲ", "{g}-3", "{g}－３"],
+}
+ACHIEVEMENT_VALUES = {
+    "exceeded": [
+        "目標を上回って達成",
+        "目標を上回った",
+        "1",
+        "2",
+        "１",
+        "目標を大きく上回って達成",
+    ],
+    "on_target": ["ほぼ目標どおり", "ほぼ目標通り", "目標をほぼ達成", "3", "３", " 3　"],
+    "below": ["目標を下回った", "4", "5", "４", "目標を大きく下回った"],
+    "not_evaluated": ["", "－", "―", "-", "対象外"],  # "—" has no CP932 code: tested above
+}
+YEAR_HEADERS = {
+    2018: [
+        "2018年度",
+        "2018",
+        "FY2018",
+        "平成30年度",
+        "H30",
+        "平成30(2018)年度",
+        "達成度（２０１８）",
+    ],
+    2019: ["2019年度", "令和元年度", "R1", "令和元（2019）年度", "平成31年度", "Ｒ１"],
+    2020: ["2020", "令和2年度", "R2", "令和２年度 達成度"],
+    2021: ["FY2021", "令和3年度", "R3", "２０２１年度"],
+}
+
+record = st.tuples(
+    st.sampled_from([1, 2, 3]),
+    st.sampled_from([1, 2, 3]),
+    st.lists(st.sampled_from(ACHIEVEMENTS), min_size=4, max_size=4),
+    st.data(),
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    records=st.lists(record, min_size=1, max_size=12),
+    headers=st.fixed_dictionaries({y: st.sampled_from(h) for y, h in YEAR_HEADERS.items()}),
+    id_header=st.sampled_from(["取組番号", "番号", "No", "No.", "ID"]),
+    encoding=st.sampled_from(["utf-8", "utf-8-sig", "cp932"]),
+)
+def test_random_spellings_give_the_counts_they_were_drawn_from(
+    records, headers, id_header, encoding
+):
+    rows = [[id_header, "基本目標", "方向性", "取組名", *(headers[y] for y in YEAR_HEADERS)]]
+    expected = {}
+    for i, (goal, direction, achievements, data) in enumerate(records):
+        goal_text = data.draw(st.sampled_from(GOAL_SPELLINGS[goal]))
+        direction_text = data.draw(st.sampled_from(DIRECTION_SPELLINGS[direction])).format(g=goal)
+        cells = [data.draw(st.sampled_from(ACHIEVEMENT_VALUES[a])) for a in achievements]
+        rows.append([f"K{i:03d}", goal_text, direction_text, f"取組{i}", *cells])
+        for year, achievement in zip(YEAR_HEADERS, achievements, strict=True):
+            key = (goal, direction, year, achievement)
+            expected[key] = expected.get(key, 0) + 1
+    with tempfile.TemporaryDirectory() as folder:
+        result = clean(write_csv(Path(folder), rows, encoding=encoding))
+    assert result.rejected.empty
+    counts = (
+        result.tidy.assign(achievement=result.tidy["achievement"].astype(str))
+        .groupby(["goal", "direction", "fiscal_year", "achievement"])
+        .size()
+        .to_dict()
+    )
+    assert counts == expected
+    assert result.manifest["totals"]["accepted_rows"] == len(records)

@@ -1,0 +1,227 @@
+"""The report's tables and text: exact figures, city wording, and record text kept as text."""
+
+import json
+
+import pytest
+
+from kawaeval import presenting
+from kawaeval.exceptions import UsageError
+from kawaeval.presenting import esc
+
+
+@pytest.mark.parametrize(
+    ("year", "expected"),
+    [
+        (2018, "平成30(2018)年度"),
+        (2019, "令和元(2019)年度"),
+        (2020, "令和２(2020)年度"),
+        (2021, "令和３(2021)年度"),
+        (2028, "令和10(2028)年度"),
+        (1989, "平成元(1989)年度"),
+    ],
+)
+def test_era_year_is_written_as_the_city_writes_it(year, expected):
+    assert presenting.era_year(year) == expected
+
+
+def test_count_share_and_pct():
+    assert presenting.count_share(1, 0.9) == "1件(0.9%)"
+    assert presenting.count_share(87, 79.8) == "87件(79.8%)"
+    assert presenting.count_share(0, None) == "0件"
+    assert presenting.pct(75.0) == "75.0%"
+    assert presenting.pct(None) == "－"
+
+
+def test_esc_escapes_markup_quotes_and_dollars():
+    assert esc('<script>alert("1")</script>') == (
+        "&lt;script&gt;alert(&quot;1&quot;)&lt;/script&gt;"
+    )
+    assert esc("**x** $y$") == "**x** &#36;y&#36;"
+    assert esc(None) == ""
+
+
+def test_program_distribution_table_has_the_published_counts_and_shares(assessment):
+    markup = presenting.program_distribution_table(assessment).html
+    assert (
+        '<tr><th scope="row">目標を上回って達成</th><td class="num">1件</td>'
+        '<td class="num">0.9%</td></tr>'
+    ) in markup
+    assert '<td class="num">87件</td><td class="num">79.8%</td>' in markup
+    assert '<td class="num">21件</td><td class="num">19.3%</td>' in markup
+    assert '<th scope="row">取組数</th><td class="num">109件</td>' in markup
+    assert "評価対象外" not in markup  # no not-evaluated initiative in the fixture
+
+
+def test_not_evaluated_row_appears_only_when_there_are_some(assessment):
+    block = assessment["program"]
+    block["counts"]["not_evaluated"] = 2
+    markup = presenting.distribution_table(block, assessment["plan"]["achievement_labels"]).html
+    assert '<th scope="row">評価対象外</th><td class="num">2件</td>' in markup
+    assert '<th scope="row">取組数</th><td class="num">111件</td>' in markup
+
+
+def test_distribution_summary_sentence(assessment):
+    assert presenting.distribution_summary(assessment).html == (
+        '<div class="kawaeval tex2jax_ignore mathjax_ignore"><p>令和３(2021)年度の取組数は109件で、'
+        "各取組の達成度は「目標を上回って達成」1件(0.9%)、「ほぼ目標どおり」87件(79.8%)、"
+        "「目標を下回った」21件(19.3%)でした。「目標を上回って達成」と「ほぼ目標どおり」を"
+        "合わせた割合は80.7%です。</p></div>"
+    )
+
+
+def test_chapter_heading_labels_final_and_interim(assessment):
+    final = presenting.chapter_heading(assessment, "第2章").html
+    assert '<span class="kawaeval-badge">最終評価</span>' in final
+    assert "第２期実行プログラム計画期間終了時点" in final
+    assessment["evaluation"] = "interim"
+    assessment["fiscal_year"] = 2019
+    interim = presenting.chapter_heading(assessment, "第2章").html
+    assert '<span class="kawaeval-badge">中間評価</span>' in interim
+    assert "令和元(2019)年度（第２期実行プログラム計画期間中）" in interim
+
+
+def test_judgement_notice_only_without_committee_judgements(assessment):
+    assessment["judgements_present"] = False
+    assert "最終評価は評価ルールによる提案評価と同じです" in (
+        presenting.judgement_notice(assessment).html
+    )
+    assessment["judgements_present"] = True
+    assert presenting.judgement_notice(assessment).html == (
+        '<div class="kawaeval tex2jax_ignore mathjax_ignore"></div>'
+    )
+
+
+def test_grades_table_shows_final_grades_and_where_they_came_from(assessment):
+    markup = presenting.grades_table(assessment).html
+    assert "<td>B 一定の進捗があった</td>" in markup
+    assert "<td>C 進捗が遅れた</td>" in markup
+    assert markup.count("<td>Ⅱ 概ね効果的な構成である</td>") == 3
+    # goal 2's outlook was changed by the committee from the suggested Ⅲ
+    assert "評価委員会の判断（提案評価 Ⅲ 構成の見直しが必要である から変更）" in markup
+
+
+def test_goal_grades_show_suggested_final_and_reason(assessment):
+    markup = presenting.goal_grades(assessment, 2).html
+    assert "<td>Ⅲ 構成の見直しが必要である（要確認の目安）</td>" in markup
+    assert "<td>Ⅱ 概ね効果的な構成である</td>" in markup
+    assert (
+        "新型コロナウイルス感染症の影響を受ける以前の年度は概ね目標どおりに進捗していたため"
+        in markup
+    )
+    assert "令和３(2021)年度の達成割合 58.8%" in markup
+
+
+def test_below_target_table_escapes_record_text(assessment):
+    row = assessment["goals"][0]["below_target"][0]
+    row["name"] = "<script>alert(1)</script>"
+    row["reason"] = "**x** $y$"
+    markup = presenting.below_target_table(assessment, 1).html
+    assert "<td>&lt;script&gt;alert(1)&lt;/script&gt;</td>" in markup
+    assert "<td>**x** &#36;y&#36;</td>" in markup
+    assert "<script>" not in markup
+    assert "3件のうち2件（66.7%）は「新型コロナウイルス感染症の影響」によるものです。" in markup
+
+
+def test_below_target_table_without_rows(assessment):
+    assert "令和３(2021)年度に「目標を下回った」取組はありません。" in (
+        presenting.below_target_table(assessment, 3).html
+    )
+
+
+def test_highlights_escape_record_text(assessment):
+    assessment["goals"][0]["highlights"] = [
+        {"direction": 2, "initiative": "<b>事業</b>", "result": "成果 <img src=x onerror=alert(1)>"}
+    ]
+    markup = presenting.goal_highlights(assessment, 1).html
+    assert "<strong>&lt;b&gt;事業&lt;/b&gt;</strong>（取組の方向性2）" in markup
+    assert "成果 &lt;img src=x onerror=alert(1)&gt;" in markup
+    assert "<img" not in markup
+
+
+def test_indicators_mark_illustrative_values(assessment):
+    markup = presenting.indicators_table(assessment, 1).html
+    assert '<th scope="row">海外ビジネス商談件数（例示）</th>' in markup
+    assert '<td class="num">80.0%</td><td>未達成</td>' in markup
+    assert "参考指標は入力されていません。" in presenting.indicators_table(assessment, 2).html
+
+
+def test_data_quality_lists_rejected_rows_escaped(assessment):
+    assert presenting.data_quality(assessment).html == (
+        '<div class="kawaeval tex2jax_ignore mathjax_ignore"></div>'
+    )
+    assessment["data_quality"] = {
+        "rejected_rows": 1,
+        "rejected": [
+            {
+                "file": "initiatives.csv",
+                "row": 6,
+                "column": "基本目標",
+                "value": "<9>",
+                "reason": "基本目標 9 は計画にありません",
+            }
+        ],
+    }
+    markup = presenting.data_quality(assessment).html
+    assert "<h2>データ品質：受け付けなかった行</h2>" in markup
+    assert (
+        '<tr><th scope="row">initiatives.csv</th><td class="num">6</td><td>基本目標</td>'
+        "<td>&lt;9&gt;</td><td>基本目標 9 は計画にありません</td></tr>"
+    ) in markup
+
+
+def test_goal_block_names_the_allowed_goals(assessment):
+    assert presenting.goal_block(assessment, 3)["initiatives"] == 59
+    with pytest.raises(UsageError, match=r"goal must be one of: 1, 2, 3"):
+        presenting.goal_block(assessment, 4)
+
+
+def test_load_assessment_from_json_checks_the_year(tmp_path, assessment):
+    path = tmp_path / "a.json"
+    path.write_text(json.dumps(assessment, ensure_ascii=False), encoding="utf-8")
+    assert presenting.load_assessment(2021, assessment_json=path) == assessment
+    with pytest.raises(UsageError, match=r"a.json は 2021 年度の評価です"):
+        presenting.load_assessment(2020, assessment_json=path)
+
+
+def test_page_nav_links_are_relative_and_escaped():
+    nav = presenting.page_nav(("前の章 <1>", "01_plan.html"), None)
+    assert nav == (
+        '<nav class="kawaeval-nav"><a rel="prev" href="01_plan.html">← 前の章 &lt;1&gt;</a>'
+        ' ｜ <a href="index.html">目次</a></nav>'
+    )
+
+
+def test_index_page_has_title_toc_key_figures_and_provenance(assessment):
+    provenance = {
+        "package_version": "0.1.0",
+        "git_commit": None,
+        "source_date": None,
+        "parameters": {"fiscal_year": 2021, "raw_dir": "data/raw", "allow_rejects": False},
+        "plan": ("kawaeval/data/plan.toml", "ab" * 32),
+        "inputs": [("取組_<局>.csv", "cd" * 32)],
+    }
+    page = presenting.index_page(assessment, [("第1章 計画", "01_plan.html")], provenance)
+    assert page.startswith('<!DOCTYPE html>\n<html lang="ja">\n<head>\n<meta charset="utf-8">')
+    assert (
+        "<title>川崎市国際施策推進プラン 第２期実行プログラム 評価 "
+        "令和３(2021)年度（最終評価）</title>"
+    ) in page
+    assert '<li><a href="01_plan.html">第1章 計画</a></li>' in page
+    assert "<li>目標を上回って達成：1件(0.9%)</li>" in page
+    assert "<li>ほぼ目標どおり：87件(79.8%)</li>" in page
+    assert "<li>目標を下回った：21件(19.3%)</li>" in page
+    assert "<dt>入力 取組_&lt;局&gt;.csv</dt><dd>SHA-256 " + "cd" * 32 + "</dd>" in page
+    assert "<dd>fiscal_year = 2021, raw_dir = data/raw, allow_rejects = False</dd>" in page
+    assert "git commit" not in page
+    assert "SOURCE_DATE_EPOCH" not in page
+    provenance["git_commit"] = "f" * 40
+    provenance["source_date"] = "2023-11-14"
+    page = presenting.index_page(assessment, [], provenance)
+    assert "<dt>git commit</dt><dd>" + "f" * 40 + "</dd>" in page
+    assert "<dt>作成日 (SOURCE_DATE_EPOCH)</dt><dd>2023-11-14</dd>" in page
+
+
+def test_fragment_shows_as_html_with_a_fixed_plain_text():
+    fragment = presenting.Fragment("<p>x</p>")
+    assert fragment._repr_html_() == "<p>x</p>"
+    assert repr(fragment) == "<kawaeval report fragment>"

@@ -1,0 +1,186 @@
+"""Finding and reading the initiatives files: names, encodings, sheets, Excel row numbers."""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from kawaeval.exceptions import InputFileError
+from kawaeval.reading import find_initiative_files, read_initiative_file
+
+HEADER = ["取組番号", "基本目標", "取組の方向性", "取組名", "2021年度"]
+ROWS = [
+    ["1-1-01", "１", "1", "国際交流の推進", "ほぼ目標どおり"],
+    ["2-1-01", "Ⅱ", "1", "多文化共生", "3"],
+]
+
+
+def write_csv(
+    path: Path, rows: list[list[str]], encoding: str = "utf-8", end: str = "\r\n"
+) -> Path:
+    text = end.join(",".join(row) for row in rows) + end
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def write_xlsx(path: Path, sheets: dict[str, list[list]]) -> Path:
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    book.save(path)
+    return path
+
+
+def test_finds_both_prefixes_sorted_and_ignores_other_files(tmp_path):
+    for name in [
+        "取組_環境局.csv",
+        "initiatives_b.XLSX",
+        "initiatives_a.csv",
+        "judgements.csv",
+        "plan.toml",
+        "~$initiatives_a.xlsx",
+        "initiatives_notes.txt",
+    ]:
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    found = [p.name for p in find_initiative_files(tmp_path)]
+    assert found == ["initiatives_a.csv", "initiatives_b.XLSX", "取組_環境局.csv"]
+
+
+def test_missing_folder_names_it_and_the_expected_files(tmp_path):
+    missing = tmp_path / "nowhere"
+    with pytest.raises(InputFileError) as caught:
+        find_initiative_files(missing)
+    assert str(caught.value) == (
+        f"nowhere: フォルダ {missing} がありません (raw folder not found). "
+        "initiatives*.csv / initiatives*.xlsx / 取組*.csv / 取組*.xlsx "
+        "を置いたフォルダを --raw で指定してください"
+    )
+
+
+def test_folder_without_initiatives_file_names_the_expected_files(tmp_path):
+    (tmp_path / "judgements.csv").write_text("年度\n", encoding="utf-8")
+    with pytest.raises(InputFileError) as caught:
+        find_initiative_files(tmp_path)
+    assert str(caught.value) == (
+        f"{tmp_path.name}: フォルダ {tmp_path} に取組の表がありません (no initiatives file). "
+        "initiatives*.csv / initiatives*.xlsx / 取組*.csv / 取組*.xlsx "
+        "という名前のファイルを置いてください"
+    )
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp932"])
+def test_csv_encodings_are_detected(tmp_path, encoding):
+    table = read_initiative_file(write_csv(tmp_path / "initiatives.csv", [HEADER, *ROWS], encoding))
+    assert table.encoding == ("cp932" if encoding == "cp932" else "utf-8-sig")
+    assert table.header == tuple(HEADER)
+    assert table.cells.to_numpy().tolist() == ROWS
+    assert table.cells.index.tolist() == [2, 3]
+    assert table.file == "initiatives.csv"
+
+
+def test_sha256_is_of_the_file_bytes(tmp_path):
+    path = write_csv(tmp_path / "initiatives.csv", [HEADER, *ROWS])
+    assert read_initiative_file(path).sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_undecodable_bytes_are_an_input_file_error(tmp_path):
+    path = tmp_path / "initiatives.csv"
+    path.write_bytes("取組番号,基本目標\n".encode() + b"\x81\xff\xfe,1\n")
+    with pytest.raises(InputFileError) as caught:
+        read_initiative_file(path)
+    assert str(caught.value) == (
+        "initiatives.csv: 文字コードを判別できません (not UTF-8 or CP932). "
+        "Excel で「CSV UTF-8」または「CSV (コンマ区切り)」として保存し直してください"
+    )
+
+
+@pytest.mark.parametrize("content", [b"", b"  \r\n\r\n", codecs.BOM_UTF8 + b"\n"])
+def test_empty_file_is_an_input_file_error(tmp_path, content):
+    path = tmp_path / "initiatives.csv"
+    path.write_bytes(content)
+    with pytest.raises(
+        InputFileError, match=r"^initiatives\.csv: ファイルが空です \(empty file\)$"
+    ):
+        read_initiative_file(path)
+
+
+def test_xlsx_that_is_really_text_is_an_input_file_error():
+    path = Path(__file__).parent / "fixtures" / "clean" / "unreadable" / "initiatives_fake.xlsx"
+    with pytest.raises(InputFileError) as caught:
+        read_initiative_file(path)
+    assert str(caught.value) == (
+        "initiatives_fake.xlsx: XLSX ファイルではありません (not an XLSX workbook). "
+        "Excel で .xlsx として保存してください"
+    )
+    assert caught.value.path == path
+
+
+def test_xlsx_reads_the_sheet_named_torikumi_even_when_not_first(tmp_path):
+    path = write_xlsx(
+        tmp_path / "initiatives.xlsx",
+        {"説明": [["この表について"]], "取組": [HEADER, ["1-1-01", 1, 1, "国際交流", 3]]},
+    )
+    table = read_initiative_file(path)
+    assert table.sheet == "取組"
+    assert table.encoding is None
+    assert table.header == tuple(HEADER)
+    assert table.cells.to_numpy().tolist() == [["1-1-01", "1", "1", "国際交流", "3"]]
+    assert table.cells.index.tolist() == [2]
+
+
+def test_xlsx_without_torikumi_sheet_reads_the_first_sheet(tmp_path):
+    path = write_xlsx(
+        tmp_path / "取組_環境局.xlsx",
+        {"Sheet1": [HEADER, ["3-1-01", "Ⅲ", "1", "環境", "目標を下回った"]], "Sheet2": [["x"]]},
+    )
+    table = read_initiative_file(path)
+    assert table.sheet == "Sheet1"
+    assert table.cells.to_numpy().tolist() == [["3-1-01", "Ⅲ", "1", "環境", "目標を下回った"]]
+
+
+def test_xlsx_blank_rows_keep_excel_row_numbers(tmp_path):
+    path = write_xlsx(
+        tmp_path / "initiatives.xlsx",
+        {"取組": [HEADER, ["a", 1, 1, "x", 3], [None] * 5, ["b", 1, 1, "y", 3]]},
+    )
+    table = read_initiative_file(path)
+    assert table.cells.index.tolist() == [2, 4]
+
+
+def test_csv_blank_lines_are_not_records_but_keep_row_numbers(tmp_path):
+    rows = [HEADER, ROWS[0], [""], [",,,,"], ["　, , ,　,"], ROWS[1]]
+    path = tmp_path / "initiatives.csv"
+    path.write_bytes("\n".join(",".join(r) for r in rows).encode("utf-8") + b"\n")
+    table = read_initiative_file(path)
+    assert table.cells.index.tolist() == [2, 6]
+    assert table.cells.to_numpy().tolist() == ROWS
+
+
+def test_csv_multiline_cell_counts_as_one_excel_row(tmp_path):
+    path = tmp_path / "initiatives.csv"
+    text = ",".join(HEADER) + "\n" + '1-1-01,1,1,"国際交流\nの推進",3\n' + "1-1-02,1,1,次の取組,3\n"
+    path.write_bytes(text.encode("utf-8"))
+    table = read_initiative_file(path)
+    assert table.cells.index.tolist() == [2, 3]
+    assert table.cells.iloc[0, 3] == "国際交流\nの推進"
+
+
+def test_csv_short_rows_are_padded_with_blanks(tmp_path):
+    path = tmp_path / "initiatives.csv"
+    path.write_bytes((",".join(HEADER) + "\n1-1-01,1,1,国際交流\n").encode("utf-8"))
+    table = read_initiative_file(path)
+    assert table.cells.to_numpy().tolist() == [["1-1-01", "1", "1", "国際交流", ""]]
+
+
+def test_csv_row_longer_than_header_is_an_input_file_error(tmp_path):
+    path = tmp_path / "initiatives.csv"
+    path.write_bytes((",".join(HEADER) + "\n1-1-01,1,1,国際交流,3,余分\n").encode("utf-8"))
+    with pytest.raises(InputFileError, match=r"^initiatives\.csv: CSV として読めません"):
+        read_initiative_file(path)
