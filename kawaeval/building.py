@@ -22,6 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import nbformat
 from papermill.exceptions import PapermillExecutionError
@@ -31,8 +32,12 @@ from kawaeval.exceptions import ChapterExecutionError, UsageError
 from kawaeval.paths import NOTEBOOKS_DIR, PROJECT_ROOT, RAW_DIR, REPORTS_DIR, TEMPLATES_DIR
 from kawaeval.plan import Plan, load_plan
 
+if TYPE_CHECKING:
+    from kawaeval.cleaning import CleanResult
+
 TEMPLATE_NAME = "kawaeval"
 STAMP_FILE = "build-stamp.json"
+ASSESSMENT_FILE = "assessment.json"
 KERNEL_NAME = "python3"
 
 # The chapters in reading order: (notebook stem, title). The goal chapter runs once per goal.
@@ -272,13 +277,14 @@ def _write_json(path: Path, data: object) -> None:
 
 
 def _execute(chapter: Chapter, output: Path, parameters: dict) -> None:
-    """Run one chapter with papermill in a fresh kernel of this interpreter."""
+    """Run one chapter with papermill in a fresh kernel of this interpreter, in its folder."""
     import papermill
 
     papermill.execute_notebook(
         str(chapter.notebook),
         str(output),
         parameters=parameters,
+        cwd=str(output.parent),
         kernel_name=KERNEL_NAME,
         progress_bar=False,
         log_output=False,
@@ -368,11 +374,12 @@ def build_year(
     force: bool = False,
     allow_rejects: bool = False,
     progress: _Progress | None = None,
-    manifest: dict | None = None,
+    records: CleanResult | None = None,
 ) -> BuildResult:
     """Build (or skip as up to date) the report of one fiscal year into ``out_dir/FY<year>/``.
 
-    ``manifest`` is the cleaning manifest when the caller has just cleaned the records.
+    ``records`` is the cleaning result when the caller has just cleaned ``raw_dir``; every
+    chapter then presents the one assessment computed from it.
 
     Raises
     ------
@@ -381,14 +388,16 @@ def build_year(
     ChapterExecutionError
         If a chapter fails; the previous report is left as it was.
     """
-    from kawaeval.assessing import assess_records
-    from kawaeval.cleaning import clean_records
+    from kawaeval.assessing import assess
+    from kawaeval.cleaning import clean_records, write_outputs
     from kawaeval.presenting import index_page, page_nav
+    from kawaeval.supplements import load_supplements
 
     progress = progress or _Progress(0)
     final = out_dir / f"FY{fiscal_year}"
-    if manifest is None:
-        manifest = clean_records(raw_dir, out_dir=None, allow_rejects=allow_rejects).manifest
+    if records is None:
+        records = clean_records(raw_dir, out_dir=None, allow_rejects=allow_rejects)
+    manifest = records.manifest
     parameters = {"raw_dir": _display_path(raw_dir), "allow_rejects": allow_rejects}
     inputs = input_files(raw_dir, manifest)
     stamp = _stamp(fiscal_year, inputs, manifest["plan"], chapters, parameters)
@@ -401,16 +410,17 @@ def build_year(
     staging = Path(tempfile.mkdtemp(prefix=f".FY{fiscal_year}.tmp-", dir=out_dir))
     staging.chmod(0o755)  # mkdtemp makes it private; the published report is for readers
     try:
-        manifest = clean_records(
-            raw_dir, out_dir=staging / "data", allow_rejects=allow_rejects
-        ).manifest
-        assessment = assess_records(raw_dir, fiscal_year, allow_rejects=allow_rejects)
-        _write_json(staging / "data" / "assessment.json", assessment)
+        write_outputs(records, staging / "data")
+        supplements = load_supplements(raw_dir, records.plan)
+        assessment = assess(records.tidy, records.plan, fiscal_year, supplements, records.rejected)
+        _write_json(staging / "data" / ASSESSMENT_FILE, assessment)
 
+        # Chapters run in notebooks/ and read the assessment by a relative path, so the
+        # executed notebooks name no temporary or machine-specific folder.
         notebook_parameters = {
+            **parameters,
             "fiscal_year": fiscal_year,
-            "raw_dir": str(raw_dir.resolve()),
-            "allow_rejects": allow_rejects,
+            "assessment_json": f"../data/{ASSESSMENT_FILE}",
         }
         (staging / "notebooks").mkdir()
         executed = []
@@ -495,14 +505,12 @@ def build_reports(
     source_date()
     if chapters is None:
         chapters = chapters_for(plan, goals)
-    manifest = clean_records(raw_dir, out_dir=None, allow_rejects=allow_rejects).manifest
+    records = clean_records(raw_dir, out_dir=None, allow_rejects=allow_rejects)
 
     progress = _Progress(len(years) * len(chapters), progress_stream)
 
     def run(year: int) -> BuildResult:
-        return build_year(
-            year, raw_dir, out_dir, chapters, force, allow_rejects, progress, manifest
-        )
+        return build_year(year, raw_dir, out_dir, chapters, force, allow_rejects, progress, records)
 
     try:
         if jobs == 1 or len(years) == 1:

@@ -15,7 +15,7 @@ from bs4 import BeautifulSoup
 from kawaeval import building, cli
 from kawaeval.building import Chapter, build_reports
 from kawaeval.exceptions import UsageError
-from kawaeval.paths import NOTEBOOKS_DIR, RAW_DIR
+from kawaeval.paths import NOTEBOOKS_DIR, PROJECT_ROOT, RAW_DIR
 from kawaeval.plan import load_plan
 
 FIXTURES = Path(__file__).parent / "fixtures" / "report"
@@ -307,6 +307,8 @@ def test_second_build_is_byte_identical(report, tmp_path):
         if path.is_file() and path.suffix in {".html", ".ipynb", ".json"}:
             text = path.read_text(encoding="utf-8")
             assert ".tmp-" not in text and str(report.parent) not in text, path
+            # nor the machine's checkout, so two clones of the project build the same bytes
+            assert str(PROJECT_ROOT) not in text, path
 
 
 def test_progress_is_a_bar_on_a_terminal_and_lines_otherwise():
