@@ -230,8 +230,13 @@ def plan_overview(assessment: dict) -> Fragment:
 
 
 def plan_structure(assessment: dict) -> Fragment:
-    """The goals, their policies and directions, with the number of initiatives of each goal."""
+    """The goals, their policies and directions, with the number of initiatives of each."""
     counts = {g["goal"]: g["initiatives"] for g in assessment["goals"]}
+    by_direction = {
+        (g["goal"], d["direction"]): d["initiatives"]
+        for g in assessment["goals"]
+        for d in g["directions"]
+    }
     rows = []
     for goal in assessment["plan"]["goals"]:
         for d in goal["directions"]:
@@ -241,16 +246,17 @@ def plan_structure(assessment: dict) -> Fragment:
                     goal["name"],
                     goal["policy"],
                     f"{d['direction']} {d['name']}",
+                    f"{by_direction.get((goal['goal'], d['direction']), 0)}件",
                     f"{counts.get(goal['goal'], 0)}件",
                 )
             )
     total = sum(counts.values())
     return _block(
         table(
-            ["基本目標", "名称", "取組方針", "取組の方向性", "取組数"],
+            ["基本目標", "名称", "取組方針", "取組の方向性", "取組数", "基本目標の取組数"],
             rows,
             caption=f"取組体系（取組数 合計 {total}件）",
-            numeric=(4,),
+            numeric=(4, 5),
         )
     )
 

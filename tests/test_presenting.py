@@ -225,3 +225,12 @@ def test_fragment_shows_as_html_with_a_fixed_plain_text():
     fragment = presenting.Fragment("<p>x</p>")
     assert fragment._repr_html_() == "<p>x</p>"
     assert repr(fragment) == "<kawaeval report fragment>"
+
+
+def test_plan_structure_counts_each_direction_and_each_goal(assessment):
+    html = presenting.plan_structure(assessment)._repr_html_()
+    rows = html.split("<tr>")[2:]
+    assert len(rows) == 9
+    assert '<td class="num">5件</td><td class="num">16件</td>' in rows[0]
+    assert '<td class="num">10件</td><td class="num">34件</td>' in rows[5]
+    assert "合計 109件" in html
