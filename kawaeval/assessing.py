@@ -116,6 +116,7 @@ def assess(
             "progress": program_progress,
         },
         "program_by_year": [_year_block(records, year) for year in years],
+        "program_periods": _periods(records, plan, fiscal_year),
         "goals": goals,
         "by_year": [
             {"goal": goal.goal, **_year_block(records[records["goal"] == goal.goal], year)}
@@ -342,6 +343,7 @@ def _periods(rows: pd.DataFrame, plan: Plan, fiscal_year: int) -> list[dict]:
                 "fiscal_years": period_years,
                 "counts": counts,
                 "shares_pct": _shares(counts),
+                "achieved_share_pct": _achieved_share(counts),
             }
         )
     return blocks

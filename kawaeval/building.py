@@ -29,7 +29,14 @@ from papermill.exceptions import PapermillExecutionError
 
 from kawaeval import __version__
 from kawaeval.exceptions import ChapterExecutionError, UsageError
-from kawaeval.paths import NOTEBOOKS_DIR, PROJECT_ROOT, RAW_DIR, REPORTS_DIR, TEMPLATES_DIR
+from kawaeval.paths import (
+    NOTEBOOKS_DIR,
+    PACKAGE_DIR,
+    PROJECT_ROOT,
+    RAW_DIR,
+    REPORTS_DIR,
+    TEMPLATES_DIR,
+)
 from kawaeval.plan import Plan, load_plan
 
 if TYPE_CHECKING:
@@ -159,11 +166,12 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _templates_sha256() -> str:
+def _package_sha256() -> str:
+    """One digest of the package's code, data and templates, so an edited library rebuilds."""
     digest = hashlib.sha256()
-    for path in sorted((TEMPLATES_DIR / TEMPLATE_NAME).rglob("*")):
-        if path.is_file():
-            digest.update(path.relative_to(TEMPLATES_DIR).as_posix().encode())
+    for path in sorted(PACKAGE_DIR.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(PACKAGE_DIR).as_posix().encode() + b"\0")
             digest.update(path.read_bytes())
     return digest.hexdigest()
 
@@ -353,7 +361,7 @@ def _stamp(
         "inputs": inputs,
         "notebooks": {c.name: _sha256(c.notebook) for c in chapters},
         "chapters": [{"name": c.name, "title": c.title, **c.parameters} for c in chapters],
-        "templates_sha256": _templates_sha256(),
+        "package_sha256": _package_sha256(),
         "parameters": {"fiscal_year": fiscal_year, **parameters},
         "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH") or None,
     }

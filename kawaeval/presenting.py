@@ -409,6 +409,32 @@ def goal_cause_table(assessment: dict) -> Fragment:
     )
 
 
+def period_overview_table(assessment: dict) -> Fragment:
+    """The achieved share per period (before / after COVID-19), for the program and each goal."""
+    periods = assessment["program_periods"]
+    if len(periods) < 2:
+        return _block("<p>期間の比較は、比較する期間がそろってから示します。</p>")
+    labels = _labels(assessment)
+    groups = [("全取組", periods)]
+    groups += [(f"基本目標{g['goal']}", g["periods"]) for g in assessment["goals"]]
+    rows = [(name, *(pct(p["achieved_share_pct"]) for p in blocks)) for name, blocks in groups]
+    headers = [
+        "区分",
+        *(f"{p['name']}（{'・'.join(era_year(y) for y in p['fiscal_years'])}）" for p in periods),
+    ]
+    return _block(
+        table(
+            headers,
+            rows,
+            caption=(
+                f"期間ごとの「{labels['exceeded']}」と「{labels['on_target']}」を"
+                "合わせた割合（延べ件数）"
+            ),
+            numeric=tuple(range(1, len(headers))),
+        )
+    )
+
+
 def overall_judgement(assessment: dict) -> Fragment:
     """The program-level judgement: its grade and the committee's statement when there is one."""
     overall = assessment["overall"]

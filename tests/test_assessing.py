@@ -324,6 +324,11 @@ def test_interim_year_stops_by_year_and_periods_at_that_year():
     result_2020 = assess(tidy, PLAN, 2020)
     assert [p["fiscal_years"] for p in result_2020["goals"][0]["periods"]] == [[2018, 2019], [2020]]
     assert result_2020["goals"][0]["periods"][1]["counts"]["below"] == 1
+    # the program pools every goal: 3 goals x 2 years x 4 initiatives, 3 of 4 of goal 1's achieved
+    before, after = assess(tidy, PLAN, 2021)["program_periods"]
+    assert before["counts"] == {"exceeded": 0, "on_target": 22, "below": 2, "not_evaluated": 0}
+    assert before["achieved_share_pct"] == 91.7
+    assert after["fiscal_years"] == [2020, 2021]
     assert assess(tidy, PLAN, 2021)["evaluation"] == "final"
 
 

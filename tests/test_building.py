@@ -358,6 +358,18 @@ def test_unchanged_inputs_are_up_to_date_unless_forced(sample_build, tmp_path):
     assert forced[0].status == "built"
 
 
+def test_an_edited_package_file_changes_the_stamp(tmp_path, monkeypatch):
+    fake_package = tmp_path / "kawaeval"
+    (fake_package / "__pycache__").mkdir(parents=True)
+    (fake_package / "assessing.py").write_text("RULE = 1\n", encoding="utf-8")
+    monkeypatch.setattr(building, "PACKAGE_DIR", fake_package)
+    first = building._package_sha256()
+    (fake_package / "__pycache__" / "assessing.cpython-311.pyc").write_bytes(b"compiled")
+    assert building._package_sha256() == first  # byte-code caches do not count
+    (fake_package / "assessing.py").write_text("RULE = 2\n", encoding="utf-8")
+    assert building._package_sha256() != first
+
+
 @pytest.mark.slow
 def test_failing_chapter_keeps_the_previous_report(sample_build, tmp_path, monkeypatch, capsys):
     out = tmp_path / "reports"

@@ -234,3 +234,18 @@ def test_plan_structure_counts_each_direction_and_each_goal(assessment):
     assert '<td class="num">5件</td><td class="num">16件</td>' in rows[0]
     assert '<td class="num">10件</td><td class="num">34件</td>' in rows[5]
     assert "合計 109件" in html
+
+
+def test_period_overview_compares_the_achieved_share_of_program_and_goals(assessment):
+    html = presenting.period_overview_table(assessment)._repr_html_()
+    assert "新型コロナウイルス感染症の影響前（平成30(2018)年度・令和元(2019)年度）" in html
+    for group, blocks in [("全取組", assessment["program_periods"])] + [
+        (f"基本目標{g['goal']}", g["periods"]) for g in assessment["goals"]
+    ]:
+        cells = "".join(f'<td class="num">{b["achieved_share_pct"]:.1f}%</td>' for b in blocks)
+        assert f'<th scope="row">{group}</th>{cells}' in html
+
+
+def test_period_overview_waits_for_two_periods(assessment):
+    interim = {**assessment, "program_periods": assessment["program_periods"][:1]}
+    assert "比較する期間がそろってから" in presenting.period_overview_table(interim)._repr_html_()
