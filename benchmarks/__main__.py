@@ -2,7 +2,8 @@
 
 Generates ``benchmarks/.work/initiatives_bench.csv`` (UTF-8 with BOM, a realistic mix of the
 contract's header and value spellings, a few bad rows) and times, in the same run, a plain
-``pandas.read_csv`` of it and :func:`kawaeval.cleaning.clean` on it. Goal: at most 2x.
+``pandas.read_csv`` of it and :func:`kawaeval.cleaning.clean` on it. Goal: at most 2x. Writing
+the outputs (:func:`kawaeval.cleaning.write_outputs`) is timed too, as a ratio for information.
 """
 
 from __future__ import annotations
@@ -124,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     read_own_s, _ = _best_of(args.repeats, lambda: read_initiative_file(path))
     clean_s, result = _best_of(args.repeats, lambda: clean(raw_dir))
     out_dir = WORK_DIR / "processed"
-    write_s, _ = _best_of(1, lambda: write_outputs(result, out_dir))
+    write_s, _ = _best_of(args.repeats, lambda: write_outputs(result, out_dir))
     totals = result.manifest["totals"]
     ratio = clean_s / read_s
     print(f"pandas.read_csv : {read_s:6.2f} s ({len(frame):,} rows)")
@@ -136,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"writing outputs : {write_s:6.2f} s (parquet + 2 CSV + manifest, not in the ratio)")
     verdict = "within" if ratio <= GOAL_RATIO else "OVER"
     print(f"ratio clean / read_csv = {ratio:.2f}x ({verdict} the {GOAL_RATIO:.0f}x goal)")
+    print(f"ratio write / read_csv = {write_s / read_s:.2f}x (informational, no goal)")
     return 0
 
 

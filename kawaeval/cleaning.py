@@ -7,6 +7,7 @@ tidy table is built with Arrow takes rather than a Python loop per cell.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
 import logging
@@ -34,7 +35,7 @@ from kawaeval.exceptions import (
 from kawaeval.paths import BUNDLED_PLAN, PROJECT_ROOT
 from kawaeval.plan import ACHIEVEMENTS, Plan, load_plan
 from kawaeval.reading import RawTable, find_initiative_files, read_initiative_file
-from kawaeval.validating import ACHIEVEMENT_DTYPE, TEXT, TIDY_ORDER, validate_tidy
+from kawaeval.validating import ACHIEVEMENT_DTYPE, TEXT, validate_tidy
 
 log = logging.getLogger(__name__)
 
@@ -251,15 +252,23 @@ def _arrow(values: pd.Series) -> pa.Array:
     return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
 
-def _map_distinct(values: pd.Series, function, dtype=object) -> np.ndarray:
-    """``function`` applied once per distinct value, spread back over every row."""
-    encoded = pc.dictionary_encode(_arrow(values))
+def _encode(values: pd.Series | pa.Array) -> tuple[np.ndarray, list]:
+    """Dictionary encoding: (index of each row's value, -1 for missing; the distinct values)."""
+    array = values if isinstance(values, pa.Array) else _arrow(values)
+    encoded = pc.dictionary_encode(array)
     if isinstance(encoded, pa.ChunkedArray):
         encoded = encoded.combine_chunks()
-    mapped = np.array([function(u) for u in encoded.dictionary.to_pylist()], dtype=dtype)
+    indices = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+    return indices.astype(np.int32, copy=False), encoded.dictionary.to_pylist()
+
+
+def _map_distinct(values: pd.Series, function, dtype=object, encoded=None) -> np.ndarray:
+    """``function`` applied once per distinct value, spread back over every row."""
+    indices, distinct = _encode(values) if encoded is None else encoded
+    mapped = np.array([function(u) for u in distinct], dtype=dtype)
     if not len(mapped):
         return np.empty(len(values), dtype=dtype)
-    return mapped[encoded.indices.to_numpy(zero_copy_only=False)]
+    return mapped[indices]
 
 
 def _stripped(values: pd.Series) -> pd.Series:
@@ -386,6 +395,7 @@ class _Checked:
     layout: _Layout
     fields: pd.DataFrame
     achievement_codes: dict[int, np.ndarray]
+    achievement_raw: dict[int, tuple[np.ndarray, list]]
     problems: list[pd.DataFrame]
 
 
@@ -503,11 +513,14 @@ def _check_table(table: RawTable, layout: _Layout, plan: Plan) -> _Checked:
     spellings = achievement_spellings(plan)
     category_code = {c: i for i, c in enumerate(ACHIEVEMENTS)}
     codes: dict[int, np.ndarray] = {}
+    raw: dict[int, tuple[np.ndarray, list]] = {}
     for year, position in layout.years.items():
+        raw[year] = _encode(cells[position])
         code = _map_distinct(
             cells[position],
             lambda v: category_code.get(spellings.get(_key(v)), _NOT_A_CODE),
             dtype=np.int64,
+            encoded=raw[year],
         )
         codes[year] = code
         problems.append(_problems(table, code == _NOT_A_CODE, position, REASON_ACHIEVEMENT))
@@ -520,35 +533,54 @@ def _check_table(table: RawTable, layout: _Layout, plan: Plan) -> _Checked:
             "name": names,
             "bureau": _optional_text(cells[roles["bureau"]] if "bureau" in roles else None, n),
             "reason": _optional_text(cells[roles["reason"]] if "reason" in roles else None, n),
-            "source_file": pd.Series(table.file, index=range(n), dtype=TEXT),
             "source_row": cells.index.to_numpy(dtype=np.int64),
         }
     )
-    return _Checked(table, layout, fields, codes, problems)
+    return _Checked(table, layout, fields, codes, raw, problems)
 
 
 # ---------------------------------------------------------------- all files
 
 
+def _repeated(ids: pa.Array) -> np.ndarray:
+    """Which entries of ``ids`` occur more than once; a sort, skipped when already ascending."""
+    n = len(ids)
+    repeated = np.zeros(n, dtype=bool)
+    if n < 2 or pc.all(pc.less(ids[:-1], ids[1:])).as_py():
+        return repeated
+    order = pc.sort_indices(ids).to_numpy()
+    ordered = ids.take(pa.array(order))
+    same = pc.equal(ordered[:-1], ordered[1:]).to_numpy(zero_copy_only=False)
+    in_group = np.zeros(n, dtype=bool)
+    in_group[:-1] |= same
+    in_group[1:] |= same
+    repeated[order[in_group]] = True
+    return repeated
+
+
 def _duplicate_problems(checked: list[_Checked]) -> list[pd.DataFrame]:
     """Both (all) places of an id that appears more than once, each naming the others."""
-    frames = [
-        pd.DataFrame(
+    all_ids = pa.concat_arrays([_arrow(c.fields["initiative_id"]) for c in checked])
+    repeated_mask = _repeated(all_ids) & pc.not_equal(all_ids, "").to_numpy(zero_copy_only=False)
+    lines = []
+    if repeated_mask.any():
+        where = np.flatnonzero(repeated_mask)
+        sizes = [len(c.fields) for c in checked]
+        parts = np.repeat(np.arange(len(checked)), sizes)[where]
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+        repeated = pd.DataFrame(
             {
-                "part": i,
-                "initiative_id": c.fields["initiative_id"],
-                "file": c.table.file,
-                "row": c.fields["source_row"],
+                "part": parts,
+                "initiative_id": all_ids.take(pa.array(where)).to_pylist(),
+                "file": [checked[p].table.file for p in parts],
+                "row": [
+                    int(checked[p].fields["source_row"].iat[i - starts[p]])
+                    for p, i in zip(parts, where, strict=True)
+                ],
             }
         )
-        for i, c in enumerate(checked)
-    ]
-    ids = pd.concat(frames, ignore_index=True)
-    encoded = pc.dictionary_encode(_arrow(ids["initiative_id"]))
-    indices = encoded.indices.to_numpy(zero_copy_only=False)
-    repeated_mask = np.bincount(indices)[indices] > 1
-    repeated = ids[repeated_mask & ids["initiative_id"].ne("").to_numpy(dtype=bool)]
-    lines = []
+    else:
+        repeated = pd.DataFrame(columns=["part", "initiative_id", "file", "row"])
     for initiative_id, group in repeated.groupby("initiative_id", sort=True):
         places = list(group[["part", "file", "row"]].itertuples(index=False, name=None))
         for part, file, row in places:
@@ -572,69 +604,128 @@ def _duplicate_problems(checked: list[_Checked]) -> list[pd.DataFrame]:
     return [pd.DataFrame(lines)]
 
 
-_WIDE_FIELDS = (
-    "initiative_id",
-    "goal",
-    "direction",
-    "name",
-    "bureau",
-    "reason",
-    "source_file",
-    "source_row",
-)
+def _categories(
+    pieces: list[tuple[np.ndarray, list]],
+) -> tuple[list[np.ndarray], pd.CategoricalDtype]:
+    """Codes of several dictionary encodings mapped onto one set of sorted text categories."""
+    categories = sorted({v for _, distinct in pieces for v in distinct if v is not None})
+    position = {v: i for i, v in enumerate(categories)}
+    codes = []
+    for indices, distinct in pieces:
+        lookup = np.array([position.get(v, -1) for v in distinct] + [-1], dtype=np.int32)
+        codes.append(lookup[indices])
+    return codes, pd.CategoricalDtype(pd.Index(categories, dtype=TEXT))
+
+
+def _categorical(codes: np.ndarray, dtype: pd.CategoricalDtype) -> pd.Categorical:
+    """A Categorical of ``codes`` keeping only the categories in use (still sorted)."""
+    used = np.bincount(codes + 1, minlength=len(dtype.categories) + 1)[1:] > 0
+    if not used.all():
+        renumber = np.append(np.cumsum(used) - 1, -1).astype(np.int32)
+        codes = renumber[codes]
+        dtype = pd.CategoricalDtype(dtype.categories[used])
+    return pd.Categorical.from_codes(codes, dtype=dtype)
 
 
 def _tidy(
     checked: list[_Checked], rejected_rows: list[np.ndarray], plan: Plan
 ) -> tuple[pd.DataFrame, list[int]]:
     """Long table of accepted rows (one per initiative and program year in its file), sorted,
-    and the number of raw rows behind it in each file."""
+    and the number of raw rows behind it in each file.
+
+    Repeated text (bureau, reason, file, achievement as written) becomes categoricals, so that
+    the long table repeats small integer codes rather than strings.
+    """
     years = list(plan.program_years)
     k = len(years)
-    parts = []
-    for c, bad in zip(checked, rejected_rows, strict=True):
-        keep = ~np.isin(c.fields["source_row"].to_numpy(), bad)
-        keep_mask = pa.array(keep)
-        kept = int(keep.sum())
-        part = {}
-        for name in _WIDE_FIELDS:
-            if name in ("goal", "direction", "source_row"):
-                part[name] = pa.array(c.fields[name].to_numpy()[keep])
-            else:
-                part[name] = _arrow(c.fields[name]).filter(keep_mask)
-        for year in years:
-            position = c.layout.years.get(year)
-            if position is None:
-                part[f"code_{year}"] = pa.array(np.full(kept, _NOT_A_CODE, dtype=np.int8))
-                part[f"raw_{year}"] = pa.nulls(kept, pa.large_string())
-            else:
-                part[f"code_{year}"] = pa.array(c.achievement_codes[year][keep].astype(np.int8))
-                part[f"raw_{year}"] = _arrow(c.table.cells[position]).filter(keep_mask)
-        part["part"] = pa.array(np.full(kept, len(parts), dtype=np.int32))
-        parts.append(pa.table(part))
-    wide = pa.concat_tables(parts).combine_chunks()
-    order = pc.sort_indices(wide, sort_keys=[(key, "ascending") for key in TIDY_ORDER[:3]])
-    wide = wide.take(order)
-    n = wide.num_rows
+    keeps = [
+        ~np.isin(c.fields["source_row"].to_numpy(), bad)
+        for c, bad in zip(checked, rejected_rows, strict=True)
+    ]
+    sizes = [int(keep.sum()) for keep in keeps]
+    n = sum(sizes)
+
+    def numbers(name: str) -> np.ndarray:
+        return np.concatenate(
+            [
+                c.fields[name].to_numpy(dtype=np.int64)[keep]
+                for c, keep in zip(checked, keeps, strict=True)
+            ]
+        )
+
+    def text(name: str) -> pa.Array:
+        return pa.concat_arrays(
+            [
+                _arrow(c.fields[name]).filter(pa.array(keep))
+                for c, keep in zip(checked, keeps, strict=True)
+            ]
+        )
+
+    goal, direction, source_row = numbers("goal"), numbers("direction"), numbers("source_row")
+    part = np.repeat(np.arange(len(checked), dtype=np.int32), sizes)
+    ids = text("initiative_id")
+
+    # Sort by (goal, direction) rank, then id: a stable integer sort over the ids' order.
+    pair = goal * 1000 + direction
+    pairs = np.unique(pair[:: max(1, n // 4096)]) if n else pair
+    pair_rank = np.searchsorted(pairs, pair)
+    if n and not np.array_equal(pairs[np.minimum(pair_rank, len(pairs) - 1)], pair):
+        pairs, pair_rank = np.unique(pair, return_inverse=True)
+    pair_rank = pair_rank.astype(np.int16 if len(pairs) < 2**15 else np.int64)
+    if n > 1 and not pc.all(pc.less(ids[:-1], ids[1:])).as_py():
+        id_order = pc.sort_indices(ids).to_numpy()
+        order = id_order[np.argsort(pair_rank[id_order], kind="stable")]
+    else:
+        order = np.argsort(pair_rank, kind="stable")
 
     # Row i of the sorted wide table becomes rows (i, year) for each year its file has.
-    codes = np.column_stack([wide[f"code_{y}"].to_numpy() for y in years]).ravel()
+    codes = np.full((n, k), _NOT_A_CODE, dtype=np.int8)
+    raw_pieces, raw_slots = [], []
+    start = 0
+    for c, keep, size in zip(checked, keeps, sizes, strict=True):
+        for j, year in enumerate(years):
+            if year in c.layout.years:
+                codes[start : start + size, j] = c.achievement_codes[year][keep]
+                indices, distinct = c.achievement_raw[year]
+                raw_pieces.append((indices[keep], distinct))
+                raw_slots.append((start, size, j))
+        start += size
+    raw_parts, raw_dtype = _categories(raw_pieces)
+    raw_codes = np.full((n, k), -1, dtype=np.int32)
+    for (first, size, j), piece in zip(raw_slots, raw_parts, strict=True):
+        raw_codes[first : first + size, j] = piece
+    codes = codes[order].ravel()
     present = codes != _NOT_A_CODE
-    take = pa.array(np.repeat(np.arange(n, dtype=np.int64), k)[present])
-    year_major = (np.arange(k, dtype=np.int64)[None, :] * n + np.arange(n)[:, None]).ravel()
-    raw = pa.concat_arrays([wide[f"raw_{y}"].combine_chunks() for y in years])
-    long = wide.select(list(_WIDE_FIELDS)).take(take)
-    long = long.append_column("achievement_raw", raw.take(pa.array(year_major[present])))
-    tidy = long.to_pandas(types_mapper={pa.large_string(): TEXT}.get, split_blocks=True)
-    tidy["fiscal_year"] = np.tile(np.asarray(years, dtype=np.int64), n)[present]
-    tidy["achievement"] = pd.Categorical.from_codes(codes[present], dtype=ACHIEVEMENT_DTYPE)
-    for column in ("goal", "direction", "source_row"):
-        tidy[column] = tidy[column].astype("int64")
+    rows = np.repeat(order, k)[present]
+    take = pa.array(rows)
 
-    rows_behind = np.bincount(np.repeat(np.arange(n), k)[present], minlength=n) > 0
-    parts_of_rows = wide["part"].to_numpy()
-    accepted = np.bincount(parts_of_rows[rows_behind], minlength=len(checked))
-    return tidy[TIDY_COLUMNS], [int(a) for a in accepted]
+    strings = pa.table({"initiative_id": ids.take(take), "name": text("name").take(take)})
+    strings = strings.to_pandas(types_mapper={pa.large_string(): TEXT}.get, split_blocks=True)
+    optional = {}
+    for name in ("bureau", "reason"):
+        (indices,), dtype = _categories([_encode(text(name))])
+        optional[name] = _categorical(indices[rows], dtype)
+    files = sorted({c.table.file for c in checked})
+    file_codes = np.array([files.index(c.table.file) for c in checked], dtype=np.int32)
+    file_dtype = pd.CategoricalDtype(pd.Index(files, dtype=TEXT))
+    tidy = pd.DataFrame(
+        {
+            "initiative_id": strings["initiative_id"],
+            "goal": goal[rows],
+            "direction": direction[rows],
+            "name": strings["name"],
+            "bureau": optional["bureau"],
+            "fiscal_year": np.tile(np.asarray(years, dtype=np.int64), n)[present],
+            "achievement": pd.Categorical.from_codes(codes[present], dtype=ACHIEVEMENT_DTYPE),
+            "achievement_raw": _categorical(raw_codes[order].ravel()[present], raw_dtype),
+            "reason": optional["reason"],
+            "source_file": _categorical(file_codes[part[rows]], file_dtype),
+            "source_row": source_row[rows],
+        }
+    )
+    behind = present.reshape(n, k).any(axis=1)
+    accepted = np.bincount(part[order][behind], minlength=len(checked))
+    return tidy, [int(a) for a in accepted]
 
 
 def _sha256(path: Path) -> str:
@@ -779,7 +870,10 @@ def _write_outputs(result: CleanResult, out_dir: Path) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".kawaeval-clean-", dir=out_dir))
     try:
-        table = pa.Table.from_pandas(result.tidy, preserve_index=False)
+        plain = result.tidy.assign(
+            **{c: _decoded(result.tidy[c]) for c in _categorical_text(result.tidy)}
+        )
+        table = pa.Table.from_pandas(plain, preserve_index=False)
         pq.write_table(table, staging / "tidy.parquet", compression="snappy")
         _write_csv(result.tidy, staging / "tidy.csv")
         _write_csv(result.rejected, staging / "rejected.csv")
@@ -794,6 +888,98 @@ def _write_outputs(result: CleanResult, out_dir: Path) -> None:
         shutil.rmtree(staging, ignore_errors=True)
 
 
+def _categorical_text(frame: pd.DataFrame) -> list[str]:
+    """Columns holding text as a categorical (decoded to plain strings in tidy.parquet)."""
+    return [
+        c
+        for c in frame.columns
+        if isinstance(frame[c].dtype, pd.CategoricalDtype) and frame[c].cat.categories.dtype == TEXT
+    ]
+
+
+def _decoded(column: pd.Series) -> pd.Series:
+    """A categorical text column as plain Arrow strings (an Arrow take; pandas' astype is slow)."""
+    encoded = pa.array(column.array)
+    dictionary = encoded.dictionary.cast(pa.large_string())
+    decoded = pa.table({"text": dictionary.take(encoded.indices)})
+    text = decoded.to_pandas(types_mapper={pa.large_string(): TEXT}.get)["text"]
+    return text.set_axis(column.index)
+
+
+CSV_CHUNK_ROWS = 262_144
+_NEEDS_QUOTES = '[,"\n]'
+
+
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    """CSV in UTF-8 with BOM (Excel in Japan opens it as is), "\\n" line endings."""
-    frame.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+    """CSV in UTF-8 with BOM (Excel in Japan opens it as is), "\\n" line endings.
+
+    The bytes are those of ``DataFrame.to_csv(index=False)`` (minimal quoting: a field is quoted
+    when it holds a comma, a double quote or a line feed), built with Arrow kernels a chunk of
+    rows at a time; a column of another type falls back to pandas.
+    """
+    if not all(_csv_field_kind(frame[c]) for c in frame.columns):
+        frame.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+        return
+    header = ",".join(_csv_quote(str(c)) for c in frame.columns) + "\n"
+    with path.open("wb") as handle:
+        handle.write(codecs.BOM_UTF8 + header.encode("utf-8"))
+        for first in range(0, len(frame), CSV_CHUNK_ROWS):
+            chunk = frame.iloc[first : first + CSV_CHUNK_ROWS]
+            fields = [_csv_fields(chunk[c]) for c in chunk.columns]
+            lines = pc.binary_join_element_wise(
+                pc.binary_join_element_wise(*fields, _large(",")), _large(""), _large("\n")
+            )
+            handle.write(_string_bytes(lines))
+
+
+def _csv_quote(text: str) -> str:
+    if re.search(_NEEDS_QUOTES, text):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _csv_field_kind(column: pd.Series) -> str | None:
+    dtype = column.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        return "categorical" if dtype.categories.dtype in (TEXT, "str", object) else None
+    if dtype == TEXT:
+        return "text"
+    if pd.api.types.is_integer_dtype(dtype) and not pd.api.types.is_extension_array_dtype(dtype):
+        return "integer"
+    return None
+
+
+def _csv_fields(column: pd.Series) -> pa.Array:
+    """One CSV field per row as Arrow strings: quoted where needed, missing as empty."""
+    kind = _csv_field_kind(column)
+    if kind == "integer":
+        return pc.cast(pa.array(column.to_numpy()), pa.large_string())
+    if kind == "categorical":
+        categories = [_csv_quote(str(v)) for v in column.cat.categories]
+        codes = column.cat.codes.to_numpy()
+        indices = pa.array(codes, mask=codes < 0)
+        fields = pa.array(categories, type=pa.large_string()).take(indices)
+        return pc.fill_null(fields, "")
+    text = _arrow(column)
+    quote = pc.match_substring_regex(text, _NEEDS_QUOTES)
+    if pc.any(quote).as_py():
+        quote_mark = _large('"')
+        escaped = pc.binary_join_element_wise(
+            quote_mark, pc.replace_substring(text, '"', '""'), quote_mark, _large("")
+        )
+        text = pc.if_else(quote, escaped, text)
+    return pc.fill_null(text, "")
+
+
+def _large(text: str) -> pa.Scalar:
+    return pa.scalar(text, type=pa.large_string())
+
+
+def _string_bytes(array: pa.Array) -> memoryview:
+    """The characters of a (large) string array, back to back, without copying."""
+    array = array.cast(pa.large_string())
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int64)[array.offset :]
+    data = array.buffers()[2]
+    if data is None:
+        return memoryview(b"")
+    return memoryview(data)[int(offsets[0]) : int(offsets[len(array)])]

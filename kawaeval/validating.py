@@ -25,6 +25,59 @@ def _goal_direction_keys(goal: pd.Series, direction: pd.Series) -> pd.Series:
     return goal.astype("int64") * 1000 + direction.astype("int64")
 
 
+def _in(values: np.ndarray, allowed: list[int]) -> np.ndarray:
+    """``np.isin`` for a few small allowed integers, by table look-up rather than hashing."""
+    ok = np.zeros(len(values), dtype=bool)
+    if not allowed:
+        return ok
+    low, high = min(allowed), max(allowed)
+    table = np.zeros(high - low + 1, dtype=bool)
+    table[np.asarray(allowed) - low] = True
+    inside = (values >= low) & (values <= high)
+    ok[inside] = table[values[inside] - low]
+    return ok
+
+
+def _isin(allowed: list[int]) -> pa.Check:
+    allowed = sorted(set(allowed))
+    return pa.Check(
+        lambda s: pd.Series(_in(s.to_numpy(), allowed), index=s.index),
+        name="isin",
+        error=f"isin({allowed})",
+    )
+
+
+def is_text(series: pd.Series) -> bool:
+    """Text as the tidy table holds it: Arrow strings, or a categorical of Arrow strings."""
+    dtype = series.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        return dtype.categories.dtype == TEXT
+    return dtype == TEXT
+
+
+def _non_empty(series: pd.Series) -> pd.Series:
+    """No empty text; a categorical is judged on its categories and codes, not row by row."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        empty = np.append(series.cat.categories.to_numpy(dtype=object) == "", False)
+        return pd.Series(~empty[series.cat.codes.to_numpy()], index=series.index)
+    return series.ne("")
+
+
+def _text(non_empty: bool, nullable: bool = False) -> pa.Column:
+    checks = [pa.Check(is_text, name="is_text", error="string[pyarrow] or a categorical of it")]
+    if non_empty:
+        checks.append(pa.Check(_non_empty, name="non_empty", error="str_length(min_value=1)"))
+    return pa.Column(None, checks, nullable=nullable)
+
+
+def any_repeated(values: arrow.Array | arrow.ChunkedArray) -> bool:
+    """Whether some value occurs twice: a sort, skipped when the values already ascend."""
+    if len(values) < 2 or pc.all(pc.less(values[:-1], values[1:])).as_py():
+        return False
+    ordered = values.take(pc.sort_indices(values))
+    return bool(pc.any(pc.equal(ordered[:-1], ordered[1:])).as_py())
+
+
 def sorted_with_unique_key(frame: pd.DataFrame) -> bool:
     """Rows strictly increase in (goal, direction, initiative_id, fiscal_year), and every id
     forms one run, so each (initiative_id, fiscal_year) appears once.
@@ -50,30 +103,34 @@ def sorted_with_unique_key(frame: pd.DataFrame) -> bool:
     if not increasing.all():
         return False
     run_starts = np.concatenate([[True], ~(id_same & steps[0][1] & steps[1][1])])
-    return int(run_starts.sum()) == pc.count_distinct(ids.filter(run_starts)).as_py()
+    return not any_repeated(ids.filter(arrow.array(run_starts)))
 
 
 def tidy_schema(plan: Plan) -> pa.DataFrameSchema:
-    """The pandera schema of the tidy table for ``plan``: columns, dtypes, allowed values, key."""
+    """The pandera schema of the tidy table for ``plan``: columns, dtypes, allowed values, key.
+
+    Text columns may be categoricals (the cleaned table stores repeated text that way); the
+    checks then look at the categories and integer codes, so a million rows check quickly.
+    """
     allowed_pairs = [g.goal * 1000 + d.direction for g in plan.goals for d in g.directions]
     every_direction = sorted({d.direction for g in plan.goals for d in g.directions})
 
     def direction_in_goal(frame: pd.DataFrame) -> pd.Series:
-        return _goal_direction_keys(frame["goal"], frame["direction"]).isin(allowed_pairs)
+        keys = _goal_direction_keys(frame["goal"], frame["direction"]).to_numpy()
+        return pd.Series(_in(keys, allowed_pairs), index=frame.index)
 
-    non_empty = pa.Check.str_length(min_value=1)
     return pa.DataFrameSchema(
         {
-            "initiative_id": pa.Column(TEXT, non_empty),
-            "goal": pa.Column("int64", pa.Check.isin(list(plan.goal_numbers))),
-            "direction": pa.Column("int64", pa.Check.isin(every_direction)),
-            "name": pa.Column(TEXT, non_empty),
-            "bureau": pa.Column(TEXT, non_empty, nullable=True),
-            "fiscal_year": pa.Column("int64", pa.Check.isin(list(plan.program_years))),
+            "initiative_id": _text(non_empty=True),
+            "goal": pa.Column("int64", _isin(list(plan.goal_numbers))),
+            "direction": pa.Column("int64", _isin(every_direction)),
+            "name": _text(non_empty=True),
+            "bureau": _text(non_empty=True, nullable=True),
+            "fiscal_year": pa.Column("int64", _isin(list(plan.program_years))),
             "achievement": pa.Column(ACHIEVEMENT_DTYPE),
-            "achievement_raw": pa.Column(TEXT),
-            "reason": pa.Column(TEXT, non_empty, nullable=True),
-            "source_file": pa.Column(TEXT, non_empty),
+            "achievement_raw": _text(non_empty=False),
+            "reason": _text(non_empty=True, nullable=True),
+            "source_file": _text(non_empty=True),
             "source_row": pa.Column("int64", pa.Check.ge(2)),
         },
         checks=[

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kawaeval import cleaning
 from kawaeval.cleaning import (
     REJECTED_COLUMNS,
     TIDY_COLUMNS,
@@ -28,6 +29,7 @@ from kawaeval.cleaning import (
 )
 from kawaeval.exceptions import InputFileError, ManifestMismatchError, RejectedRowsError
 from kawaeval.plan import ACHIEVEMENTS, load_plan
+from kawaeval.validating import TEXT
 
 FIXTURES = Path(__file__).parent / "fixtures" / "clean"
 TWO_BUREAUS = FIXTURES / "two_bureaus"
@@ -633,7 +635,8 @@ def test_allow_rejects_writes_every_output(tmp_path):
     assert rejected.count(b"\n") == 12
     assert json.loads((out / "manifest.json").read_text(encoding="utf-8")) == result.manifest
     back = pd.read_parquet(out / "tidy.parquet")
-    pd.testing.assert_frame_equal(back, result.tidy)
+    text = ["bureau", "achievement_raw", "reason", "source_file"]
+    pd.testing.assert_frame_equal(back, result.tidy.astype(dict.fromkeys(text, TEXT)))
     csv_back = pd.read_csv(out / "tidy.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False)
     assert list(csv_back.columns) == TIDY_COLUMNS
     assert csv_back["initiative_id"].tolist() == ["A8", "A8", "B2", "B2"]
@@ -758,3 +761,19 @@ def test_random_spellings_give_the_counts_they_were_drawn_from(
     )
     assert counts == expected
     assert result.manifest["totals"]["accepted_rows"] == len(records)
+
+
+def test_csv_writer_gives_the_bytes_of_pandas_to_csv(tmp_path, monkeypatch):
+    monkeypatch.setattr(cleaning, "CSV_CHUNK_ROWS", 2)  # several chunks
+    values = ["a,b", 'say "hi"', "two\nlines", "cr\ronly", " spaced ", "", "漢字", None]
+    frame = pd.DataFrame(
+        {
+            "text": pd.array(values, dtype=TEXT),
+            "category": pd.Categorical(values, categories=pd.Index(values[:-1], dtype=TEXT)),
+            "number": range(len(values)),
+            'odd,"name"': pd.array(values[::-1], dtype=TEXT),
+        }
+    )
+    cleaning._write_csv(frame, tmp_path / "fast.csv")
+    frame.to_csv(tmp_path / "pandas.csv", index=False, encoding="utf-8-sig", lineterminator="\n")
+    assert (tmp_path / "fast.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()
