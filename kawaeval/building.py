@@ -292,7 +292,9 @@ def _execute(chapter: Chapter, output: Path, parameters: dict) -> None:
         str(chapter.notebook),
         str(output),
         parameters=parameters,
-        cwd=str(output.parent),
+        # The kernel's working folder, set per kernel: papermill's own ``cwd`` changes the
+        # whole process's folder, which races when several years build in threads.
+        resources={"metadata": {"path": str(output.parent)}},
         kernel_name=KERNEL_NAME,
         progress_bar=False,
         log_output=False,
