@@ -260,6 +260,8 @@ def _grade_block(suggested: str | None, committee: str | None, judgement, grades
             (suggested_grade and suggested_grade.assumption)
             or (final_grade and final_grade.assumption)
         ),
+        "suggested_assumption": bool(suggested_grade and suggested_grade.assumption),
+        "final_assumption": bool(final_grade and final_grade.assumption),
     }
 
 

@@ -334,15 +334,29 @@ def trend_table(rows: Sequence[dict], labels: dict, caption: str | None = None) 
 # ---------------------------------------------------------------- grades
 
 
-def _grade_text(grade: dict) -> str:
-    return f"{grade['final']} {grade['final_label']}"
+ASSUMPTION_MARK = "※"
+ASSUMPTION_NOTE = (
+    "※ 市の公表資料に記載のない区分名です（計画定義ファイル plan.toml の仮の名称。"
+    "評価担当課で確認してください）。"
+)
+
+
+def _grade_text(grade: dict, which: str = "final") -> str:
+    """A grade as the report prints it; a label the city has not published is marked ※."""
+    mark = ASSUMPTION_MARK if grade.get(f"{which}_assumption") else ""
+    return f"{grade[which]} {grade[f'{which}_label']}{mark}"
+
+
+def _assumption_note(*grades: dict) -> str:
+    """The footnote for ※, when any grade shown carries it."""
+    shown = any(g.get("final_assumption") or g.get("suggested_assumption") for g in grades)
+    return f'<p class="kawaeval-note">{esc(ASSUMPTION_NOTE)}</p>' if shown else ""
 
 
 def _grade_source(grade: dict) -> str:
     if grade["source"] == "committee":
         if grade["differs"]:
-            suggested = f"{grade['suggested']} {grade['suggested_label']}"
-            return f"評価委員会の判断（提案評価 {suggested} から変更）"
+            return f"評価委員会の判断（提案評価 {_grade_text(grade, 'suggested')} から変更）"
         return "評価委員会の判断（提案評価と同じ）"
     return "評価ルールによる提案評価"
 
@@ -370,6 +384,7 @@ def grades_table(assessment: dict) -> Fragment:
             rows,
             caption="基本目標ごとの達成状況と今後の方向性",
         )
+        + _assumption_note(*(g[k] for g in assessment["goals"] for k in ("progress", "outlook")))
     )
 
 
@@ -449,7 +464,7 @@ def overall_judgement(assessment: dict) -> Fragment:
         "<h2>総合的な評価</h2>"
         '<p class="kawaeval-grade">プログラム全体の達成状況：'
         f"<strong>{esc(_grade_text(grade))}</strong>"
-        f"（{esc(_grade_source(grade))}）</p>{text}"
+        f"（{esc(_grade_source(grade))}）</p>{text}{_assumption_note(grade)}"
     )
 
 
@@ -618,8 +633,7 @@ def goal_grades(assessment: dict, goal: int) -> Fragment:
         rows.append(
             (
                 title,
-                f"{grade['suggested']} {grade['suggested_label']}"
-                + ("（要確認の目安）" if grade["assumption"] else ""),
+                _grade_text(grade, "suggested"),
                 _grade_text(grade),
                 _grade_source(grade),
                 grade["reason"] or "",
@@ -632,6 +646,7 @@ def goal_grades(assessment: dict, goal: int) -> Fragment:
             rows,
             caption=f"基本目標{goal}の達成状況と今後の方向性",
         )
+        + _assumption_note(block["progress"], block["outlook"])
         + "<p>評価ルールの入力値："
         f"{esc(era_year(assessment['fiscal_year']))}の達成割合 "
         f"{esc(pct(inputs['achieved_share_pct']))}、"

@@ -347,6 +347,8 @@ def test_without_judgements_final_is_the_suggestion():
         "differs": False,
         "reason": None,
         "assumption": False,
+        "suggested_assumption": False,
+        "final_assumption": False,
     }
     assert result["overall"] == {"progress": result["program"]["progress"], "statement": None}
 
@@ -376,6 +378,8 @@ def test_committee_grade_overrides_and_is_flagged_when_it_differs():
         "differs": True,
         "reason": "委員会の理由",
         "assumption": False,
+        "suggested_assumption": False,
+        "final_assumption": False,
     }
     # no committee outlook: the suggestion stands
     assert goal1["outlook"]["source"] == "suggested"
@@ -396,6 +400,7 @@ def test_judgements_of_another_year_are_not_used():
     assert result["judgements_present"] is False
     assert result["goals"][0]["progress"]["final"] == "A"
     assert result["goals"][0]["progress"]["assumption"] is True
+    assert result["goals"][0]["progress"]["final_assumption"] is True  # A is not published
 
 
 # ---------------------------------------------------------------- highlights, indicators

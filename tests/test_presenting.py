@@ -97,18 +97,23 @@ def test_grades_table_shows_final_grades_and_where_they_came_from(assessment):
     assert "<td>C 進捗が遅れた</td>" in markup
     assert markup.count("<td>Ⅱ 概ね効果的な構成である</td>") == 3
     # goal 2's outlook was changed by the committee from the suggested Ⅲ
-    assert "評価委員会の判断（提案評価 Ⅲ 構成の見直しが必要である から変更）" in markup
+    assert "評価委員会の判断（提案評価 Ⅲ 構成の見直しが必要である※ から変更）" in markup
+    assert presenting.esc(presenting.ASSUMPTION_NOTE) in markup  # Ⅲ is not a published label
 
 
 def test_goal_grades_show_suggested_final_and_reason(assessment):
     markup = presenting.goal_grades(assessment, 2).html
-    assert "<td>Ⅲ 構成の見直しが必要である（要確認の目安）</td>" in markup
+    assert "<td>Ⅲ 構成の見直しが必要である※</td>" in markup
+    assert presenting.esc(presenting.ASSUMPTION_NOTE) in markup
     assert "<td>Ⅱ 概ね効果的な構成である</td>" in markup
     assert (
         "新型コロナウイルス感染症の影響を受ける以前の年度は概ね目標どおりに進捗していたため"
         in markup
     )
     assert "令和３(2021)年度の達成割合 58.8%" in markup
+    # goal 1 shows only published labels: no mark, no footnote
+    goal1 = presenting.goal_grades(assessment, 1).html
+    assert "※" not in goal1
 
 
 def test_below_target_table_escapes_record_text(assessment):
