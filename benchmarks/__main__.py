@@ -109,17 +109,23 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000, help="raw rows (default 1e6)")
     parser.add_argument("--repeats", type=int, default=3, help="best of N timings (default 3)")
+    parser.add_argument(
+        "--reuse", action="store_true", help="reuse the CSV of an earlier run if there is one"
+    )
     args = parser.parse_args(argv)
 
     raw_dir = WORK_DIR / "raw"
-    shutil.rmtree(raw_dir, ignore_errors=True)
     path = raw_dir / "initiatives_bench.csv"
-    start = time.perf_counter()
-    generate(path, args.rows)
-    print(
-        f"generated {args.rows:,} raw rows ({path.stat().st_size / 1e6:.0f} MB) "
-        f"in {time.perf_counter() - start:.1f} s: {path}"
-    )
+    if args.reuse and path.exists():
+        print(f"reusing {path} ({path.stat().st_size / 1e6:.0f} MB; --rows ignored)")
+    else:
+        shutil.rmtree(raw_dir, ignore_errors=True)
+        start = time.perf_counter()
+        generate(path, args.rows)
+        print(
+            f"generated {args.rows:,} raw rows ({path.stat().st_size / 1e6:.0f} MB) "
+            f"in {time.perf_counter() - start:.1f} s: {path}"
+        )
 
     read_s, frame = _best_of(args.repeats, lambda: pd.read_csv(path))
     read_own_s, _ = _best_of(args.repeats, lambda: read_initiative_file(path))

@@ -287,11 +287,12 @@ def _normalised_ids(values: pd.Series) -> pd.Series:
     return ids
 
 
-def _optional_text(values: pd.Series | None, length: int) -> pd.Series:
+def _optional_text(values: pd.Series | None, length: int) -> pd.api.extensions.ExtensionArray:
+    """Stripped text (Arrow's trim, as pandas' ``str.strip`` uses), empty as missing."""
     if values is None:
-        return pd.Series(pd.NA, index=range(length), dtype=TEXT)
-    text = _stripped(values).reset_index(drop=True)
-    return text.mask(text.eq(""))
+        return pd.array(pa.nulls(length, pa.large_string()), dtype=TEXT)
+    text = pc.utf8_trim_whitespace(_arrow(values))
+    return pd.array(pc.if_else(pc.equal(text, ""), None, text), dtype=TEXT)
 
 
 # ---------------------------------------------------------------- one file
@@ -462,8 +463,11 @@ def _check_table(table: RawTable, layout: _Layout, plan: Plan) -> _Checked:
     goal_ok = ~goal_unreadable & ~goal_unknown
 
     direction_cells = cells[roles["direction"]]
-    direction_goal = _map_distinct(direction_cells, lambda v: _direction_part(v, 0), np.int64)
-    direction = _map_distinct(direction_cells, lambda v: _direction_part(v, 1), np.int64)
+    encoded = _encode(direction_cells)
+    direction_goal = _map_distinct(
+        direction_cells, lambda v: _direction_part(v, 0), np.int64, encoded
+    )
+    direction = _map_distinct(direction_cells, lambda v: _direction_part(v, 1), np.int64, encoded)
     direction_unreadable = direction < 0
     disagree = goal_ok & ~direction_unreadable & (direction_goal > 0) & (direction_goal != goal)
     allowed_pairs = [g.goal * 1000 + d.direction for g in plan.goals for d in g.directions]
@@ -534,7 +538,8 @@ def _check_table(table: RawTable, layout: _Layout, plan: Plan) -> _Checked:
             "bureau": _optional_text(cells[roles["bureau"]] if "bureau" in roles else None, n),
             "reason": _optional_text(cells[roles["reason"]] if "reason" in roles else None, n),
             "source_row": cells.index.to_numpy(dtype=np.int64),
-        }
+        },
+        copy=False,  # copying would stack the int columns into one 2-D block: a needless copy
     )
     return _Checked(table, layout, fields, codes, raw, problems)
 
@@ -721,7 +726,8 @@ def _tidy(
             "reason": optional["reason"],
             "source_file": _categorical(file_codes[part[rows]], file_dtype),
             "source_row": source_row[rows],
-        }
+        },
+        copy=False,  # copying would stack the int columns into one 2-D block: a needless copy
     )
     behind = present.reshape(n, k).any(axis=1)
     accepted = np.bincount(part[order][behind], minlength=len(checked))

@@ -45,8 +45,10 @@ class RejectedRowsError(KawaevalError):
 
     def __init__(self, rejected):
         self.rejected = rejected
+        rows = len(rejected[["file", "row"]].drop_duplicates())
         lines = [
-            f"{len(rejected)} 件の行を受け付けられませんでした (rows rejected). "
+            f"{rows} 行を受け付けられませんでした（問題 {len(rejected)} 件）"
+            f" ({rows} rows rejected, {len(rejected)} problems). "
             "Fix them in the raw files, or rerun with --allow-rejects to report them and go on:"
         ]
         for row in rejected.itertuples(index=False):

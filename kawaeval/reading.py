@@ -174,8 +174,9 @@ def _read_csv(path: Path, data: bytes, encoding: str) -> pd.DataFrame:
 def _read_csv_arrow(data: bytes, encoding: str) -> pd.DataFrame | None:
     """Multithreaded Arrow reading for the common case, or None to fall back to pandas.
 
-    Arrow skips blank lines and cannot pad short rows, so its result is used only when every
-    record is exactly one line: then frame row i is Excel row i + 1, as with pandas.
+    Arrow cannot pad short rows and ends a line at a bare carriage return, so its result is
+    used only when every record is exactly one ``\n``-terminated line (blank lines kept as
+    rows): then frame row i is Excel row i + 1, as with pandas.
     """
     first_line = data[: data.find(b"\n") if b"\n" in data else len(data)]
     try:
@@ -189,6 +190,7 @@ def _read_csv_arrow(data: bytes, encoding: str) -> pd.DataFrame | None:
             read_options=pa_csv.ReadOptions(
                 column_names=names, encoding="utf8" if encoding == "utf-8-sig" else encoding
             ),
+            parse_options=pa_csv.ParseOptions(ignore_empty_lines=False),
             convert_options=pa_csv.ConvertOptions(
                 column_types={n: pa.large_string() for n in names},
                 strings_can_be_null=False,

@@ -475,6 +475,6 @@ def test_rejected_rows_stop_the_build_before_any_kernel(tmp_path, monkeypatch, c
     )
     assert code == 1
     err = capsys.readouterr().err
-    assert "1 件の行を受け付けられませんでした (rows rejected)" in err
+    assert "1 行を受け付けられませんでした（問題 1 件）" in err
     assert "initiatives.csv 行 6 列「基本目標」値「9」" in err
     assert list(tmp_path.iterdir()) == []

@@ -32,7 +32,8 @@ def test_rejected_rows_exit_1_with_every_problem_listed(tmp_path, capsys):
     assert not out.exists()
     lines = err.splitlines()
     assert lines[0] == (
-        "kawaeval clean: error: 11 件の行を受け付けられませんでした (rows rejected). "
+        "kawaeval clean: error: 11 行を受け付けられませんでした（問題 11 件）"
+        " (11 rows rejected, 11 problems). "
         "Fix them in the raw files, or rerun with --allow-rejects to report them and go on:"
     )
     assert lines[6] == (

@@ -611,7 +611,7 @@ def test_rejected_rows_stop_the_run_and_write_nothing(tmp_path):
         clean_records(WITH_REJECTS, out_dir=out)
     assert not out.exists()
     lines = str(caught.value).splitlines()
-    assert lines[0].startswith("11 件の行を受け付けられませんでした (rows rejected).")
+    assert lines[0].startswith("11 行を受け付けられませんでした（問題 11 件） (11 rows rejected")
     assert lines[1] == (
         "  - initiatives_a.csv 行 2 列「ID」値「A1」: " + dup("initiatives_a.csv 行 10", "A1")
     )

@@ -110,7 +110,7 @@ def test_goal_chapter_runs_on_a_given_assessment(tmp_path):
         if "text/html" in out.get("data", {})
     )
     assert "基本目標2 発信力を高め世界的プレゼンスを確立するまち（取組数：34件）" in shown
-    assert "評価委員会の判断（提案評価 Ⅲ 構成の見直しが必要である から変更）" in shown
+    assert "評価委員会の判断（提案評価 Ⅲ 構成の見直しが必要である※ から変更）" in shown
     assert "最終評価は評価ルールによる提案評価と同じです" not in shown  # judgements were given
     assert '<img src="data:image/png;base64,' in shown
 

@@ -163,6 +163,16 @@ def test_csv_blank_lines_are_not_records_but_keep_row_numbers(tmp_path):
     assert table.cells.to_numpy().tolist() == ROWS
 
 
+def test_csv_stray_carriage_return_keeps_excel_row_numbers(tmp_path):
+    # "\r\r\n" is a line break and an empty line to pandas and Excel: the next record is row 4
+    path = tmp_path / "initiatives.csv"
+    text = "\r\n".join(",".join(r) for r in [HEADER, ROWS[0]]) + "\r\r\n" + ",".join(ROWS[1])
+    path.write_bytes((text + "\r\n").encode("utf-8"))
+    table = read_initiative_file(path)
+    assert list(table.cells.index) == [2, 4]
+    assert table.cells.loc[4].tolist() == ROWS[1]
+
+
 def test_csv_multiline_cell_counts_as_one_excel_row(tmp_path):
     path = tmp_path / "initiatives.csv"
     text = ",".join(HEADER) + "\n" + '1-1-01,1,1,"国際交流\nの推進",3\n' + "1-1-02,1,1,次の取組,3\n"

@@ -1,0 +1,26 @@
+"""Error messages a non-programmer can act on."""
+
+import pandas as pd
+
+from kawaeval.exceptions import RejectedRowsError
+
+
+def test_rejected_rows_counts_rows_and_problems_apart_and_lists_every_problem():
+    rejected = pd.DataFrame(
+        {
+            "file": ["取組_環境局.csv", "取組_環境局.csv", "initiatives_a.xlsx"],
+            "row": [4, 4, 7],
+            "column": ["基本目標", "平成30年度", "取組番号"],
+            "value": ["4", "すごい", ""],
+            "reason": ["基本目標 4 は計画にありません", "達成度の値を判別できません", "空欄です"],
+        }
+    )
+    lines = str(RejectedRowsError(rejected)).splitlines()
+    assert lines[0].startswith(
+        "2 行を受け付けられませんでした（問題 3 件） (2 rows rejected, 3 problems). "
+    )
+    assert lines[1:] == [
+        "  - 取組_環境局.csv 行 4 列「基本目標」値「4」: 基本目標 4 は計画にありません",
+        "  - 取組_環境局.csv 行 4 列「平成30年度」値「すごい」: 達成度の値を判別できません",
+        "  - initiatives_a.xlsx 行 7 列「取組番号」値「」: 空欄です",
+    ]
