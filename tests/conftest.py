@@ -5,8 +5,11 @@ from pathlib import Path
 
 import pytest
 
+from kawaeval.paths import PROJECT_ROOT
+
 FIXTURES = Path(__file__).parent / "fixtures"
-SHARED_PUBLISHED = Path("/work/shared/reference/published_figures.json")
+# CI and developers have the project's shared/ folder beside the checkout.
+SHARED_PUBLISHED = PROJECT_ROOT.parent / "shared" / "reference" / "published_figures.json"
 
 
 @pytest.fixture

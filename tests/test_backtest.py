@@ -167,3 +167,8 @@ def test_every_program_year_is_assessed_with_by_year_up_to_it(assessments):
     # the committee judged the final year only: interim years show the suggestion as final
     assert assessments[2018]["judgements_present"] is False
     assert goal_of(assessments[2018], 1)["progress"]["source"] == "suggested"
+
+
+@pytest.mark.skipif(not SHARED_FIGURES.is_file(), reason="no shared/ folder beside the checkout")
+def test_committed_copy_of_the_published_figures_is_the_shared_reference():
+    assert FIXTURE_FIGURES.read_bytes() == SHARED_FIGURES.read_bytes()

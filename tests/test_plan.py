@@ -1,22 +1,12 @@
 """The plan definition: the bundled Kawasaki plan, and a replacement in the raw folder."""
 
-import json
 import shutil
 
 import pytest
 
 from kawaeval.exceptions import PlanDefinitionError
-from kawaeval.paths import BUNDLED_PLAN, PROJECT_ROOT
+from kawaeval.paths import BUNDLED_PLAN
 from kawaeval.plan import load_plan
-
-PUBLISHED = PROJECT_ROOT.parent / "shared" / "reference" / "published_figures.json"
-PUBLISHED_COPY = PROJECT_ROOT / "tests" / "fixtures" / "published_figures.json"
-
-
-@pytest.fixture
-def published():
-    path = PUBLISHED if PUBLISHED.is_file() else PUBLISHED_COPY
-    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def test_bundled_plan_matches_the_published_structure(published):
