@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml requirements.lock
 
 install: $(STAMP) ## create .venv with the pinned dependencies (editable kawaeval)
 
-report: $(STAMP) ## build reports/FY$(FISCAL_YEAR)/ from data/raw/ (the bundled sample)
+report: $(STAMP) ## build reports/FY2021/ from data/raw/ (FISCAL_YEAR=YYYY for another year)
 	$(BIN)/kawaeval build --fiscal-year $(FISCAL_YEAR)
 	@echo "open reports/FY$(FISCAL_YEAR)/index.html"
 
@@ -33,7 +33,7 @@ reports-all: $(STAMP) ## build the four program years FY2018-FY2021
 clean-data: $(STAMP) ## data/raw/ -> data/processed/ (tidy tables, rejected.csv, manifest.json)
 	$(BIN)/kawaeval clean
 
-assess: $(STAMP) ## print the FY$(FISCAL_YEAR) assessment as JSON
+assess: $(STAMP) ## print the FY2021 assessment as JSON (FISCAL_YEAR=YYYY for another)
 	$(BIN)/kawaeval assess --fiscal-year $(FISCAL_YEAR) --json
 
 test: $(STAMP) lint ## lint, then the whole pytest suite

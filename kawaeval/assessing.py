@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from kawaeval.exceptions import UnknownFiscalYearError
+from kawaeval.exceptions import NoRecordsError, UnknownFiscalYearError
 from kawaeval.plan import ACHIEVED, ACHIEVEMENTS, EVALUATED, Grade, Plan, load_plan
 from kawaeval.supplements import Supplements, empty_supplements, load_supplements
 
@@ -48,6 +48,18 @@ def check_fiscal_year(plan: Plan, fiscal_year: int) -> None:
         raise UnknownFiscalYearError(fiscal_year, plan.program_years)
 
 
+def check_records(tidy: pd.DataFrame, fiscal_year: int, raw_dir: Path) -> None:
+    """Refuse to assess a year for which the records hold no rating at all (e.g. blank templates).
+
+    Raises
+    ------
+    NoRecordsError
+        If no tidy row is of ``fiscal_year``.
+    """
+    if not (tidy["fiscal_year"] == fiscal_year).any():
+        raise NoRecordsError(fiscal_year, raw_dir)
+
+
 def assess_records(raw_dir: Path, fiscal_year: int, allow_rejects: bool = False) -> dict:
     """Clean the raw folder, read its optional inputs and assess ``fiscal_year``.
 
@@ -55,6 +67,8 @@ def assess_records(raw_dir: Path, fiscal_year: int, allow_rejects: bool = False)
     ------
     UnknownFiscalYearError
         Before any record is read, when the year is not a program year (exit code 2).
+    NoRecordsError
+        When no initiative has a row for the year.
     KawaevalError
         Whatever cleaning or the optional inputs raise (rejected rows, unreadable files...).
     """
@@ -62,6 +76,7 @@ def assess_records(raw_dir: Path, fiscal_year: int, allow_rejects: bool = False)
 
     check_fiscal_year(load_plan(raw_dir), fiscal_year)
     result = clean_records(Path(raw_dir), allow_rejects=allow_rejects)
+    check_records(result.tidy, fiscal_year, raw_dir)
     supplements = load_supplements(Path(raw_dir), result.plan)
     return assess(result.tidy, result.plan, fiscal_year, supplements, result.rejected)
 
@@ -134,6 +149,7 @@ def assess(
         "judgements_present": bool(len(judgements)),
         "grading_rule": grading_rule(plan),
         "data_quality": _data_quality(rejected),
+        "notice": supplements.notice,
     }
 
 

@@ -177,12 +177,16 @@ def _package_sha256() -> str:
 
 
 def _display_path(path: Path) -> str:
-    """A folder as the provenance shows it: relative to the project when inside it."""
+    """A path as a report shows it: relative to the project when inside it, else its name only.
+
+    Reports are mailed: they must not reveal where the records sat on someone's PC, and the
+    same inputs in two folders must give the same bytes.
+    """
     resolved = path.resolve()
     try:
         return resolved.relative_to(PROJECT_ROOT).as_posix()
     except ValueError:
-        return resolved.as_posix()
+        return resolved.name
 
 
 class _Progress:
@@ -333,18 +337,19 @@ def _publish(staging: Path, final: Path) -> None:
 def input_files(raw_dir: Path, manifest: dict) -> list[dict]:
     """Every input the report reads, with its SHA-256.
 
-    The records come from the cleaning manifest; the optional judgements, highlights and
-    indicators files are found the way kawaeval.supplements finds them.
+    The records come from the cleaning manifest; the optional judgements, highlights,
+    indicators and notice files are found the way kawaeval.supplements finds them.
     """
-    from kawaeval.supplements import FILE_STEMS, SUFFIXES
+    from kawaeval.supplements import FILE_STEMS, NOTICE_FILE, SUFFIXES
 
     files = [{"file": f["file"], "sha256": f["sha256"]} for f in manifest["files"]]
-    for stems in FILE_STEMS.values():
-        for stem in stems:
-            for suffix in SUFFIXES:
-                path = raw_dir / f"{stem}{suffix}"
-                if path.is_file():
-                    files.append({"file": path.name, "sha256": _sha256(path)})
+    names = [
+        f"{stem}{suffix}" for stems in FILE_STEMS.values() for stem in stems for suffix in SUFFIXES
+    ]
+    for name in [*names, NOTICE_FILE]:
+        path = raw_dir / name
+        if path.is_file():
+            files.append({"file": path.name, "sha256": _sha256(path)})
     return sorted(files, key=lambda f: f["file"])
 
 
@@ -393,12 +398,12 @@ def build_year(
 
     Raises
     ------
-    InputFileError, PlanDefinitionError, RejectedRowsError, ManifestMismatchError
+    InputFileError, PlanDefinitionError, RejectedRowsError, ManifestMismatchError, NoRecordsError
         If the records cannot be cleaned (no kernel has started).
     ChapterExecutionError
         If a chapter fails; the previous report is left as it was.
     """
-    from kawaeval.assessing import assess
+    from kawaeval.assessing import assess, check_records
     from kawaeval.cleaning import clean_records, write_outputs
     from kawaeval.presenting import index_page, page_nav
     from kawaeval.supplements import load_supplements
@@ -407,6 +412,7 @@ def build_year(
     final = out_dir / f"FY{fiscal_year}"
     if records is None:
         records = clean_records(raw_dir, out_dir=None, allow_rejects=allow_rejects)
+        check_records(records.tidy, fiscal_year, raw_dir)
     manifest = records.manifest
     parameters = {"raw_dir": _display_path(raw_dir), "allow_rejects": allow_rejects}
     inputs = input_files(raw_dir, manifest)
@@ -428,7 +434,7 @@ def build_year(
         # Chapters run in notebooks/ and read the assessment by a relative path, so the
         # executed notebooks name no temporary or machine-specific folder.
         notebook_parameters = {
-            **parameters,
+            "allow_rejects": allow_rejects,
             "fiscal_year": fiscal_year,
             "assessment_json": f"../data/{ASSESSMENT_FILE}",
         }
@@ -499,11 +505,12 @@ def build_reports(
     ------
     UsageError
         If a fiscal year or goal is not the plan's, or ``jobs`` is below 1.
-    InputFileError, PlanDefinitionError, RejectedRowsError, ManifestMismatchError
+    InputFileError, PlanDefinitionError, RejectedRowsError, ManifestMismatchError, NoRecordsError
         If the records cannot be cleaned.
     ChapterExecutionError
         If a chapter fails (the other years still finish; the first failure is raised).
     """
+    from kawaeval.assessing import check_records
     from kawaeval.cleaning import clean_records
 
     raw_dir, out_dir = Path(raw_dir), Path(out_dir)
@@ -516,6 +523,8 @@ def build_reports(
     if chapters is None:
         chapters = chapters_for(plan, goals)
     records = clean_records(raw_dir, out_dir=None, allow_rejects=allow_rejects)
+    for year in years:
+        check_records(records.tidy, year, raw_dir)
 
     progress = _Progress(len(years) * len(chapters), progress_stream)
 

@@ -127,3 +127,16 @@ class OutputWriteError(KawaevalError):
         self.path = Path(path)
         self.problem = problem
         super().__init__(f"{self.path} に書き込めません (cannot write outputs): {problem}")
+
+
+class NoRecordsError(KawaevalError):
+    """Raised when no initiative has a rating row for the fiscal year to be assessed."""
+
+    def __init__(self, fiscal_year: int, raw_dir: Path | str):
+        self.fiscal_year = fiscal_year
+        self.raw_dir = Path(raw_dir)
+        super().__init__(
+            f"{fiscal_year}年度の達成度の列がある取組が1件もありません "
+            f"(no initiative has a {fiscal_year} column) in {self.raw_dir.name}/. "
+            "取組の表に、その年度の列と取組の行があるか確認してください"
+        )

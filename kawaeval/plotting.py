@@ -79,8 +79,21 @@ def distribution_figure(counts: dict, shares: dict, labels: dict, title: str) ->
                     color="white" if key != "on_target" else "black",
                     parse_math=False,
                 )
+            elif counts[key]:
+                # too thin to hold its label: say it just above the bar, pointing at it
+                ax.annotate(
+                    f"{counts[key]}件({shares[key]:.1f}%)",
+                    xy=(left + share / 2, 0.3),
+                    xytext=(left + share / 2, 0.55),
+                    ha="left",
+                    va="center",
+                    fontsize=9,
+                    arrowprops={"arrowstyle": "-", "color": "#555555"},
+                    annotation_clip=False,
+                )
             left += share
         ax.set_xlim(0, 100)
+        ax.set_ylim(-0.45, 0.75)
         ax.set_yticks([])
         ax.set_xlabel("割合（%）", parse_math=False)
         ax.set_title(title, parse_math=False)

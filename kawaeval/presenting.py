@@ -178,8 +178,14 @@ def chapter_heading(assessment: dict, title: str) -> Fragment:
         f"<h1>{esc(title)}</h1>"
         f'<p class="kawaeval-sub">{esc(plan["name"])} {esc(plan["program"])}　'
         f'<span class="kawaeval-badge">{esc(evaluation_label(assessment))}</span>　'
-        f"{esc(era_year(year))}（{esc(when)}）</p>"
+        f"{esc(era_year(year))}（{esc(when)}）</p>" + data_notice(assessment)
     )
+
+
+def data_notice(assessment: dict) -> str:
+    """The raw folder's notice (e.g. that the records are a sample), on every page when given."""
+    notice = assessment.get("notice")
+    return f'<p class="kawaeval-notice">{esc(notice)}</p>' if notice else ""
 
 
 def judgement_notice(assessment: dict) -> Fragment:
@@ -188,8 +194,7 @@ def judgement_notice(assessment: dict) -> Fragment:
         return _block("")
     return _block(
         '<p class="kawaeval-notice">評価委員会の判断（最終評価）が入力されていないため、'
-        "最終評価は評価ルールによる提案評価と同じです。"
-        "（No committee judgements were given: the final grades equal the suggested ones.）</p>"
+        "最終評価は評価ルールによる提案評価と同じです。</p>"
     )
 
 
@@ -341,8 +346,14 @@ ASSUMPTION_NOTE = (
 )
 
 
+NO_GRADE = "－（評価した取組がありません）"
+PERIODS_NOT_YET = "期間の比較は、比較する期間の年度がそろってから示します。"
+
+
 def _grade_text(grade: dict, which: str = "final") -> str:
     """A grade as the report prints it; a label the city has not published is marked ※."""
+    if grade[which] is None:
+        return NO_GRADE
     mark = ASSUMPTION_MARK if grade.get(f"{which}_assumption") else ""
     return f"{grade[which]} {grade[f'{which}_label']}{mark}"
 
@@ -394,6 +405,12 @@ def external_cause_summary(assessment: dict) -> Fragment:
     year = era_year(assessment["fiscal_year"])
     if not cause["below"]:
         return _block(f"<p>{esc(year)}に「目標を下回った」取組はありません。</p>")
+    if not cause["with_external_cause"]:
+        return _block(
+            "<h2>社会経済環境の変化</h2>"
+            f"<p>{esc(year)}に「目標を下回った」{cause['below']}件のうち、"
+            f"主な理由が「{esc(cause['label'])}」によるものはありませんでした。</p>"
+        )
     return _block(
         "<h2>社会経済環境の変化</h2>"
         f"<p>{esc(year)}に「目標を下回った」{cause['below']}件のうち、"
@@ -428,7 +445,7 @@ def period_overview_table(assessment: dict) -> Fragment:
     """The achieved share per period (before / after COVID-19), for the program and each goal."""
     periods = assessment["program_periods"]
     if len(periods) < 2:
-        return _block("<p>期間の比較は、比較する期間がそろってから示します。</p>")
+        return _block(f"<p>{PERIODS_NOT_YET}</p>")
     labels = _labels(assessment)
     groups = [("全取組", periods)]
     groups += [(f"基本目標{g['goal']}", g["periods"]) for g in assessment["goals"]]
@@ -527,8 +544,8 @@ def periods_table(assessment: dict, goal: int) -> Fragment:
     """The period comparison (e.g. before / after COVID-19) of one goal."""
     block = goal_block(assessment, goal)
     labels = _labels(assessment)
-    if not block["periods"]:
-        return _block("<p>比較する期間はありません。</p>")
+    if len(block["periods"]) < 2:
+        return _block(f"<p>{PERIODS_NOT_YET}</p>")
     rows = [
         (
             p["name"],
@@ -629,16 +646,19 @@ def goal_grades(assessment: dict, goal: int) -> Fragment:
     """Suggested and final grades of one goal, with the rule's inputs and the committee's reason."""
     block = goal_block(assessment, goal)
     rows = []
+    shown_reason = None
     for title, grade in (("達成状況", block["progress"]), ("今後の方向性", block["outlook"])):
+        reason = grade["reason"] or ""
         rows.append(
             (
                 title,
                 _grade_text(grade, "suggested"),
                 _grade_text(grade),
                 _grade_source(grade),
-                grade["reason"] or "",
+                "（同上）" if reason and reason == shown_reason else reason,
             )
         )
+        shown_reason = reason
     inputs = block["rule_inputs"]
     return _block(
         table(
@@ -716,6 +736,7 @@ def index_page(
     prov_html = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in prov)
     body = (
         f"<h1>{esc(title)}</h1>"
+        + data_notice(assessment)
         + str(judgement_notice(assessment))
         + f'<h2>目次</h2><ol class="kawaeval-toc">{toc}</ol>'
         + "<h2>主な数値</h2>"

@@ -28,6 +28,8 @@ FILE_STEMS = {
     "indicators": ("indicators", "参考指標"),
 }
 SUFFIXES = (".csv", ".xlsx")
+# A short text the report shows at the top of every page, e.g. that the records are a sample.
+NOTICE_FILE = "notice.txt"
 
 # code name -> (accepted headers, required)
 JUDGEMENT_COLUMNS = {
@@ -109,6 +111,7 @@ class Supplements:
     judgements: pd.DataFrame
     highlights: pd.DataFrame
     indicators: pd.DataFrame
+    notice: str | None = None
 
 
 def empty_supplements() -> Supplements:
@@ -119,7 +122,7 @@ def empty_supplements() -> Supplements:
 
 
 def load_supplements(raw_dir: Path, plan: Plan) -> Supplements:
-    """Read the judgements, highlights and indicators files in ``raw_dir`` when present.
+    """Read the judgements, highlights, indicators and notice files in ``raw_dir`` when present.
 
     Raises
     ------
@@ -148,7 +151,28 @@ def load_supplements(raw_dir: Path, plan: Plan) -> Supplements:
         judgements=_frame(loaded["judgements"], JUDGEMENT_DTYPES),
         highlights=_frame(loaded["highlights"], HIGHLIGHT_DTYPES),
         indicators=_frame(loaded["indicators"], INDICATOR_DTYPES),
+        notice=load_notice(raw_dir),
     )
+
+
+def load_notice(raw_dir: Path) -> str | None:
+    """The text of ``notice.txt`` in the raw folder (shown on every report page), if any.
+
+    Raises
+    ------
+    SupplementError
+        If the file is not UTF-8 text.
+    """
+    path = Path(raw_dir) / NOTICE_FILE
+    if not path.is_file():
+        return None
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SupplementError(
+            path, None, None, None, "UTF-8 のテキストとして保存してください (not UTF-8 text)"
+        ) from exc
+    return " ".join(text.split()) or None
 
 
 def _frame(records: list[dict], dtypes: dict[str, str]) -> pd.DataFrame:

@@ -610,8 +610,16 @@ Roman numerals, `基本目標１`, `方向性2` or `１－２`), so the default 
   (column `illustrative` = `true`, names end in `（例示）`): the summary publishes no
   indicator figures. They exist to show how indicators appear in the report.
 
-Formats of these three files: `docs/data-dictionary.md`.
+- `notice.txt` — one line shown at the top of every report page, saying that the records are
+  this reconstruction. Delete it together with the sample records.
+
+Formats of these files: `docs/data-dictionary.md`.
 """
+
+NOTICE = (
+    "このレポートの取組記録は、市が公表した評価の概要の数値・評価に合うように再構成したサンプル"
+    "です。個々の取組の名称（仮称）、年度ごとの達成度、参考指標（例示）は実際のものではありません。\n"
+)
 
 
 def readme(files: dict[str, bytes]) -> bytes:
@@ -629,6 +637,7 @@ def sample_files() -> dict[str, bytes]:
     files["judgements.csv"] = csv_bytes([list(r) for r in JUDGEMENTS], "utf-8-sig")
     files["highlights.csv"] = csv_bytes([list(r) for r in HIGHLIGHTS], "utf-8-sig")
     files["indicators.csv"] = csv_bytes([list(r) for r in indicator_rows()], "utf-8-sig")
+    files["notice.txt"] = NOTICE.encode("utf-8")
     files["README.md"] = readme(files)
     return files
 

@@ -478,3 +478,41 @@ def test_rejected_rows_stop_the_build_before_any_kernel(tmp_path, monkeypatch, c
     assert "1 行を受け付けられませんでした（問題 1 件）" in err
     assert "initiatives.csv 行 6 列「基本目標」値「9」" in err
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_records_outside_the_project_leave_no_trace_of_their_folder(tmp_path):
+    raw = tmp_path / "city-records" / "raw"
+    shutil.copytree(RAW_DIR, raw)
+    chapter = Chapter("00_interpreter", FIXTURES / "interpreter_chapter.ipynb", "interpreter")
+    build_reports(
+        [2021],
+        raw_dir=raw,
+        out_dir=tmp_path / "out",
+        chapters=[chapter],
+        progress_stream=io.StringIO(),
+    )
+    for path in (tmp_path / "out").rglob("*"):
+        if path.is_file() and path.suffix in {".html", ".ipynb", ".json", ".csv"}:
+            assert str(tmp_path) not in path.read_text(encoding="utf-8"), path
+    index = (tmp_path / "out" / "FY2021" / "index.html").read_text(encoding="utf-8")
+    assert "raw_dir = raw," in index
+    assert "<dt>入力 notice.txt</dt>" in index  # the notice is an input like any other
+
+
+def test_a_year_without_any_rating_stops_before_any_kernel(tmp_path, monkeypatch, capsys):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "initiatives.csv").write_text(
+        "取組番号,基本目標,取組の方向性,取組名,2020年度\n1-1-01,1,1,取組,3\n", encoding="utf-8"
+    )
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("no kernel may start")
+
+    monkeypatch.setattr(building, "_execute", refuse)
+    code = cli.main(["build", "--fiscal-year", "2021", "--raw", str(raw), "--out", str(tmp_path)])
+    assert code == 1
+    assert "2021年度の達成度の列がある取組が1件もありません" in capsys.readouterr().err
+    assert cli.main(["assess", "--fiscal-year", "2021", "--json", "--raw", str(raw)]) == 1
+    assert cli.main(["assess", "--fiscal-year", "2020", "--json", "--raw", str(raw)]) == 0

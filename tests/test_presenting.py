@@ -253,4 +253,65 @@ def test_period_overview_compares_the_achieved_share_of_program_and_goals(assess
 
 def test_period_overview_waits_for_two_periods(assessment):
     interim = {**assessment, "program_periods": assessment["program_periods"][:1]}
-    assert "比較する期間がそろってから" in presenting.period_overview_table(interim)._repr_html_()
+    assert presenting.PERIODS_NOT_YET in presenting.period_overview_table(interim)._repr_html_()
+
+
+def test_a_committee_reason_given_for_both_grades_is_shown_once(assessment):
+    goal = assessment["goals"][0]
+    for key in ("progress", "outlook"):
+        goal[key].update(source="committee", reason="両方に同じ理由")
+    markup = presenting.goal_grades(assessment, 1).html
+    assert markup.count("両方に同じ理由") == 1
+    assert "<td>（同上）</td>" in markup
+
+
+def test_a_goal_with_nothing_evaluated_shows_a_dash_not_none(assessment):
+    for key in ("progress", "outlook"):
+        assessment["goals"][0][key].update(
+            suggested=None, final=None, suggested_label=None, final_label=None
+        )
+    for markup in (
+        presenting.grades_table(assessment).html,
+        presenting.goal_grades(assessment, 1).html,
+    ):
+        assert "None" not in markup
+        assert presenting.NO_GRADE in markup
+
+
+def test_interim_year_with_one_period_says_the_comparison_comes_later(assessment):
+    assessment["goals"][0]["periods"] = assessment["goals"][0]["periods"][:1]
+    markup = presenting.periods_table(assessment, 1).html
+    assert presenting.PERIODS_NOT_YET in markup
+    assert "<table" not in markup
+
+
+def test_no_external_cause_is_said_plainly(assessment):
+    assessment["external_cause"].update(with_external_cause=0, share_pct=0.0)
+    markup = presenting.external_cause_summary(assessment).html
+    assert "によるものはありませんでした" in markup
+    assert "0件（0.0%）" not in markup
+
+
+def test_report_text_is_japanese_without_english_glosses(assessment):
+    assessment["judgements_present"] = False
+    assert "No committee" not in presenting.judgement_notice(assessment).html
+
+
+def test_the_raw_folders_notice_heads_every_page(assessment):
+    assessment["notice"] = "再構成したサンプルです <b>"
+    expected = '<p class="kawaeval-notice">再構成したサンプルです &lt;b&gt;</p>'
+    assert expected in presenting.chapter_heading(assessment, "第1章").html
+    assert expected in presenting.goal_heading(assessment, 2).html
+    assert expected in presenting.index_page(assessment, [], _PROVENANCE)
+    assessment["notice"] = None
+    assert "kawaeval-notice" not in presenting.chapter_heading(assessment, "第1章").html
+
+
+_PROVENANCE = {
+    "package_version": "0.1.0",
+    "git_commit": None,
+    "source_date": None,
+    "parameters": {"fiscal_year": 2021, "raw_dir": "data/raw", "allow_rejects": False},
+    "plan": ("kawaeval/data/plan.toml", "ab" * 32),
+    "inputs": [],
+}

@@ -181,3 +181,15 @@ def test_undecodable_csv_is_refused(tmp_path):
     assert str(caught.value) == (
         "highlights.csv: 文字コードが UTF-8 でも CP932 (Shift_JIS) でもありません"
     )
+
+
+def test_notice_is_read_as_one_line_and_is_optional(tmp_path):
+    plan = load_plan()
+    assert load_supplements(tmp_path, plan).notice is None
+    (tmp_path / "notice.txt").write_bytes(
+        "\ufeffサンプルです。\r\n　実際の記録ではありません。\n".encode()
+    )
+    assert load_supplements(tmp_path, plan).notice == "サンプルです。 実際の記録ではありません。"
+    (tmp_path / "notice.txt").write_bytes("サンプル".encode("utf-16"))
+    with pytest.raises(SupplementError, match=r"notice\.txt: UTF-8 のテキストとして保存"):
+        load_supplements(tmp_path, plan)
