@@ -34,7 +34,12 @@ from kawaeval.exceptions import (
 )
 from kawaeval.paths import BUNDLED_PLAN, PROJECT_ROOT
 from kawaeval.plan import ACHIEVEMENTS, Plan, load_plan
-from kawaeval.reading import RawTable, find_initiative_files, read_initiative_file
+from kawaeval.reading import (
+    PREFERRED_SHEET,
+    RawTable,
+    find_initiative_files,
+    read_initiative_file,
+)
 from kawaeval.validating import ACHIEVEMENT_DTYPE, TEXT, validate_tidy
 
 log = logging.getLogger(__name__)
@@ -95,8 +100,20 @@ ACHIEVEMENT_SPELLINGS = {
     "exceeded": ("目標を上回って達成", "目標を上回った", "目標を大きく上回って達成", "1", "2"),
     "on_target": ("ほぼ目標どおり", "ほぼ目標通り", "目標をほぼ達成", "3"),
     "below": ("目標を下回った", "目標を大きく下回った", "4", "5"),
-    "not_evaluated": ("", "-", "－", "―", "—", "対象外"),
+    # dashes: hyphen-minus, full-width hyphen-minus, horizontal bar, em dash, minus sign,
+    # katakana long-vowel mark (and its half-width form), hyphen, non-breaking hyphen, en dash
+    "not_evaluated": ("", "-", "－", "―", "—", "−", "ー", "ｰ", "‐", "‑", "–", "対象外"),
 }
+# Kawasaki's 5-level scale: code -> (category, its own label and that label's other spellings).
+FIVE_LEVELS = {
+    "1": ("exceeded", ("目標を大きく上回って達成",)),
+    "2": ("exceeded", ("目標を上回って達成",)),
+    "3": ("on_target", ("ほぼ目標どおり", "ほぼ目標通り")),
+    "4": ("below", ("目標を下回った",)),
+    "5": ("below", ("目標を大きく下回った",)),
+}
+# A code written with a label, as dropdowns give it: "3 ほぼ目標どおり", "3:…", "2.…", "4(…)".
+_CODE_WITH_LABEL = re.compile(r"(?P<code>[1-5])(?:[:.、・)]?(?P<label>[^()]+)|\((?P<paren>.+)\))")
 _NOT_A_CODE = -1
 
 REASON_ID_BLANK = "取組番号が空欄です。取組ごとに重ならない番号を入力してください (id is blank)"
@@ -106,7 +123,7 @@ REASON_ACHIEVEMENT = (
     "達成度の値を判別できません。目標を上回って達成 / ほぼ目標どおり / 目標を下回った、"
     "5段階の1〜5、または空欄・－（評価対象外）のいずれかを入力してください"
 )
-_DASHES = "-‐‑−–"
+_DASHES = "-‐‑−–ー"
 
 
 @dataclass(frozen=True)
@@ -240,7 +257,33 @@ def _direction_part(value: str, part: int) -> int:
 
 def parse_achievement(value: str, plan: Plan | None = None) -> str | None:
     """The achievement category a cell names, or None for a value the contract does not know."""
-    return achievement_spellings(plan).get(_key(value))
+    return read_achievement(value, achievement_spellings(plan))[0]
+
+
+def read_achievement(value: str, spellings: dict[str, str]) -> tuple[str | None, str | None]:
+    """(category, None) for an accepted achievement cell, else (None, the reason it is bad).
+
+    Besides the ``spellings`` (see :func:`achievement_spellings`), a 5-level code written with
+    its own label (``3 ほぼ目標どおり``, ``３：ほぼ目標どおり``, ``4（目標を下回った）``) is
+    accepted; a code written with another level's label is bad, with a reason saying so.
+    """
+    key = _key(value)
+    category = spellings.get(key)
+    if category is not None:
+        return category, None
+    match = _CODE_WITH_LABEL.fullmatch(key)
+    if match is not None:
+        code = match["code"]
+        label = match["label"] if match["label"] is not None else match["paren"]
+        own_category, own_labels = FIVE_LEVELS[code]
+        if label in own_labels:
+            return own_category, None
+        if spellings.get(label, "not_evaluated") != "not_evaluated" and not label.isdigit():
+            return None, (
+                f"達成度のコード {code} と表記「{label}」が一致しません"
+                f"（{code} は「{own_labels[0]}」）。コードか表記のどちらかを直してください"
+            )
+    return None, REASON_ACHIEVEMENT
 
 
 # ---------------------------------------------------------------- vectorised helpers
@@ -368,7 +411,8 @@ def _layout(table: RawTable, plan: Plan) -> _Layout:
             raise InputFileError(
                 table.path,
                 f"{ROLE_LABELS[role]} の列がありません (no {role} column). "
-                f"ヘッダー（1行目）に {spellings} のいずれかの列を置いてください",
+                f"ヘッダー（1行目）に {spellings} のいずれかの列を置いてください"
+                + _sheet_note(table),
             )
     program = ", ".join(str(y) for y in plan.program_years)
     for header in ignored_years:
@@ -383,9 +427,20 @@ def _layout(table: RawTable, plan: Plan) -> _Layout:
         raise InputFileError(
             table.path,
             f"計画の年度 ({program}) の達成度の列がありません (no fiscal-year column). "
-            "ヘッダーに 2018年度、平成30年度、R3 などの年度の列を置いてください",
+            "ヘッダーに 2018年度、平成30年度、R3 などの年度の列を置いてください"
+            + _sheet_note(table),
         )
     return _Layout(roles, dict(sorted(kept.items())))
+
+
+def _sheet_note(table: RawTable) -> str:
+    """For a workbook read from its first sheet (none named 取組): which sheet, and the fix."""
+    if table.sheet is None or table.sheet.strip() == PREFERRED_SHEET:
+        return ""
+    return (
+        f" (シート「{table.sheet}」を読みました。"
+        f"データのシートの名前を「{PREFERRED_SHEET}」にしてください)"
+    )
 
 
 @dataclass
@@ -520,14 +575,22 @@ def _check_table(table: RawTable, layout: _Layout, plan: Plan) -> _Checked:
     raw: dict[int, tuple[np.ndarray, list]] = {}
     for year, position in layout.years.items():
         raw[year] = _encode(cells[position])
-        code = _map_distinct(
-            cells[position],
-            lambda v: category_code.get(spellings.get(_key(v)), _NOT_A_CODE),
-            dtype=np.int64,
-            encoded=raw[year],
+        indices, distinct = raw[year]
+        readings = [read_achievement(v, spellings) for v in distinct]
+        distinct_codes = np.array(
+            [category_code.get(c, _NOT_A_CODE) for c, _ in readings] + [_NOT_A_CODE], np.int64
         )
+        distinct_reasons = np.array([r for _, r in readings] + [REASON_ACHIEVEMENT], object)
+        code = distinct_codes[indices]
         codes[year] = code
-        problems.append(_problems(table, code == _NOT_A_CODE, position, REASON_ACHIEVEMENT))
+        problems.append(
+            _problems(
+                table,
+                code == _NOT_A_CODE,
+                position,
+                lambda where, i=indices, r=distinct_reasons: r[i[where]].tolist(),
+            )
+        )
 
     fields = pd.DataFrame(
         {
@@ -764,7 +827,10 @@ def clean(raw_dir: Path, plan: Plan | None = None) -> CleanResult:
     checked = []
     for path in find_initiative_files(raw_dir):
         table = read_initiative_file(path)
-        checked.append(_check_table(table, _layout(table, plan), plan))
+        layout = _layout(table, plan)
+        if table.cells.empty:
+            log.warning("%s: ヘッダーだけで、取組の行がありません", table.file)
+        checked.append(_check_table(table, layout, plan))
 
     duplicates = _duplicate_problems(checked)
     all_problems = pd.concat(

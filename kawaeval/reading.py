@@ -93,7 +93,8 @@ def read_initiative_file(path: Path) -> RawTable:
     Raises
     ------
     InputFileError
-        If the file is empty, not CSV/XLSX, undecodable, or has no header row.
+        If the file is empty, not CSV/XLSX, UTF-16 or otherwise undecodable, or has no header
+        row.
     """
     path = Path(path)
     try:
@@ -101,6 +102,13 @@ def read_initiative_file(path: Path) -> RawTable:
     except OSError as exc:
         raise InputFileError(path, f"ファイルを開けません (cannot open): {exc.strerror}") from exc
     digest = hashlib.sha256(data).hexdigest()
+    if path.suffix.lower() != ".xlsx" and _looks_like_utf16(data):
+        raise InputFileError(
+            path,
+            "UTF-16 で保存されています (saved as UTF-16, not UTF-8 or CP932). "
+            "Excel の「Unicode テキスト」ではなく、「CSV UTF-8 (コンマ区切り)」"
+            "として保存し直してください",
+        )
     start = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
     if _NOT_BLANK.search(data, start) is None:
         raise InputFileError(path, "ファイルが空です (empty file)")
@@ -123,6 +131,11 @@ def read_initiative_file(path: Path) -> RawTable:
     cells.index = pd.RangeIndex(2, len(frame) + 1, name="source_row")
     cells = cells[_non_blank(cells)]
     return RawTable(path, digest, encoding, sheet, header, cells)
+
+
+def _looks_like_utf16(data: bytes) -> bool:
+    """A UTF-16 byte-order mark, or NUL bytes (never in UTF-8 or CP932 text, common in UTF-16)."""
+    return data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in data
 
 
 def detect_csv_encoding(path: Path, data: bytes) -> str:

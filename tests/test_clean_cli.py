@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -96,3 +97,105 @@ def test_output_folder_that_is_a_file_exits_1_without_traceback(tmp_path, capsys
         f"kawaeval clean: error: {blocker} に書き込めません (cannot write outputs): File exists\n"
     )
     assert blocker.read_text(encoding="utf-8") == "not a folder"
+
+
+REJECTED_ONE = (
+    "kawaeval clean: error: 1 行を受け付けられませんでした（問題 1 件） "
+    "(1 rows rejected, 1 problems). "
+    "Fix them in the raw files, or rerun with --allow-rejects to report them and go on:"
+)
+NO_ID = (
+    "取組番号 (id) の列がありません (no initiative_id column). "
+    "ヘッダー（1行目）に 取組番号 / 番号 / NO / No. / ID のいずれかの列を置いてください"
+)
+BAD_INPUTS = {
+    "empty": ["kawaeval clean: error: initiatives_empty.csv: ファイルが空です (empty file)"],
+    "blank": ["kawaeval clean: error: initiatives_blank.csv: ファイルが空です (empty file)"],
+    "not_xlsx": [
+        "kawaeval clean: error: initiatives_not_xlsx.xlsx: XLSX ファイルではありません "
+        "(not an XLSX workbook). Excel で .xlsx として保存してください"
+    ],
+    "no_id": [f"kawaeval clean: error: initiatives_no_id.csv: {NO_ID}"],
+    "undecodable": [
+        "kawaeval clean: error: initiatives_undecodable.csv: 文字コードを判別できません "
+        "(not UTF-8 or CP932). "
+        "Excel で「CSV UTF-8」または「CSV (コンマ区切り)」として保存し直してください"
+    ],
+    "utf16": [
+        "kawaeval clean: error: initiatives_utf16.csv: UTF-16 で保存されています "
+        "(saved as UTF-16, not UTF-8 or CP932). "
+        "Excel の「Unicode テキスト」ではなく、「CSV UTF-8 (コンマ区切り)」"
+        "として保存し直してください"
+    ],
+    "cover_sheet": [
+        f"kawaeval clean: error: initiatives_cover_sheet.xlsx: {NO_ID} "
+        "(シート「記入例」を読みました。データのシートの名前を「取組」にしてください)"
+    ],
+    "duplicate_id": [
+        "kawaeval clean: error: 2 行を受け付けられませんでした（問題 2 件） "
+        "(2 rows rejected, 2 problems). "
+        "Fix them in the raw files, or rerun with --allow-rejects to report them and go on:",
+        "  - initiatives_a.csv 行 2 列「取組番号」値「1-1-01」: 取組番号「1-1-01」が重複しています"
+        "（initiatives_b.csv 行 2 と同じ番号）。"
+        "取組ごとに重ならない番号にしてください (duplicate id)",
+        "  - initiatives_b.csv 行 2 列「取組番号」値「1-1-01」: 取組番号「1-1-01」が重複しています"
+        "（initiatives_a.csv 行 2 と同じ番号）。"
+        "取組ごとに重ならない番号にしてください (duplicate id)",
+    ],
+    "bad_achievement": [
+        REJECTED_ONE,
+        "  - initiatives_bad_achievement.csv 行 2 列「2021年度」値「おおむね達成」: "
+        "達成度の値を判別できません。目標を上回って達成 / ほぼ目標どおり / 目標を下回った、"
+        "5段階の1〜5、または空欄・－（評価対象外）のいずれかを入力してください",
+    ],
+    "code_label_mismatch": [
+        REJECTED_ONE,
+        "  - initiatives_code_label_mismatch.csv 行 2 列「2021年度」値「3 目標を下回った」: "
+        "達成度のコード 3 と表記「目標を下回った」が一致しません（3 は「ほぼ目標どおり」）。"
+        "コードか表記のどちらかを直してください",
+    ],
+    "bad_goal": [
+        REJECTED_ONE,
+        "  - initiatives_bad_goal.csv 行 2 列「基本目標」値「4」: "
+        "基本目標 4 は計画にありません。1、2、3 のいずれかを入力してください",
+    ],
+    "goal_direction_disagree": [
+        REJECTED_ONE,
+        "  - initiatives_goal_direction_disagree.csv 行 2 列「取組の方向性」値「2-1」: "
+        "取組の方向性の基本目標 2 が基本目標の列（1）と一致しません。どちらかを直してください",
+    ],
+    "unknown_direction": [
+        REJECTED_ONE,
+        "  - initiatives_unknown_direction.csv 行 2 列「取組の方向性」値「5」: "
+        "基本目標 1 に取組の方向性 5 はありません。1、2、3 のいずれかを入力してください",
+    ],
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BAD_INPUTS))
+def test_each_bad_input_fixture_exits_1_with_its_message(kind, tmp_path, capsys):
+    out = tmp_path / "processed"
+    code = main(["clean", "--raw", str(FIXTURES / "bad" / kind), "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.splitlines()[0] == BAD_INPUTS[kind][0]
+    assert err.splitlines() == BAD_INPUTS[kind]
+    assert not out.exists()
+
+
+def test_every_bad_fixture_folder_is_covered():
+    folders = {p.name for p in (FIXTURES / "bad").iterdir() if p.is_dir()}
+    assert folders == {*BAD_INPUTS, "header_only"}
+
+
+def test_header_only_file_exits_0_with_a_warning(tmp_path, capsys, caplog):
+    out = tmp_path / "processed"
+    with caplog.at_level(logging.WARNING, logger="kawaeval"):
+        code = main(["clean", "--raw", str(FIXTURES / "bad" / "header_only"), "--out", str(out)])
+    assert code == 0
+    assert capsys.readouterr().err == (
+        f"cleaned 0 raw rows from 1 file(s): 0 accepted, 0 rejected -> {out}\n"
+    )
+    assert caplog.messages == ["initiatives_header_only.csv: ヘッダーだけで、取組の行がありません"]
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["totals"] == {"raw_rows": 0, "accepted_rows": 0, "rejected_rows": 0}

@@ -168,6 +168,10 @@ def test_goal_spellings(value, goal):
         ("1-2", (1, 2)),
         ("１－２", (1, 2)),
         ("Ⅲ-1", (3, 1)),
+        ("1ー2", (1, 2)),
+        ("１ー２", (1, 2)),
+        ("1ｰ2", (1, 2)),
+        ("1−2", (1, 2)),
         ("x-2", None),
         ("", None),
         ("二", None),
@@ -201,6 +205,32 @@ def test_direction_spellings(value, parsed):
         ("-", "not_evaluated"),
         ("—", "not_evaluated"),
         ("対象外", "not_evaluated"),
+        ("−", "not_evaluated"),
+        ("ー", "not_evaluated"),
+        ("ｰ", "not_evaluated"),
+        ("‐", "not_evaluated"),
+        ("‑", "not_evaluated"),
+        ("–", "not_evaluated"),
+        (" ー ", "not_evaluated"),
+        ("ーー", None),
+        ("3 ほぼ目標どおり", "on_target"),
+        ("3:ほぼ目標どおり", "on_target"),
+        ("３：ほぼ目標どおり", "on_target"),
+        ("３　ほぼ目標通り", "on_target"),
+        ("１：目標を大きく上回って達成", "exceeded"),
+        ("2.目標を上回って達成", "exceeded"),
+        ("２．目標を上回って達成", "exceeded"),
+        ("4（目標を下回った）", "below"),
+        ("4(目標を下回った)", "below"),
+        ("5、目標を大きく下回った", "below"),
+        ("3 目標を下回った", None),
+        ("1 目標を上回って達成", None),
+        ("2:目標を大きく上回って達成", None),
+        ("3 おおむね達成", None),
+        ("3-", None),
+        ("33", None),
+        ("6 ほぼ目標どおり", None),
+        ("(3)ほぼ目標どおり", None),
         ("　ほぼ目標どおり ", "on_target"),
         ("　", "not_evaluated"),
         ("6", None),
@@ -211,6 +241,50 @@ def test_direction_spellings(value, parsed):
 )
 def test_achievement_spellings(value, category):
     assert parse_achievement(value) == category
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        (
+            "3 目標を下回った",
+            "達成度のコード 3 と表記「目標を下回った」が一致しません"
+            "（3 は「ほぼ目標どおり」）。コードか表記のどちらかを直してください",
+        ),
+        (
+            "１（目標を上回って達成）",
+            "達成度のコード 1 と表記「目標を上回って達成」が一致しません"
+            "（1 は「目標を大きく上回って達成」）。コードか表記のどちらかを直してください",
+        ),
+        ("3 おおむね達成", ACHIEVEMENT_REASON),
+        ("3-", ACHIEVEMENT_REASON),
+    ],
+)
+def test_code_with_a_label_that_is_not_its_own_is_rejected_saying_why(tmp_path, value, reason):
+    raw = one_file(tmp_path, [*BASE, "R2", "R3"], ["A", "1", "1", "x", "3:ほぼ目標どおり", value])
+    result = clean(raw)
+    assert result.tidy.empty
+    assert result.rejected.values.tolist() == [["initiatives.csv", 2, "R3", value, reason]]
+
+
+def test_code_label_and_dash_spellings_are_read_over_a_whole_file(tmp_path):
+    values = ["３：ほぼ目標どおり", "ー", "4（目標を下回った）", "3 目標を下回った", "−", "ー"]
+    raw = one_file(
+        tmp_path,
+        [*BASE, "R3"],
+        *[[f"A{i}", "1", "1ー2", "x", v] for i, v in enumerate(values)],
+    )
+    result = clean(raw)
+    assert result.tidy[["initiative_id", "direction", "achievement"]].astype(
+        str
+    ).values.tolist() == [
+        ["A0", "2", "on_target"],
+        ["A1", "2", "not_evaluated"],
+        ["A2", "2", "below"],
+        ["A4", "2", "not_evaluated"],
+        ["A5", "2", "not_evaluated"],
+    ]
+    assert result.rejected[["row", "value"]].values.tolist() == [[5, "3 目標を下回った"]]
 
 
 def test_plan_label_for_not_evaluated_is_accepted():
@@ -600,6 +674,87 @@ def test_header_only_file_gives_an_empty_tidy_table(tmp_path):
     assert result.tidy.empty
     assert list(result.tidy.columns) == TIDY_COLUMNS
     assert result.manifest["totals"] == {"raw_rows": 0, "accepted_rows": 0, "rejected_rows": 0}
+
+
+def test_header_only_file_is_logged_as_a_warning_naming_it(caplog):
+    with caplog.at_level(logging.WARNING, logger="kawaeval.cleaning"):
+        result = clean(FIXTURES / "bad" / "header_only")
+    assert result.manifest["totals"] == {"raw_rows": 0, "accepted_rows": 0, "rejected_rows": 0}
+    assert result.rejected.empty
+    assert [(r.name, r.levelname, r.getMessage()) for r in caplog.records] == [
+        (
+            "kawaeval.cleaning",
+            "WARNING",
+            "initiatives_header_only.csv: ヘッダーだけで、取組の行がありません",
+        )
+    ]
+
+
+def test_file_with_rows_gives_no_header_only_warning(caplog):
+    with caplog.at_level(logging.WARNING, logger="kawaeval.cleaning"):
+        clean(TWO_BUREAUS)
+    assert caplog.records == []
+
+
+SHEET_NOTE = " (シート「記入例」を読みました。データのシートの名前を「取組」にしてください)"
+
+
+def test_xlsx_cover_sheet_read_first_names_the_sheet_and_the_fix():
+    with pytest.raises(InputFileError) as caught:
+        clean(FIXTURES / "bad" / "cover_sheet")
+    assert str(caught.value) == (
+        "initiatives_cover_sheet.xlsx: 取組番号 (id) の列がありません (no initiative_id column). "
+        "ヘッダー（1行目）に 取組番号 / 番号 / NO / No. / ID のいずれかの列を置いてください"
+        + SHEET_NOTE
+    )
+
+
+def test_xlsx_first_sheet_without_year_columns_names_the_sheet(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    book = openpyxl.Workbook()
+    book.active.title = "記入例"
+    book.active.append([*BASE, "備考"])
+    book.save(raw / "initiatives.xlsx")
+    with pytest.raises(InputFileError) as caught:
+        clean(raw)
+    assert str(caught.value) == (
+        "initiatives.xlsx: 計画の年度 (2018, 2019, 2020, 2021) の達成度の列がありません "
+        "(no fiscal-year column). "
+        "ヘッダーに 2018年度、平成30年度、R3 などの年度の列を置いてください" + SHEET_NOTE
+    )
+
+
+def test_xlsx_sheet_named_torikumi_gets_no_sheet_note(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    book = openpyxl.Workbook()
+    book.active.title = "記入例"
+    book.create_sheet("取組").append([*BASE[1:], "R3"])
+    book.save(raw / "initiatives.xlsx")
+    with pytest.raises(InputFileError) as caught:
+        clean(raw)
+    assert str(caught.value) == (
+        "initiatives.xlsx: 取組番号 (id) の列がありません (no initiative_id column). "
+        "ヘッダー（1行目）に 取組番号 / 番号 / NO / No. / ID のいずれかの列を置いてください"
+    )
+
+
+@pytest.mark.parametrize("variant", ["utf8", "utf8_bom", "cp932", "xlsx_second_sheet"])
+def test_every_encoding_and_format_gives_the_same_tidy_table(variant):
+    folder = FIXTURES / "formats" / variant
+    result = clean(folder)
+    assert result.rejected.empty
+    tidy = result.tidy.drop(columns="source_file")
+    first = ["2-1-01", 2, 1, "髙津区の国際交流", "市民文化局"]
+    second = ["3-2-01", 3, 2, "宮﨑台駅周辺の多文化共生", None]
+    assert tidy.astype(object).where(tidy.notna(), None).values.tolist() == [
+        [*first, 2020, "not_evaluated", "ー", None, 2],
+        [*first, 2021, "on_target", "３：ほぼ目標どおり", None, 2],
+        [*second, 2020, "not_evaluated", "‐", None, 3],
+        [*second, 2021, "below", "4（目標を下回った）", None, 3],
+    ]
+    assert result.tidy["source_file"].unique().tolist() == [next(folder.iterdir()).name]
 
 
 # ------------------------------------------------------------------ clean_records and outputs

@@ -12,6 +12,11 @@ import pytest
 from kawaeval.exceptions import InputFileError
 from kawaeval.reading import find_initiative_files, read_initiative_file
 
+BAD = Path(__file__).parent / "fixtures" / "clean" / "bad"
+UTF16_MESSAGE = (
+    "UTF-16 で保存されています (saved as UTF-16, not UTF-8 or CP932). "
+    "Excel の「Unicode テキスト」ではなく、「CSV UTF-8 (コンマ区切り)」として保存し直してください"
+)
 HEADER = ["取組番号", "基本目標", "取組の方向性", "取組名", "2021年度"]
 ROWS = [
     ["1-1-01", "１", "1", "国際交流の推進", "ほぼ目標どおり"],
@@ -99,6 +104,59 @@ def test_undecodable_bytes_are_an_input_file_error(tmp_path):
         "initiatives.csv: 文字コードを判別できません (not UTF-8 or CP932). "
         "Excel で「CSV UTF-8」または「CSV (コンマ区切り)」として保存し直してください"
     )
+
+
+def test_undecodable_fixture_is_an_input_file_error():
+    path = BAD / "undecodable" / "initiatives_undecodable.csv"
+    with pytest.raises(InputFileError, match=r"^initiatives_undecodable\.csv: 文字コードを判別"):
+        read_initiative_file(path)
+
+
+def test_utf16_fixture_says_it_is_utf16_and_how_to_resave():
+    path = BAD / "utf16" / "initiatives_utf16.csv"
+    with pytest.raises(InputFileError) as caught:
+        read_initiative_file(path)
+    assert str(caught.value) == f"initiatives_utf16.csv: {UTF16_MESSAGE}"
+    assert caught.value.path == path
+
+
+@pytest.mark.parametrize(
+    ("prefix", "encoding"),
+    [
+        (codecs.BOM_UTF16_LE, "utf-16-le"),
+        (codecs.BOM_UTF16_BE, "utf-16-be"),
+        (b"", "utf-16-le"),
+        (b"", "utf-16-be"),
+    ],
+)
+def test_utf16_with_or_without_byte_order_mark_is_named(tmp_path, prefix, encoding):
+    path = tmp_path / "initiatives.csv"
+    path.write_bytes(prefix + "\r\n".join(",".join(r) for r in [HEADER, *ROWS]).encode(encoding))
+    with pytest.raises(InputFileError) as caught:
+        read_initiative_file(path)
+    assert str(caught.value) == f"initiatives.csv: {UTF16_MESSAGE}"
+
+
+@pytest.mark.parametrize(
+    ("kind", "name"),
+    [("empty", "initiatives_empty.csv"), ("blank", "initiatives_blank.csv")],
+)
+def test_empty_and_blank_fixtures_are_empty_files(kind, name):
+    with pytest.raises(InputFileError) as caught:
+        read_initiative_file(BAD / kind / name)
+    assert str(caught.value) == f"{name}: ファイルが空です (empty file)"
+
+
+def test_header_only_fixture_reads_as_a_header_and_no_rows():
+    table = read_initiative_file(BAD / "header_only" / "initiatives_header_only.csv")
+    assert table.header == tuple(HEADER)
+    assert table.cells.shape == (0, len(HEADER))
+
+
+def test_xlsx_first_sheet_is_read_when_none_is_named_torikumi_fixture():
+    table = read_initiative_file(BAD / "cover_sheet" / "initiatives_cover_sheet.xlsx")
+    assert table.sheet == "記入例"
+    assert table.header == ("記入例",)
 
 
 @pytest.mark.parametrize("content", [b"", b"  \r\n\r\n", codecs.BOM_UTF8 + b"\n"])
