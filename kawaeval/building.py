@@ -38,6 +38,7 @@ from kawaeval.paths import (
     TEMPLATES_DIR,
 )
 from kawaeval.plan import Plan, load_plan
+from kawaeval.reading import file_sha256
 
 if TYPE_CHECKING:
     from kawaeval.cleaning import CleanResult
@@ -160,10 +161,6 @@ def git_commit() -> str | None:
         return None
     commit = done.stdout.strip()
     return commit if done.returncode == 0 and commit else None
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _package_sha256() -> str:
@@ -349,7 +346,7 @@ def input_files(raw_dir: Path, manifest: dict) -> list[dict]:
     for name in [*names, NOTICE_FILE]:
         path = raw_dir / name
         if path.is_file():
-            files.append({"file": path.name, "sha256": _sha256(path)})
+            files.append({"file": path.name, "sha256": file_sha256(path)})
     return sorted(files, key=lambda f: f["file"])
 
 
@@ -366,7 +363,7 @@ def _stamp(
         "git_commit": git_commit(),
         "plan": plan,
         "inputs": inputs,
-        "notebooks": {c.name: _sha256(c.notebook) for c in chapters},
+        "notebooks": {c.name: file_sha256(c.notebook) for c in chapters},
         "chapters": [{"name": c.name, "title": c.title, **c.parameters} for c in chapters],
         "package_sha256": _package_sha256(),
         "parameters": {"fiscal_year": fiscal_year, **parameters},

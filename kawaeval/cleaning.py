@@ -8,7 +8,6 @@ tidy table is built with Arrow takes rather than a Python loop per cell.
 from __future__ import annotations
 
 import codecs
-import hashlib
 import json
 import logging
 import os
@@ -37,6 +36,7 @@ from kawaeval.plan import ACHIEVEMENTS, Plan, load_plan
 from kawaeval.reading import (
     PREFERRED_SHEET,
     RawTable,
+    file_sha256,
     find_initiative_files,
     read_initiative_file,
 )
@@ -797,10 +797,6 @@ def _tidy(
     return tidy, [int(a) for a in accepted]
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
 def _plan_file_name(plan: Plan) -> str:
     """The plan file as a relative name: ``plan.toml`` from the raw folder, or the bundled path."""
     source = Path(plan.source)
@@ -869,7 +865,7 @@ def clean(raw_dir: Path, plan: Plan | None = None) -> CleanResult:
         )
     manifest = {
         "package_version": __version__,
-        "plan": {"file": _plan_file_name(plan), "sha256": _sha256(plan.source)},
+        "plan": {"file": _plan_file_name(plan), "sha256": file_sha256(plan.source)},
         "files": files,
         "totals": {
             key: sum(f[key] for f in files)
