@@ -8,7 +8,8 @@ from kawaeval.paths import PROJECT_ROOT
 
 def _pyproject_pins() -> dict[str, str]:
     data = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    specs = data["project"]["dependencies"] + data["project"]["optional-dependencies"]["test"]
+    extras = data["project"]["optional-dependencies"]
+    specs = data["project"]["dependencies"] + extras["test"] + extras["pdf"]
     pins = {}
     for spec in specs:
         name, sep, version = spec.partition("==")

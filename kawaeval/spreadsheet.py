@@ -1,0 +1,74 @@
+"""Spreadsheet files people open in Excel: formula-safe text and byte-stable workbooks.
+
+Every CSV or XLSX that kawaeval writes for people (report data files, ``rejected.csv``,
+``tables.xlsx``, the bureaus' input workbooks) passes its text through :func:`neutralise`,
+so a record that begins with ``=`` never runs as a formula in a staff member's Excel
+(OWASP, "CSV Injection"). ``tidy.parquet`` keeps the exact text.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import datetime
+
+import pandas as pd
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+"""First characters that make Excel (or LibreOffice) read a text cell as a formula."""
+
+FIXED_TIME = datetime(2000, 1, 1)
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def neutralise(value: object) -> object:
+    """Prefix text that Excel would read as a formula with an apostrophe; other values as given."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose text cells (and column labels) are neutralised; numbers stay."""
+    out = frame.copy()
+    for column in out.columns:
+        series = out[column]
+        if (
+            series.dtype == object
+            or pd.api.types.is_string_dtype(series.dtype)
+            or isinstance(series.dtype, pd.CategoricalDtype)
+        ):
+            if isinstance(series.dtype, pd.CategoricalDtype):
+                out[column] = series.cat.rename_categories(
+                    [neutralise(c) for c in series.cat.categories]
+                )
+            else:
+                out[column] = series.map(neutralise, na_action="ignore")
+    out.columns = [neutralise(c) for c in out.columns]
+    return out
+
+
+def stable_xlsx_bytes(workbook) -> bytes:
+    """Save an openpyxl workbook so that the same content gives the same bytes.
+
+    openpyxl stamps the document properties and each zip entry with the current time;
+    both are pinned here (the sample generator does the same).
+    """
+    from openpyxl.xml.functions import tostring
+
+    workbook.properties.created = FIXED_TIME
+    workbook.properties.modified = FIXED_TIME
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    workbook.properties.modified = FIXED_TIME
+    core = tostring(workbook.properties.to_tree())
+    source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = core if info.filename == "docProps/core.xml" else source.read(info)
+            entry = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o600 << 16
+            target.writestr(entry, data)
+    return out.getvalue()
