@@ -24,3 +24,24 @@ def published() -> dict:
     """Every figure the city published; the shared reference when present, else the copy."""
     path = SHARED_PUBLISHED if SHARED_PUBLISHED.is_file() else FIXTURES / "published_figures.json"
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+REQUIRE_SYSTEM_TOOLS = "KAWAEVAL_REQUIRE_SYSTEM_TOOLS"
+"""Set to 1 by .ci/run, which installs Debian's packages: a missing tool then fails the test."""
+
+
+def require_system_tool(command: str, debian_package: str) -> str:
+    """The path of a system command a test needs; skip (fail under CI) when it is missing."""
+    import os
+    import shutil
+
+    path = shutil.which(command)
+    if path is not None:
+        return path
+    message = (
+        f"{command} is not installed; install it with: sudo apt-get install {debian_package}"
+        " (Debian/Ubuntu)"
+    )
+    if os.environ.get(REQUIRE_SYSTEM_TOOLS) == "1":
+        pytest.fail(f"{message}. {REQUIRE_SYSTEM_TOOLS}=1 (set by .ci/run) makes this a failure.")
+    pytest.skip(message)
