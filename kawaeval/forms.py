@@ -408,6 +408,8 @@ def build_workbook(
         values = [sheet.cell(r, column).value for r in range(1, 2 + len(rows))]
         if column == cols.direction_name:
             values = [headers[column], *(name for _, name in directions)]
+        elif column in cols.years.values():
+            values = [*values, *labels]
         limit = widths.get(column, 24)
         sheet.column_dimensions[letter].width = min(_width(values), limit)
     sheet.row_dimensions[1].height = 36
@@ -622,12 +624,15 @@ def template_bytes(plan: Plan, rows=None, fiscal_year: int | None = None, title_
 
 
 def _check_output(path: Path, force: bool) -> None:
+    """Refuse a folder, a name Excel would not open, or (without ``force``) an existing file."""
     if path.is_dir():
         raise TemplateOptionError(
             "--out",
             f"{path} はフォルダです。ファイル名（取組_○○.xlsx）を指定するか、"
             "--by-bureau を付けてください",
         )
+    if path.suffix.lower() != ".xlsx":
+        raise TemplateOptionError("--out", f"{path.name}: 出力ファイル名は .xlsx で終えてください")
     if path.exists() and not force:
         raise OutputExistsError(path)
 
@@ -700,10 +705,6 @@ def make_templates(
                 "--out", f"{out} はファイルです。--by-bureau ではフォルダを指定してください"
             )
     else:
-        if out.suffix.lower() != ".xlsx":
-            raise TemplateOptionError(
-                "--out", f"{out.name}: 出力ファイル名は .xlsx で終えてください"
-            )
         _check_output(out, force)
         if not is_initiatives_file(out):
             log.warning(
