@@ -66,7 +66,7 @@ FILE_PREFIX = "取組_"
 
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 LOCKED_FILL = PatternFill("solid", fgColor="D9D9D9")
-MISMATCH_FILL = PatternFill("solid", fgColor="FFC7CE")
+MISMATCH_FILL = PatternFill("solid", start_color="FFC7CE", end_color="FFC7CE")  # dxf: bgColor
 TEXT_FORMAT = "@"
 
 # Excel's limits on data-validation messages (characters).
@@ -413,6 +413,12 @@ def build_workbook(
         limit = widths.get(column, 24)
         sheet.column_dimensions[letter].width = min(_width(values), limit)
     sheet.row_dimensions[1].height = 36
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = "1:1"
 
     sheet.protection.sheet = True
     sheet.protection.formatColumns = False  # widths and heights may still be changed

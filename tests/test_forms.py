@@ -16,6 +16,7 @@ from openpyxl.utils import get_column_letter, range_boundaries
 from kawaeval import forms
 from kawaeval.cleaning import clean, parse_fiscal_year_header
 from kawaeval.cli import main
+from kawaeval.exceptions import UnknownFiscalYearError
 from kawaeval.paths import RAW_DIR
 from kawaeval.plan import ACHIEVEMENTS, load_plan
 
@@ -463,3 +464,74 @@ def test_a_failed_write_leaves_nothing_half_written(tmp_path, monkeypatch, capsy
     assert "No space left on device" in capsys.readouterr().err
     assert out.read_bytes() == b"previous"
     assert [p.name for p in tmp_path.iterdir()] == ["取組_x.xlsx"]
+
+
+def test_records_without_a_bureau_get_a_workbook_of_their_own(tmp_path):
+    out = tmp_path / "bureaus"
+    raw = FIXTURES / "clean" / "two_bureaus"
+    args = ["template", "--raw", str(raw), "--fiscal-year", "2020", "--by-bureau", "--out"]
+    assert main([*args, str(out)]) == 0
+    names = sorted(p.name for p in out.iterdir())
+    assert names == [
+        "取組_市民文化局.xlsx",
+        "取組_所管局未設定.xlsx",
+        "取組_環境局.xlsx",
+        "取組_経済労働局.xlsx",
+    ]
+    unset = _sheet(out / "取組_所管局未設定.xlsx")
+    assert [unset.cell(2, c).value for c in (1, 6)] == ["3-2-01", None]
+    assert unset.cell(3, 1).value is None
+    manifest = _clean_folder(tmp_path, *sorted(out.iterdir()))
+    assert manifest["totals"] == {"raw_rows": 5, "accepted_rows": 5, "rejected_rows": 0}
+
+
+def _raw_with_plan(tmp_path: Path, *replacements: tuple[str, str]) -> Path:
+    """A raw folder whose plan.toml is the bundled one with some lines replaced."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    text = PLAN.source.read_text(encoding="utf-8")
+    for old, new in replacements:
+        assert old in text
+        text = text.replace(old, new)
+    (raw / "plan.toml").write_text(text, encoding="utf-8")
+    return raw
+
+
+def test_the_form_follows_the_plan_in_force(tmp_path):
+    raw = _raw_with_plan(
+        tmp_path,
+        ("program_years = [2018, 2019, 2020, 2021]", "program_years = [2022, 2023, 2024, 2025]"),
+        ("fiscal_years = [2018, 2019]", "fiscal_years = [2022, 2023]"),
+        ("fiscal_years = [2020, 2021]", "fiscal_years = [2024, 2025]"),
+        ('not_evaluated = "評価対象外"', 'not_evaluated = "対象外"'),
+        ('{ direction = 3, name = "海外諸都市との戦略的な関係の構築" },\n', ""),
+    )
+    path = _template(tmp_path, "--raw", str(raw))
+    book = openpyxl.load_workbook(path)
+    sheet = book["取組"]
+    headers = [c.value for c in sheet[1]]
+    assert headers[6:10] == [
+        "令和4(2022)年度",
+        "令和5(2023)年度",
+        "令和6(2024)年度",
+        "令和7(2025)年度",
+    ]
+    col = _columns(sheet)
+    assert _list_values(book, _validation(sheet, col["取組の方向性"])) == [
+        "1-1", "1-2", "1-3", "2-1", "2-2", "3-1", "3-2", "3-3"
+    ]  # fmt: skip
+    labels = _list_values(book, _validation(sheet, col["令和7(2025)年度"]))
+    assert labels == ["目標を上回って達成", "ほぼ目標どおり", "目標を下回った", "対象外"]
+    guide = "\n".join(str(c.value) for row in book["記入方法"].iter_rows() for c in row)
+    assert "「対象外」とは" in guide and "2022〜2025年度" in guide
+    with pytest.raises(UnknownFiscalYearError, match="2018"):
+        forms.make_templates(tmp_path / "取組_y.xlsx", raw_dir=raw, fiscal_year=2018)
+
+
+def test_a_plan_label_clean_would_misread_is_refused(tmp_path, capsys):
+    raw = _raw_with_plan(tmp_path, ('on_target = "ほぼ目標どおり"', 'on_target = "目標を上回った"'))
+    assert main(["template", "--raw", str(raw), "--out", str(tmp_path / "取組_x.xlsx")]) == 1
+    assert capsys.readouterr().err == (
+        "kawaeval template: error: 計画定義ファイル plan.toml: 達成度の表記「目標を上回った」は "
+        "on_target として読めません。achievement_labels の表記を見直してください\n"
+    )
