@@ -370,6 +370,7 @@ def build_workbook(
                     f'{_lookup_range(len(directions))},2,FALSE),"")'
                 )
                 cell.fill = LOCKED_FILL
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
                 continue
             cell.number_format = TEXT_FORMAT
             year = next((y for y, c in cols.years.items() if c == column), None)
@@ -394,15 +395,7 @@ def build_workbook(
 
     _add_validations(sheet, plan, cols, last_row, goals, directions, labels, fiscal_year)
     _add_mismatch_highlight(sheet, cols, last_row)
-    widths = {
-        cols.id: 12,
-        cols.goal: 10,
-        cols.direction: 14,
-        cols.direction_name: 40,
-        cols.name: 50,
-        cols.bureau: 16,
-        cols.reason: 60,
-    }
+    widest = {cols.direction_name: 50, cols.name: 50, cols.reason: 60}  # these wrap beyond
     for column in range(1, cols.reason + 1):
         letter = get_column_letter(column)
         values = [sheet.cell(r, column).value for r in range(1, 2 + len(rows))]
@@ -410,8 +403,7 @@ def build_workbook(
             values = [headers[column], *(name for _, name in directions)]
         elif column in cols.years.values():
             values = [*values, *labels]
-        limit = widths.get(column, 24)
-        sheet.column_dimensions[letter].width = min(_width(values), limit)
+        sheet.column_dimensions[letter].width = min(_width(values), widest.get(column, 30))
     sheet.row_dimensions[1].height = 36
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4

@@ -247,6 +247,9 @@ def test_carried_forward_template_round_trips_through_clean(tmp_path, sample):
         achievement = initiative.loc[initiative["fiscal_year"] == 2021, "achievement"].item()
         open_cell.value = label[achievement]
     assert sheet.protection.sheet
+    for header, values in (("所管局", sample["bureau"]), ("取組番号", sample["initiative_id"])):
+        width = sheet.column_dimensions[get_column_letter(col[header])].width
+        assert width > max(len(v.encode("cp932")) for v in values.unique())  # 2 per kanji
     filled = tmp_path / "filled" / path.name
     filled.parent.mkdir()
     book.save(filled)
