@@ -73,15 +73,15 @@ TEXT_FORMAT = "@"
 _TITLE_MAX = 32
 _MESSAGE_MAX = 255
 
+NOT_EVALUATED_MEANS = (
+    "その年度は事業を実施しなかったなどの理由で、達成度を評価しない取組。"
+    "件数は別に数え、達成度の割合の分母には含めない"
+)
 ACHIEVEMENT_MEANINGS = {
     "exceeded": "その年度の目標を上回って達成した",
     "on_target": "その年度の目標をほぼ達成した",
     "below": "その年度の目標に届かなかった（「主な理由」に理由を書いてください）",
-    "not_evaluated": (
-        "その年度は事業を実施しなかったなどの理由で、達成度を評価しない。"
-        "空欄も評価対象外として扱う。評価対象外の取組は件数を別に数え、"
-        "達成度の割合の分母には含めない"
-    ),
+    "not_evaluated": "その年度は達成度を評価しない（下の説明を参照）",
 }
 
 
@@ -545,10 +545,15 @@ def _write_guide(guide, plan: Plan, directions, labels, fiscal_year, title_note)
         (),
     ]
     if fiscal_year is not None:
+        grey = ["方向性の名称"]
+        if fiscal_year > years[0]:
+            grey.insert(0, "前年度までの結果")
+        if fiscal_year < years[-1]:
+            grey.insert(-1, "翌年度以降の欄")
         lines.append(
             (
                 f"{year_header(fiscal_year)}の達成度を記入してください。"
-                "灰色の欄（前年度までの結果、翌年度以降の欄、方向性の名称）は変更できません。",
+                f"灰色の欄（{'、'.join(grey)}）は変更できません。",
             )
         )
     else:
@@ -580,7 +585,15 @@ def _write_guide(guide, plan: Plan, directions, labels, fiscal_year, title_note)
             what = f"{year}年度の達成度を一覧から選ぶ（下の「達成度の区分」を参照）。"
         lines.append((year_header(year), what))
     lines += [
-        (HEADER_REASON, "達成度が「目標を下回った」年度があるとき、その主な理由。"),
+        (
+            HEADER_REASON,
+            "達成度が「目標を下回った」年度があるとき、その主な理由。"
+            + (
+                "前年度までの記入が入っているので、今年度の結果に合わせて直す。"
+                if fiscal_year
+                else ""
+            ),
+        ),
         (),
         ("達成度の区分", "意味"),
     ]
@@ -590,8 +603,8 @@ def _write_guide(guide, plan: Plan, directions, labels, fiscal_year, title_note)
     lines += [
         (
             f"「{not_evaluated}」とは",
-            f"{ACHIEVEMENT_MEANINGS['not_evaluated']}。一覧の「{not_evaluated}」を選ぶか、"
-            "空欄のままにする。",
+            f"{NOT_EVALUATED_MEANS}。一覧の「{not_evaluated}」を選ぶか、"
+            "空欄のままにする（空欄も評価対象外として扱う）。",
         ),
         (),
         ("基本目標と取組の方向性", "名称"),
