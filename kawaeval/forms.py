@@ -327,7 +327,7 @@ def build_workbook(
         _text(lists.cell(1, column), header)
         lists.cell(1, column).font = Font(bold=True)
     for i, g in enumerate(plan.goals, start=2):
-        _text(lists.cell(i, 1), str(g.goal))
+        lists.cell(i, 1).value = g.goal
         _text(lists.cell(i, 2), g.name)
     for i, (code, name) in enumerate(directions, start=2):
         _text(lists.cell(i, 3), code)
@@ -340,6 +340,7 @@ def build_workbook(
             [lists.cell(r, column).value for r in range(1, lists.max_row + 1)]
         )
     lists.sheet_state = "hidden"
+    lists.protection.sheet = True
 
     # The header.
     headers = {
@@ -372,7 +373,8 @@ def build_workbook(
                 cell.fill = LOCKED_FILL
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
                 continue
-            cell.number_format = TEXT_FORMAT
+            if column != cols.goal:  # the goal is a number, as the list gives it
+                cell.number_format = TEXT_FORMAT
             year = next((y for y, c in cols.years.items() if c == column), None)
             if year is not None and fiscal_year is not None and year != fiscal_year:
                 cell.fill = LOCKED_FILL
@@ -382,7 +384,7 @@ def build_workbook(
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
     for r, row in enumerate(rows, start=2):
         _text(sheet.cell(r, cols.id), row.initiative_id)
-        _text(sheet.cell(r, cols.goal), str(row.goal))
+        sheet.cell(r, cols.goal).value = row.goal
         _text(sheet.cell(r, cols.direction), direction_code(row.goal, row.direction))
         _text(sheet.cell(r, cols.name), row.name)
         if row.bureau is not None:
@@ -445,7 +447,7 @@ def _add_validations(sheet, plan, cols, last_row, goals, directions, labels, fis
             cols.id,
             _validation(
                 "custom",
-                f"COUNTIF(${id_letter}$2:${id_letter}${last_row},{id_letter}2)=1",
+                f"SUMPRODUCT(--EXACT(${id_letter}$2:${id_letter}${last_row},{id_letter}2))=1",
                 "取組番号",
                 "取組ごとに重ならない番号を入力してください（例: 1-2-03）。"
                 "昨年度から続く取組は番号を変えないでください。",

@@ -140,9 +140,7 @@ def test_validation_lists_equal_the_plan(tmp_path):
     book = openpyxl.load_workbook(path)
     sheet = book["取組"]
     col = _columns(sheet)
-    assert _list_values(book, _validation(sheet, col["基本目標"])) == [
-        str(g.goal) for g in PLAN.goals
-    ]
+    assert _list_values(book, _validation(sheet, col["基本目標"])) == [g.goal for g in PLAN.goals]
     directions = [(f"{d.goal}-{d.direction}", d.name) for g in PLAN.goals for d in g.directions]
     assert _list_values(book, _validation(sheet, col["取組の方向性"])) == [c for c, _ in directions]
     lists = book["リスト"]
@@ -167,7 +165,7 @@ def test_validation_lists_equal_the_plan(tmp_path):
             assert "選んでください" in dv.error or "重ならない番号" in dv.error
     goal_error = _validation(sheet, col["基本目標"]).error
     assert goal_error == "基本目標は一覧の番号（1、2、3）から選んでください。"
-    assert _validation(sheet, col["取組番号"]).formula1 == "COUNTIF($A$2:$A$201,A2)=1"
+    assert _validation(sheet, col["取組番号"]).formula1 == "SUMPRODUCT(--EXACT($A$2:$A$201,A2))=1"
 
 
 def test_blank_template_as_a_person_sees_it(tmp_path):
@@ -202,7 +200,9 @@ def test_blank_template_as_a_person_sees_it(tmp_path):
     for column in (1, 2, 3, 5, 6, 7, 10, 11):
         assert not sheet.cell(2, column).protection.locked
         assert not sheet.cell(201, column).protection.locked
-        assert sheet.cell(2, column).number_format == "@"  # 1-2 stays text, not a date
+        if column != 2:  # goals are numbers; 1-2 must stay text, not become a date
+            assert sheet.cell(2, column).number_format == "@"
+    assert book["リスト"].protection.sheet
     guide = book["記入方法"]
     text = "\n".join(str(c.value) for row in guide.iter_rows() for c in row if c.value is not None)
     for header in HEADERS:
@@ -233,7 +233,7 @@ def test_carried_forward_template_round_trips_through_clean(tmp_path, sample):
         first = initiative.iloc[0]
         assert sheet.cell(row, col["取組名"]).value == first["name"]
         assert sheet.cell(row, col["所管局"]).value == first["bureau"]
-        assert sheet.cell(row, col["基本目標"]).value == str(first["goal"])
+        assert sheet.cell(row, col["基本目標"]).value == first["goal"]
         assert sheet.cell(row, col["取組の方向性"]).value == f"{first['goal']}-{first['direction']}"
         for year in (2018, 2019, 2020):
             cell = sheet.cell(row, col[forms.year_header(year)])
