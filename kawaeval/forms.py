@@ -659,19 +659,19 @@ def _write_all(contents: dict[Path, bytes]) -> None:
         If a file cannot be written; the targets are then left as they were.
     """
     staged: list[tuple[str, Path]] = []
+    target = Path(".")
     try:
-        for path, data in contents.items():
-            path.parent.mkdir(parents=True, exist_ok=True)
+        for target, data in contents.items():
+            target.parent.mkdir(parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(
-                prefix=".kawaeval-template-", suffix=".tmp", dir=path.parent
+                prefix=".kawaeval-template-", suffix=".tmp", dir=target.parent
             )
-            staged.append((temporary, path))
+            staged.append((temporary, target))
             with os.fdopen(handle, "wb") as out:
                 out.write(data)
-        for temporary, path in staged:
-            os.replace(temporary, path)
+        for temporary, target in staged:
+            os.replace(temporary, target)
     except OSError as exc:
-        target = next(iter(contents), Path("."))
         raise OutputWriteError(target, exc.strerror or str(exc)) from exc
     finally:
         for temporary, _ in staged:

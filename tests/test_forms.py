@@ -464,7 +464,10 @@ def test_a_failed_write_leaves_nothing_half_written(tmp_path, monkeypatch, capsy
 
     monkeypatch.setattr(os, "replace", fail)
     assert main(["template", "--force", "--out", str(out)]) == 1
-    assert "No space left on device" in capsys.readouterr().err
+    assert capsys.readouterr().err == (
+        f"kawaeval template: error: {out} に書き込めません (cannot write outputs): "
+        "No space left on device\n"
+    )
     assert out.read_bytes() == b"previous"
     assert [p.name for p in tmp_path.iterdir()] == ["取組_x.xlsx"]
 
