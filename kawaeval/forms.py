@@ -704,7 +704,7 @@ def make_templates(
     out = Path(out)
     if raw_dir is not None and not Path(raw_dir).is_dir():
         find_initiative_files(Path(raw_dir))  # raises, naming the folder
-    plan = load_plan(raw_dir)
+    plan = load_plan(raw_dir if raw_dir is not None else RAW_DIR)
     if fiscal_year is not None and fiscal_year not in plan.program_years:
         raise UnknownFiscalYearError(fiscal_year, plan.program_years)
     if by_bureau and fiscal_year is None:

@@ -534,6 +534,16 @@ def test_the_form_follows_the_plan_in_force(tmp_path):
         forms.make_templates(tmp_path / "取組_y.xlsx", raw_dir=raw, fiscal_year=2018)
 
 
+def test_without_raw_the_plan_of_the_default_raw_folder_is_used(tmp_path, monkeypatch):
+    raw = _raw_with_plan(tmp_path, ('not_evaluated = "評価対象外"', 'not_evaluated = "対象外"'))
+    monkeypatch.setattr(forms, "RAW_DIR", raw)
+    book = openpyxl.load_workbook(_template(tmp_path))
+    assert book["リスト"]["E5"].value == "対象外"
+    monkeypatch.setattr(forms, "RAW_DIR", tmp_path / "no_such_folder")  # then the bundled plan
+    book = openpyxl.load_workbook(_template(tmp_path, name="取組_bundled.xlsx"))
+    assert book["リスト"]["E5"].value == "評価対象外"
+
+
 def test_a_plan_label_clean_would_misread_is_refused(tmp_path, capsys):
     raw = _raw_with_plan(tmp_path, ('on_target = "ほぼ目標どおり"', 'on_target = "目標を上回った"'))
     assert main(["template", "--raw", str(raw), "--out", str(tmp_path / "取組_x.xlsx")]) == 1
