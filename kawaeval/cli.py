@@ -1,4 +1,5 @@
-"""The `kawaeval` command: clean, assess and build, as the data contract defines them.
+"""The `kawaeval` command: clean, assess and build, as the data contract defines them, and
+template (the bureaus' input workbook).
 
 Exit codes: 0 success; 1 bad input or a failed notebook; 2 wrong usage.
 """
@@ -76,6 +77,34 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument(
         "--force", action="store_true", help="rebuild even when the report is up to date"
     )
+
+    template = sub.add_parser(
+        "template", help="the bureaus' input workbook (blank, or carried forward from the records)"
+    )
+    template.add_argument(
+        "--raw",
+        type=Path,
+        default=None,
+        help="raw folder: its plan.toml and, with --fiscal-year, its records (default: data/raw/)",
+    )
+    template.add_argument(
+        "--fiscal-year",
+        type=int,
+        metavar="YYYY",
+        help="carry the records forward: earlier years filled and locked, this year to fill",
+    )
+    template.add_argument(
+        "--by-bureau", action="store_true", help="one workbook per bureau; --out is a folder"
+    )
+    template.add_argument(
+        "--allow-rejects",
+        action="store_true",
+        help="go on when rows are rejected (they are left out of the workbook)",
+    )
+    template.add_argument("--force", action="store_true", help="replace existing workbooks")
+    template.add_argument(
+        "--out", type=Path, required=True, help="workbook (取組_*.xlsx), or folder with --by-bureau"
+    )
     return parser
 
 
@@ -116,6 +145,30 @@ def _run_build(args) -> int:
     return 0
 
 
+def _run_template(args) -> int:
+    from kawaeval.forms import make_templates
+
+    result = make_templates(
+        args.out,
+        raw_dir=args.raw,
+        fiscal_year=args.fiscal_year,
+        by_bureau=args.by_bureau,
+        allow_rejects=args.allow_rejects,
+        force=args.force,
+    )
+    if result.rejected is not None and len(result.rejected):
+        rows = len(result.rejected[["file", "row"]].drop_duplicates())
+        print(
+            f"warning: {rows} 行は受け付けられなかったため、ワークブックに含めていません "
+            f"({rows} rejected rows left out; run kawaeval clean to list them)",
+            file=sys.stderr,
+        )
+    for path, count in result.files.items():
+        what = "blank form" if args.fiscal_year is None else f"{count} initiatives"
+        print(f"wrote {path} ({what})", file=sys.stderr)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script and of ``python -m kawaeval``."""
     args = _parser().parse_args(argv)
@@ -123,7 +176,12 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
-    run = {"clean": _run_clean, "assess": _run_assess, "build": _run_build}[args.command]
+    run = {
+        "clean": _run_clean,
+        "assess": _run_assess,
+        "build": _run_build,
+        "template": _run_template,
+    }[args.command]
     try:
         return run(args)
     except KawaevalError as exc:

@@ -140,3 +140,23 @@ class NoRecordsError(KawaevalError):
             f"(no initiative has a {fiscal_year} column) in {self.raw_dir.name}/. "
             "取組の表に、その年度の列と取組の行があるか確認してください"
         )
+
+
+class OutputExistsError(UsageError):
+    """Raised when a file to be written exists already and --force was not given."""
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        super().__init__(
+            f"{self.path} はすでにあります (output exists). "
+            "上書きするには --force を付けるか、別の出力先を指定してください"
+        )
+
+
+class TemplateOptionError(UsageError):
+    """Raised when the options of ``kawaeval template`` do not fit together."""
+
+    def __init__(self, option: str, problem: str):
+        self.option = option
+        self.problem = problem
+        super().__init__(f"{option}: {problem}")

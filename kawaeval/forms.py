@@ -1,0 +1,755 @@
+"""The bureaus' input workbook: generated from the plan, validated at entry, carried forward.
+
+``kawaeval template`` writes an ``.xlsx`` whose sheet ``取組`` has the contract's headers,
+drop-down lists for the goal, the direction and each year's achievement (from the plan), and
+a ``記入方法`` sheet explaining each column. With a fiscal year, the rows come from the cleaned
+records and the earlier years' results are filled in and locked. A filled-in workbook goes back
+into the raw folder as it is: ``kawaeval clean`` reads it with the same counts.
+
+Text from the records that Excel would read as a formula (``=``, ``+``, ``-``, ``@``...) is
+written as a text cell with Excel's own quote prefix (what typing ``'=…`` gives), so it never
+runs, shows as written, and is read back by ``clean`` unchanged (ids stay stable year to year).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import tempfile
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import Alignment, Font, PatternFill, Protection
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from kawaeval.cleaning import clean_records, parse_achievement, parse_fiscal_year_header
+from kawaeval.exceptions import (
+    OutputExistsError,
+    OutputWriteError,
+    PlanDefinitionError,
+    TemplateOptionError,
+    UnknownFiscalYearError,
+)
+from kawaeval.paths import RAW_DIR
+from kawaeval.plan import ACHIEVEMENTS, Plan, load_plan
+from kawaeval.reading import PREFERRED_SHEET, find_initiative_files, is_initiatives_file
+from kawaeval.spreadsheet import neutralise, stable_xlsx_bytes
+
+log = logging.getLogger(__name__)
+
+SHEET = PREFERRED_SHEET
+LISTS_SHEET = "リスト"
+GUIDE_SHEET = "記入方法"
+
+HEADER_ID = "取組番号"
+HEADER_GOAL = "基本目標"
+HEADER_DIRECTION = "取組の方向性"
+HEADER_DIRECTION_NAME = "方向性の名称（自動表示）"
+HEADER_NAME = "取組名"
+HEADER_BUREAU = "所管局"
+HEADER_REASON = "主な理由"
+
+BLANK_ROWS = 200
+"""Empty rows, with validation, in a blank template."""
+SPARE_ROWS = 20
+"""Empty rows, with validation, below the carried-forward records (for new initiatives)."""
+NO_BUREAU = "所管局未設定"
+"""Name of the workbook (with --by-bureau) for records whose bureau column is blank."""
+FILE_PREFIX = "取組_"
+"""Workbooks are named 取組_*.xlsx, so that returned into the raw folder they are read as is."""
+
+HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+LOCKED_FILL = PatternFill("solid", fgColor="D9D9D9")
+MISMATCH_FILL = PatternFill("solid", start_color="FFC7CE", end_color="FFC7CE")  # dxf: bgColor
+TEXT_FORMAT = "@"
+
+# Excel's limits on data-validation messages (characters).
+_TITLE_MAX = 32
+_MESSAGE_MAX = 255
+
+NOT_EVALUATED_MEANS = (
+    "その年度は事業を実施しなかったなどの理由で、達成度を評価しない取組。"
+    "件数は別に数え、達成度の割合の分母には含めない"
+)
+ACHIEVEMENT_MEANINGS = {
+    "exceeded": "その年度の目標を上回って達成した",
+    "on_target": "その年度の目標をほぼ達成した",
+    "below": "その年度の目標に届かなかった（「主な理由」に理由を書いてください）",
+    "not_evaluated": "その年度は達成度を評価しない（下の説明を参照）",
+}
+
+
+@dataclass(frozen=True)
+class TemplateRow:
+    """One initiative as the template shows it; ``achievements`` maps a year to its label."""
+
+    initiative_id: str
+    goal: int
+    direction: int
+    name: str
+    bureau: str | None = None
+    reason: str | None = None
+    achievements: dict[int, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TemplateResult:
+    """What ``make_templates`` wrote: the files, with the rows in each, and the rejected rows."""
+
+    files: dict[Path, int]
+    rejected: pd.DataFrame | None = None
+
+
+# ---------------------------------------------------------------- spellings the template writes
+
+
+def year_header(year: int) -> str:
+    """The header of a year's achievement column: era and Western year (``令和3(2021)年度``).
+
+    Both are shown because the city writes era years; ``clean`` reads the form (checked here).
+    """
+    if year >= 2019:
+        era, number = "令和", year - 2018
+    elif year >= 1989:
+        era, number = "平成", year - 1988
+    else:
+        return f"{year}年度"
+    written = "元" if number == 1 else str(number)
+    header = f"{era}{written}({year})年度"
+    if parse_fiscal_year_header(header) != year:  # pragma: no cover - cleaning would disagree
+        return f"{year}年度"
+    return header
+
+
+def direction_code(goal: int, direction: int) -> str:
+    """A direction as the drop-down writes it: goal-direction (``1-2``), a form ``clean`` reads."""
+    return f"{goal}-{direction}"
+
+
+def achievement_choices(plan: Plan) -> list[str]:
+    """The plan's achievement labels in scale order, each checked to read back as its category.
+
+    Raises
+    ------
+    PlanDefinitionError
+        If ``clean`` would read one of the plan's labels as another category.
+    """
+    labels = [plan.achievement_labels[c] for c in ACHIEVEMENTS]
+    for category, label in zip(ACHIEVEMENTS, labels, strict=True):
+        if parse_achievement(label, plan) != category:
+            raise PlanDefinitionError(
+                plan.source,
+                f"達成度の表記「{label}」は {category} として読めません。"
+                "achievement_labels の表記を見直してください",
+            )
+    return labels
+
+
+def safe_file_name(text: str, max_length: int = 100) -> str:
+    """``text`` as a file-name stem that Windows accepts.
+
+    Characters ``<>:"/\\|?*`` and control characters become ``_``; trailing dots and spaces
+    go; names Windows reserves (``CON``, ``PRN``, ``AUX``, ``NUL``, ``COM1``-``9``,
+    ``LPT1``-``9``, with any extension) get a trailing ``_``; an empty result is ``_``.
+    """
+    name = unicodedata.normalize("NFC", str(text))
+    name = re.sub(r'[<>:"/\\|?*\x00-\x1f\x7f]', "_", name).strip()
+    name = name[:max_length].rstrip(". ")
+    if not name:
+        return "_"
+    stem = name.split(".")[0].strip().upper()
+    if stem in {"CON", "PRN", "AUX", "NUL"} | {
+        f"{p}{i}" for p in ("COM", "LPT") for i in range(10)
+    }:
+        name += "_"
+    return name
+
+
+def bureau_file_names(bureaus: list[str]) -> dict[str, str]:
+    """Each bureau's workbook name (``取組_<bureau>.xlsx``), distinct even ignoring case."""
+    names: dict[str, str] = {}
+    taken: set[str] = set()
+    for bureau in sorted(bureaus):
+        stem = FILE_PREFIX + safe_file_name(bureau)
+        candidate, n = stem, 1
+        while candidate.casefold() in taken:
+            n += 1
+            candidate = f"{stem}_{n}"
+        taken.add(candidate.casefold())
+        names[bureau] = candidate + ".xlsx"
+    return names
+
+
+# ---------------------------------------------------------------- rows from the records
+
+
+def rows_from_records(
+    raw_dir: Path, fiscal_year: int, allow_rejects: bool = False
+) -> tuple[list[TemplateRow], Plan, pd.DataFrame]:
+    """The initiatives of ``raw_dir``, cleaned as ``clean`` does, with results before the year.
+
+    Earlier years' results are written as the plan's labels (``3`` -> ``ほぼ目標どおり``); the
+    given year and later ones are left blank.
+
+    Raises
+    ------
+    InputFileError, PlanDefinitionError
+        If the raw folder or a file in it cannot be read.
+    RejectedRowsError
+        If rows were rejected and ``allow_rejects`` is False.
+    """
+    result = clean_records(Path(raw_dir), out_dir=None, allow_rejects=allow_rejects)
+    plan = result.plan
+    labels = plan.achievement_labels
+    rows: list[TemplateRow] = []
+    tidy = result.tidy
+    if len(tidy):
+        order = tidy.drop_duplicates("initiative_id")  # tidy is sorted by goal, direction, id
+        earlier = tidy[tidy["fiscal_year"] < fiscal_year]
+        results: dict[str, dict[int, str]] = {}
+        for initiative_id, year, achievement in zip(
+            earlier["initiative_id"], earlier["fiscal_year"], earlier["achievement"], strict=True
+        ):
+            results.setdefault(initiative_id, {})[int(year)] = labels[str(achievement)]
+        for r in order.itertuples(index=False):
+            rows.append(
+                TemplateRow(
+                    initiative_id=str(r.initiative_id),
+                    goal=int(r.goal),
+                    direction=int(r.direction),
+                    name=str(r.name),
+                    bureau=None if pd.isna(r.bureau) else str(r.bureau),
+                    reason=None if pd.isna(r.reason) else str(r.reason),
+                    achievements=results.get(r.initiative_id, {}),
+                )
+            )
+    return rows, plan, result.rejected
+
+
+# ---------------------------------------------------------------- the workbook
+
+
+def _display_width(text: str) -> int:
+    """Columns of text as Excel draws it: wide (Japanese) characters count two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WFA" else 1 for c in str(text))
+
+
+def _text(cell, value) -> None:
+    """Put text in a cell as text; text Excel would read as a formula gets the quote prefix."""
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"
+        if neutralise(value) != value:
+            cell.quotePrefix = True
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _validation(kind, formula, title, prompt, error=None, allow_blank=True) -> DataValidation:
+    dv = DataValidation(
+        type=kind,
+        formula1=formula,
+        allow_blank=allow_blank,
+        showInputMessage=True,
+        promptTitle=_clip(title, _TITLE_MAX),
+        prompt=_clip(prompt, _MESSAGE_MAX),
+    )
+    if error is not None:
+        dv.showErrorMessage = True
+        dv.errorStyle = "stop"
+        dv.errorTitle = _clip(f"{title}の入力エラー", _TITLE_MAX)
+        dv.error = _clip(error, _MESSAGE_MAX)
+    return dv
+
+
+def _list_range(column: int, first: int, count: int) -> str:
+    letter = get_column_letter(column)
+    return f"'{LISTS_SHEET}'!${letter}${first}:${letter}${first + count - 1}"
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """Column numbers (1-based) of the input sheet."""
+
+    years: dict[int, int]
+    id: int = 1
+    goal: int = 2
+    direction: int = 3
+    direction_name: int = 4
+    name: int = 5
+    bureau: int = 6
+
+    @property
+    def reason(self) -> int:
+        return self.bureau + len(self.years) + 1
+
+
+def build_workbook(
+    plan: Plan,
+    rows: list[TemplateRow] | None = None,
+    fiscal_year: int | None = None,
+    title_note: str = "",
+) -> Workbook:
+    """The input workbook: a blank form (``fiscal_year`` None) or the rows carried forward.
+
+    In a carried-forward workbook only ``fiscal_year``'s achievement column is open among the
+    years: earlier results are filled, grey and locked, later years grey and locked (the sheet
+    is protected without a password; every other cell of the rows stays editable).
+    """
+    rows = list(rows or [])
+    goals = [str(g.goal) for g in plan.goals]
+    directions = [
+        (direction_code(d.goal, d.direction), d.name) for g in plan.goals for d in g.directions
+    ]
+    labels = achievement_choices(plan)
+    years = list(plan.program_years)
+    cols = _Columns({y: 7 + i for i, y in enumerate(years)})
+    last_row = 1 + (len(rows) + SPARE_ROWS if fiscal_year is not None else BLANK_ROWS)
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = SHEET
+    lists = book.create_sheet(LISTS_SHEET)
+    guide = book.create_sheet(GUIDE_SHEET)
+
+    # The lists the drop-downs read: goals (A, B), directions (C, D), achievement labels (E).
+    for column, header in enumerate(
+        ("基本目標", "基本目標の名称", "取組の方向性", "方向性の名称", "達成度"), start=1
+    ):
+        _text(lists.cell(1, column), header)
+        lists.cell(1, column).font = Font(bold=True)
+    for i, g in enumerate(plan.goals, start=2):
+        lists.cell(i, 1).value = g.goal
+        _text(lists.cell(i, 2), g.name)
+    for i, (code, name) in enumerate(directions, start=2):
+        _text(lists.cell(i, 3), code)
+        _text(lists.cell(i, 4), name)
+    for i, label in enumerate(labels, start=2):
+        _text(lists.cell(i, 5), label)
+    for column in range(1, 6):
+        letter = get_column_letter(column)
+        lists.column_dimensions[letter].width = _width(
+            [lists.cell(r, column).value for r in range(1, lists.max_row + 1)]
+        )
+    lists.sheet_state = "hidden"
+    lists.protection.sheet = True
+
+    # The header.
+    headers = {
+        cols.id: HEADER_ID,
+        cols.goal: HEADER_GOAL,
+        cols.direction: HEADER_DIRECTION,
+        cols.direction_name: HEADER_DIRECTION_NAME,
+        cols.name: HEADER_NAME,
+        cols.bureau: HEADER_BUREAU,
+        cols.reason: HEADER_REASON,
+    } | {column: year_header(year) for year, column in cols.years.items()}
+    for column, header in sorted(headers.items()):
+        cell = sheet.cell(1, column)
+        _text(cell, header)
+        cell.font = Font(bold=True)
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    sheet.freeze_panes = "A2"
+
+    # The rows: carried-forward records, then empty rows ready to fill.
+    open_cell = Protection(locked=False)
+    for r in range(2, last_row + 1):
+        for column in range(1, cols.reason + 1):
+            cell = sheet.cell(r, column)
+            if column == cols.direction_name:
+                cell.value = (
+                    f"=IFERROR(VLOOKUP({get_column_letter(cols.direction)}{r},"
+                    f'{_lookup_range(len(directions))},2,FALSE),"")'
+                )
+                cell.fill = LOCKED_FILL
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+                continue
+            if column != cols.goal:  # the goal is a number, as the list gives it
+                cell.number_format = TEXT_FORMAT
+            year = next((y for y, c in cols.years.items() if c == column), None)
+            if year is not None and fiscal_year is not None and year != fiscal_year:
+                cell.fill = LOCKED_FILL
+            else:
+                cell.protection = open_cell
+            if column in (cols.name, cols.reason):
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for r, row in enumerate(rows, start=2):
+        _text(sheet.cell(r, cols.id), row.initiative_id)
+        sheet.cell(r, cols.goal).value = row.goal
+        _text(sheet.cell(r, cols.direction), direction_code(row.goal, row.direction))
+        _text(sheet.cell(r, cols.name), row.name)
+        if row.bureau is not None:
+            _text(sheet.cell(r, cols.bureau), row.bureau)
+        if row.reason is not None:
+            _text(sheet.cell(r, cols.reason), row.reason)
+        for year, label in row.achievements.items():
+            if year in cols.years and (fiscal_year is None or year < fiscal_year):
+                _text(sheet.cell(r, cols.years[year]), label)
+
+    _add_validations(sheet, plan, cols, last_row, goals, directions, labels, fiscal_year)
+    _add_mismatch_highlight(sheet, cols, last_row)
+    widest = {cols.direction_name: 50, cols.name: 50, cols.reason: 60}  # these wrap beyond
+    for column in range(1, cols.reason + 1):
+        letter = get_column_letter(column)
+        values = [sheet.cell(r, column).value for r in range(1, 2 + len(rows))]
+        if column == cols.direction_name:
+            values = [headers[column], *(name for _, name in directions)]
+        elif column in cols.years.values():
+            values = [*values, *labels]
+        sheet.column_dimensions[letter].width = min(_width(values), widest.get(column, 30))
+    sheet.row_dimensions[1].height = 36
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = "1:1"
+
+    sheet.protection.sheet = True
+    sheet.protection.formatColumns = False  # widths and heights may still be changed
+    sheet.protection.formatRows = False
+
+    _write_guide(guide, plan, directions, labels, fiscal_year, title_note)
+    book.active = 0
+    return book
+
+
+def _lookup_range(count: int) -> str:
+    return f"'{LISTS_SHEET}'!$C$2:$D${1 + count}"
+
+
+def _width(values) -> float:
+    """A column width that fits the widest value (Excel's unit is about one half-width char)."""
+    widest = max((_display_width(v) for v in values if v is not None and v != ""), default=8)
+    return float(max(8, widest + 2))
+
+
+def _add_validations(sheet, plan, cols, last_row, goals, directions, labels, fiscal_year) -> None:
+    """A drop-down or a check, an input message and a Japanese error on every input column."""
+
+    def area(column: int) -> str:
+        letter = get_column_letter(column)
+        return f"{letter}2:{letter}{last_row}"
+
+    goal_list = " / ".join(f"{g.goal} {g.name}" for g in plan.goals)
+    id_letter = get_column_letter(cols.id)
+    checks = [
+        (
+            cols.id,
+            _validation(
+                "custom",
+                f"SUMPRODUCT(--EXACT(${id_letter}$2:${id_letter}${last_row},{id_letter}2))=1",
+                "取組番号",
+                "取組ごとに重ならない番号を入力してください（例: 1-2-03）。"
+                "昨年度から続く取組は番号を変えないでください。",
+                "この取組番号はすでに使われています。取組ごとに重ならない番号にしてください。",
+            ),
+        ),
+        (
+            cols.goal,
+            _validation(
+                "list",
+                _list_range(1, 2, len(goals)),
+                "基本目標",
+                f"一覧から基本目標の番号を選んでください。{goal_list}",
+                f"基本目標は一覧の番号（{'、'.join(goals)}）から選んでください。",
+            ),
+        ),
+        (
+            cols.direction,
+            _validation(
+                "list",
+                _list_range(3, 2, len(directions)),
+                "取組の方向性",
+                "一覧から「基本目標-方向性」を選んでください（例: 1-2）。"
+                "基本目標の列と同じ番号で始まるものを選びます。"
+                "名称は右の列に表示されます（一覧は「記入方法」シート）。",
+                "取組の方向性は一覧の「基本目標-方向性」（"
+                + "、".join(code for code, _ in directions)
+                + "）から選んでください。",
+            ),
+        ),
+        (
+            cols.name,
+            _validation(
+                None, None, "取組名", "取組の名称を入力してください（空欄にはできません）。"
+            ),
+        ),
+        (
+            cols.bureau,
+            _validation(None, None, "所管局", "取組を所管する局・本部の名称を入力してください。"),
+        ),
+        (
+            cols.reason,
+            _validation(
+                None,
+                None,
+                "主な理由",
+                "達成度が「目標を下回った」年度があるとき、その主な理由を入力してください。",
+            ),
+        ),
+    ]
+    choices = "、".join(labels)
+    for year, column in cols.years.items():
+        if fiscal_year is not None and year < fiscal_year:
+            prompt = f"{year}年度の結果です（前年度までの結果のため変更できません）。"
+        elif fiscal_year is not None and year > fiscal_year:
+            prompt = f"{year}年度の達成度は、その年度の照会で記入します。"
+        else:
+            prompt = (
+                f"{year}年度の達成度を一覧から選んでください。"
+                f"評価しない場合は「{plan.achievement_labels['not_evaluated']}」または空欄。"
+            )
+        checks.append(
+            (
+                column,
+                _validation(
+                    "list",
+                    _list_range(5, 2, len(labels)),
+                    f"{year}年度の達成度",
+                    prompt,
+                    f"達成度は一覧（{choices}）から選んでください。",
+                ),
+            )
+        )
+    for column, dv in checks:
+        dv.add(area(column))
+        sheet.add_data_validation(dv)
+
+
+def _add_mismatch_highlight(sheet, cols, last_row) -> None:
+    """Colour a direction whose goal part differs from the goal column (clean would reject it)."""
+    goal = get_column_letter(cols.goal)
+    direction = get_column_letter(cols.direction)
+    formula = (
+        f'AND(${goal}2<>"",${direction}2<>"",LEFT(${direction}2,LEN(${goal}2)+1)<>${goal}2&"-")'
+    )
+    sheet.conditional_formatting.add(
+        f"{direction}2:{direction}{last_row}", FormulaRule(formula=[formula], fill=MISMATCH_FILL)
+    )
+
+
+def _write_guide(guide, plan: Plan, directions, labels, fiscal_year, title_note) -> None:
+    """The 記入方法 sheet: each column, the scale, 評価対象外, the goals and directions."""
+    not_evaluated = plan.achievement_labels["not_evaluated"]
+    years = list(plan.program_years)
+    lines: list[tuple[str, ...]] = [
+        (f"{plan.city} {plan.name} {plan.program} 取組の記入方法{title_note}",),
+        (),
+    ]
+    if fiscal_year is not None:
+        grey = ["方向性の名称"]
+        if fiscal_year > years[0]:
+            grey.insert(0, "前年度までの結果")
+        if fiscal_year < years[-1]:
+            grey.insert(-1, "翌年度以降の欄")
+        lines.append(
+            (
+                f"{year_header(fiscal_year)}の達成度を記入してください。"
+                f"灰色の欄（{'、'.join(grey)}）は変更できません。",
+            )
+        )
+    else:
+        lines.append((f"取組ごとに1行、{years[0]}〜{years[-1]}年度の達成度を記入してください。",))
+    lines += [
+        (
+            f"シート「{SHEET}」の見出し（1行目）とシート名は変えないでください。"
+            f"ファイル名は「{FILE_PREFIX}」で始まる名前のまま返送してください。",
+        ),
+        (),
+        ("列", "記入する内容"),
+        (HEADER_ID, "取組ごとに重ならない番号（例: 1-2-03）。昨年度から続く取組は番号を変えない。"),
+        (HEADER_GOAL, "一覧から基本目標の番号を選ぶ（下の「基本目標と取組の方向性」を参照）。"),
+        (
+            HEADER_DIRECTION,
+            "一覧から「基本目標-方向性」の形で選ぶ（例: 1-2）。基本目標の列と同じ番号で始まるもの"
+            "を選ぶ。違う番号で始まると赤く表示される。",
+        ),
+        (HEADER_DIRECTION_NAME, "取組の方向性を選ぶと名称が自動で表示される。入力は不要。"),
+        (HEADER_NAME, "取組の名称。空欄にはできない。"),
+        (HEADER_BUREAU, "取組を所管する局・本部の名称。"),
+    ]
+    for year in years:
+        if fiscal_year is not None and year < fiscal_year:
+            what = "前年度までの結果（記入済み・変更不可）。"
+        elif fiscal_year is not None and year > fiscal_year:
+            what = "翌年度以降の欄（今回は記入しない）。"
+        else:
+            what = f"{year}年度の達成度を一覧から選ぶ（下の「達成度の区分」を参照）。"
+        lines.append((year_header(year), what))
+    lines += [
+        (
+            HEADER_REASON,
+            "達成度が「目標を下回った」年度があるとき、その主な理由。"
+            + (
+                "前年度までの記入が入っているので、今年度の結果に合わせて直す。"
+                if fiscal_year
+                else ""
+            ),
+        ),
+        (),
+        ("達成度の区分", "意味"),
+    ]
+    lines += [
+        (label, ACHIEVEMENT_MEANINGS[c]) for c, label in zip(ACHIEVEMENTS, labels, strict=True)
+    ]
+    lines += [
+        (
+            f"「{not_evaluated}」とは",
+            f"{NOT_EVALUATED_MEANS}。一覧の「{not_evaluated}」を選ぶか、"
+            "空欄のままにする（空欄も評価対象外として扱う）。",
+        ),
+        (),
+        ("基本目標と取組の方向性", "名称"),
+    ]
+    for g in plan.goals:
+        lines.append((f"基本目標{g.goal}", g.name))
+        for code, name in directions:
+            if code.startswith(f"{g.goal}-"):
+                lines.append((code, name))
+    bold = {"列", "達成度の区分", "基本目標と取組の方向性"}
+    for r, line in enumerate(lines, start=1):
+        for c, value in enumerate(line, start=1):
+            cell = guide.cell(r, c)
+            _text(cell, value)
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            if r == 1 or line[0] in bold:
+                cell.font = Font(bold=True)
+    guide.column_dimensions["A"].width = 26
+    guide.column_dimensions["B"].width = 90
+
+
+# ---------------------------------------------------------------- files on disk
+
+
+def template_bytes(plan: Plan, rows=None, fiscal_year: int | None = None, title_note="") -> bytes:
+    """The workbook's bytes; the same inputs give the same bytes (no timestamps)."""
+    return stable_xlsx_bytes(build_workbook(plan, rows, fiscal_year, title_note))
+
+
+def _check_output(path: Path, force: bool) -> None:
+    """Refuse a folder, a name Excel would not open, or (without ``force``) an existing file."""
+    if path.is_dir():
+        raise TemplateOptionError(
+            "--out",
+            f"{path} はフォルダです。ファイル名（取組_○○.xlsx）を指定するか、"
+            "--by-bureau を付けてください",
+        )
+    if path.suffix.lower() != ".xlsx":
+        raise TemplateOptionError("--out", f"{path.name}: 出力ファイル名は .xlsx で終えてください")
+    if path.exists() and not force:
+        raise OutputExistsError(path)
+
+
+def _write_all(contents: dict[Path, bytes]) -> None:
+    """Write every file next to its target first, then move each into place.
+
+    Raises
+    ------
+    OutputWriteError
+        If a file cannot be written; the targets are then left as they were.
+    """
+    staged: list[tuple[str, Path]] = []
+    target = Path(".")
+    try:
+        for target, data in contents.items():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(
+                prefix=".kawaeval-template-", suffix=".tmp", dir=target.parent
+            )
+            staged.append((temporary, target))
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
+        for temporary, target in staged:
+            os.replace(temporary, target)
+    except OSError as exc:
+        raise OutputWriteError(target, exc.strerror or str(exc)) from exc
+    finally:
+        for temporary, _ in staged:
+            Path(temporary).unlink(missing_ok=True)
+
+
+def make_templates(
+    out: Path,
+    raw_dir: Path | None = None,
+    fiscal_year: int | None = None,
+    by_bureau: bool = False,
+    allow_rejects: bool = False,
+    force: bool = False,
+) -> TemplateResult:
+    """Write the blank or carried-forward workbook at ``out`` (a folder of them with by_bureau).
+
+    Raises
+    ------
+    UnknownFiscalYearError
+        If ``fiscal_year`` is not a program year of the plan (exit 2).
+    TemplateOptionError
+        If the options do not fit together (exit 2).
+    OutputExistsError
+        If a workbook to write exists already and ``force`` is False (exit 2).
+    InputFileError, PlanDefinitionError, RejectedRowsError
+        If the raw folder cannot be read or rows were rejected (exit 1).
+    OutputWriteError
+        If the workbooks cannot be written (exit 1); nothing is half-written.
+    """
+    out = Path(out)
+    if raw_dir is not None and not Path(raw_dir).is_dir():
+        find_initiative_files(Path(raw_dir))  # raises, naming the folder
+    plan = load_plan(raw_dir if raw_dir is not None else RAW_DIR)
+    if fiscal_year is not None and fiscal_year not in plan.program_years:
+        raise UnknownFiscalYearError(fiscal_year, plan.program_years)
+    if by_bureau and fiscal_year is None:
+        raise TemplateOptionError(
+            "--by-bureau",
+            "所管局ごとのファイルは記録から作ります。--fiscal-year を一緒に指定してください",
+        )
+    if by_bureau:
+        if out.exists() and not out.is_dir():
+            raise TemplateOptionError(
+                "--out", f"{out} はファイルです。--by-bureau ではフォルダを指定してください"
+            )
+    else:
+        _check_output(out, force)
+        if not is_initiatives_file(out):
+            log.warning(
+                "%s: 返送後に raw フォルダで読まれるよう、%s*.xlsx という名前にしてください",
+                out.name,
+                FILE_PREFIX,
+            )
+
+    if fiscal_year is None:
+        _write_all({out: template_bytes(plan)})
+        return TemplateResult({out: 0})
+
+    rows, plan, rejected = rows_from_records(
+        Path(raw_dir) if raw_dir is not None else RAW_DIR, fiscal_year, allow_rejects
+    )
+    if fiscal_year not in plan.program_years:  # pragma: no cover - same plan as above
+        raise UnknownFiscalYearError(fiscal_year, plan.program_years)
+    if not by_bureau:
+        _write_all({out: template_bytes(plan, rows, fiscal_year)})
+        return TemplateResult({out: len(rows)}, rejected)
+
+    groups: dict[str, list[TemplateRow]] = {}
+    for row in rows:
+        groups.setdefault(row.bureau or NO_BUREAU, []).append(row)
+    names = bureau_file_names(list(groups))
+    contents: dict[Path, bytes] = {}
+    counts: dict[Path, int] = {}
+    for bureau in sorted(groups):
+        path = out / names[bureau]
+        if path.exists() and not force:
+            raise OutputExistsError(path)
+        contents[path] = template_bytes(plan, groups[bureau], fiscal_year, f"（{bureau}）")
+        counts[path] = len(groups[bureau])
+    _write_all(contents)
+    return TemplateResult(counts, rejected)
