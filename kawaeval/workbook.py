@@ -51,8 +51,11 @@ MAX_WIDTH = 60
 
 
 def display_width(text: str) -> int:
-    """Columns a text takes in a fixed-width view: East Asian wide and full-width count 2."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    """Columns a text takes in a fixed-width view: East Asian wide and full-width count 2.
+
+    Ambiguous characters (※, Ⅱ, ○, ①) count 2 as well: Japanese fonts draw them wide.
+    """
+    return sum(2 if unicodedata.east_asian_width(ch) in "WFA" else 1 for ch in text)
 
 
 def sheet_names(titles: Sequence[str]) -> list[str]:

@@ -165,6 +165,7 @@ def test_header_rows_are_frozen_and_widths_count_wide_characters(workbook_bytes)
     sheet = book["01 全取組の達成度"]
     # 目標を上回って達成: 9 wide characters -> 18 columns, plus a margin
     assert display_width("目標を上回って達成") == 18
+    assert display_width("Ⅱ 概ね効果的※") == 1 + 2 * 7 and display_width("79.8%") == 5
     assert sheet.column_dimensions["A"].width == 20
     assert sheet.column_dimensions["C"].width == 7  # "79.8%" + margin
 
