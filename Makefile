@@ -8,9 +8,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 FISCAL_YEAR ?= 2021
+KERNEL := kawaeval
+LAB_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install report reports-all clean-data assess test lint format bench lock strip distclean
+.PHONY: help install report reports-all clean-data assess lab kernel test lint format bench lock strip distclean
 
 help: ## list every target
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -35,6 +37,12 @@ clean-data: $(STAMP) ## data/raw/ -> data/processed/ (tidy tables, rejected.csv,
 
 assess: $(STAMP) ## print the FY2021 assessment as JSON (FISCAL_YEAR=YYYY for another)
 	$(BIN)/kawaeval assess --fiscal-year $(FISCAL_YEAR) --json
+
+kernel: $(STAMP) ## register the Jupyter kernel "kawaeval" inside .venv (not in your home folder)
+	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (kawaeval)"
+
+lab: kernel ## start JupyterLab on notebooks/ with the kawaeval kernel (Ctrl-C stops it)
+	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(LAB_ARGS)
 
 test: $(STAMP) lint ## lint, then the whole pytest suite
 	$(BIN)/python -m pytest

@@ -488,9 +488,10 @@ def grading_rule(plan: Plan) -> dict:
         f"評価した取組数（「{labels['not_evaluated']}」は分母に含めない）。"
         "割合は小数第1位に四捨五入した値で判定する。",
         "達成状況（提案）: 評価年度の達成割合が、" + "、".join(steps) + "。",
-        f"今後の方向性（提案）: 実行プログラムのこれまでの各年度すべてで達成割合が "
+        f"今後の方向性（提案）: {plan.program}のこれまでの各年度すべてで達成割合が "
         f"{_pct(rule.outlook_effective_min_year_share)}以上なら「{best.grade} {best.label}」。",
-        "そうでなければ、これまでの全年度を合わせて（達成した取組＋外部要因で目標を下回った取組）の"
+        "そうでなければ、これまでの全年度を合わせて（達成した取組＋外部要因による"
+        f"「{labels['below']}」の取組）の"
         f"割合が{_pct(rule.outlook_broadly_effective_adjusted_share)}以上なら"
         f"「{middle.grade} {middle.label}」、それ未満は「{worst.grade} {worst.label}」。",
         f"外部要因（{rule.external_cause_label}）: 「{labels['below']}」の理由に"

@@ -1,0 +1,230 @@
+"""``tables.xlsx``: every table of the report as a sheet of numbers staff can paste from.
+
+The sheets are written from the same frames as the report's HTML (``kawaeval.tables``), so the
+two cannot disagree. One sheet per table in report order, after a contents sheet (目次) whose
+entries link to them. Each sheet: the table's title in row 1, the Japanese column labels in
+row 2 (frozen), the values below.
+
+Numbers stay numbers. Integer columns are counts. Float columns are shares in percent (79.8)
+and are stored as fractions (0.798) with the number format ``0.0%``, so Excel shows 79.8% and
+computes with the true value; a frame can name its percentage columns in
+``frame.attrs["percent_columns"]`` when some of its float columns are not shares (then only
+those are percentages and the other floats are plain numbers). Text is passed through
+:func:`kawaeval.spreadsheet.neutralise` so that no cell runs as a formula, and the file is
+byte-stable (:func:`kawaeval.spreadsheet.stable_xlsx_bytes`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from kawaeval.spreadsheet import neutralise, stable_xlsx_bytes
+
+if TYPE_CHECKING:
+    from kawaeval.tables import ReportTable
+
+WORKBOOK_FILE = "tables.xlsx"
+CONTENTS_SHEET = "目次"
+CONTENTS_HEADERS = ("No.", "表", "章", "基本目標", "シート")
+TITLE_ROW = 1
+HEADER_ROW = 2
+FIRST_DATA_ROW = 3
+PERCENT_FORMAT = "0.0%"
+COUNT_FORMAT = "#,##0"
+NUMBER_FORMAT = "#,##0.###"
+
+SHEET_NAME_MAX = 31
+# Characters Excel refuses in a sheet name, replaced by their full-width forms.
+_SHEET_NAME_FORBIDDEN = str.maketrans(
+    {"[": "［", "]": "］", ":": "：", "*": "＊", "?": "？", "/": "／", "\\": "＼"}
+)
+_RESERVED_SHEET_NAMES = {"history"}  # Excel keeps "History" for itself
+MIN_WIDTH = 6
+MAX_WIDTH = 60
+
+
+def display_width(text: str) -> int:
+    """Columns a text takes in a fixed-width view: East Asian wide and full-width count 2.
+
+    Ambiguous characters (※, Ⅱ, ○, ①) count 2 as well: Japanese fonts draw them wide.
+    """
+    return sum(2 if unicodedata.east_asian_width(ch) in "WFA" else 1 for ch in text)
+
+
+def sheet_names(titles: Sequence[str]) -> list[str]:
+    """A valid, unique Excel sheet name per title, numbered in order (``01 タイトル``).
+
+    Excel allows at most 31 characters, none of ``[]:*?/\\``, no leading or trailing
+    apostrophe, and no two names equal ignoring case; the number keeps names unique and sorted
+    even when long titles are cut.
+    """
+    width = max(2, len(str(len(titles))))
+    names: list[str] = []
+    taken = {CONTENTS_SHEET.casefold()} | _RESERVED_SHEET_NAMES
+    for i, title in enumerate(titles, start=1):
+        text = re.sub(r"\s+", " ", str(title).translate(_SHEET_NAME_FORBIDDEN)).strip()
+        base = f"{i:0{width}d} {text}"[:SHEET_NAME_MAX].rstrip(" '")
+        name, n = base, 2
+        while name.casefold() in taken:
+            suffix = f"({n})"
+            name = base[: SHEET_NAME_MAX - len(suffix)].rstrip(" '") + suffix
+            n += 1
+        taken.add(name.casefold())
+        names.append(name)
+    return names
+
+
+def percent_columns(frame: pd.DataFrame) -> list:
+    """The columns written as percentages: ``attrs["percent_columns"]``, else every float one."""
+    named = frame.attrs.get("percent_columns")
+    if named is not None:
+        return [c for c in frame.columns if c in set(named)]
+    return [c for c in frame.columns if pd.api.types.is_float_dtype(frame[c].dtype)]
+
+
+def _missing(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def _cell_value(value: object, percent: bool) -> object:
+    """A frame's value as openpyxl should store it: numbers as numbers, text neutralised."""
+    if _missing(value):
+        return None
+    if isinstance(value, bool):
+        return value
+    if hasattr(value, "item") and not isinstance(value, str):  # numpy scalars
+        value = value.item()
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        # shares are percents with one decimal: store the fraction Excel formats as 0.0%
+        return round(value / 100, 10) if percent else value
+    return neutralise(str(value))
+
+
+def _shown(value: object, number_format: str | None) -> str:
+    """Roughly the text Excel shows for a stored value (for column widths only)."""
+    if value is None:
+        return ""
+    if number_format == PERCENT_FORMAT and isinstance(value, float):
+        return f"{value * 100:.1f}%"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
+def _column_width(texts: Sequence[str]) -> float:
+    lines = [line for text in texts for line in text.splitlines()]
+    longest = max((display_width(line) for line in lines), default=0)
+    return float(min(MAX_WIDTH, max(MIN_WIDTH, longest + 2)))
+
+
+def _write_table_sheet(sheet, table: ReportTable) -> None:
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    frame = table.frame
+    percents = set(percent_columns(frame))
+    sheet.cell(TITLE_ROW, 1, neutralise(str(table.title))).font = Font(bold=True)
+    widths: list[list[str]] = []
+    for j, column in enumerate(frame.columns, start=1):
+        label = neutralise(str(column))
+        header = sheet.cell(HEADER_ROW, j, label)
+        header.font = Font(bold=True)
+        header.alignment = Alignment(wrap_text=True, vertical="top")
+        series = frame[column]
+        is_percent = column in percents
+        if is_percent:
+            number_format = PERCENT_FORMAT
+        elif pd.api.types.is_integer_dtype(series.dtype) and not pd.api.types.is_bool_dtype(
+            series.dtype
+        ):
+            number_format = COUNT_FORMAT
+        elif pd.api.types.is_float_dtype(series.dtype):
+            number_format = NUMBER_FORMAT
+        else:
+            number_format = None
+        texts = [label]
+        for i, value in enumerate(series.tolist()):
+            stored = _cell_value(value, is_percent)
+            cell = sheet.cell(FIRST_DATA_ROW + i, j, stored)
+            if isinstance(stored, str):
+                cell.data_type = "s"  # text, never a formula, whatever it begins with
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+            elif number_format is not None and stored is not None:
+                cell.number_format = number_format
+            texts.append(_shown(stored, number_format))
+        widths.append(texts)
+    for j, texts in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(j)].width = _column_width(texts)
+    sheet.freeze_panes = sheet.cell(FIRST_DATA_ROW, 1).coordinate
+
+
+def _write_contents(sheet, tables: Sequence[ReportTable], names: Sequence[str], heading) -> None:
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.hyperlink import Hyperlink
+
+    sheet.cell(TITLE_ROW, 1, neutralise(heading or "表の一覧")).font = Font(bold=True)
+    for j, label in enumerate(CONTENTS_HEADERS, start=1):
+        sheet.cell(HEADER_ROW, j, label).font = Font(bold=True)
+    texts = [[h] for h in CONTENTS_HEADERS]
+    for i, (table, name) in enumerate(zip(tables, names, strict=True)):
+        row = FIRST_DATA_ROW + i
+        values = (i + 1, neutralise(str(table.title)), table.chapter, table.goal, name)
+        for j, value in enumerate(values, start=1):
+            cell = sheet.cell(row, j, value)
+            if isinstance(value, str):
+                cell.data_type = "s"
+            texts[j - 1].append("" if value is None else str(value))
+        link = sheet.cell(row, 2)
+        quoted = name.replace("'", "''")
+        link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{quoted}'!A1")
+        link.style = "Hyperlink"
+    for j, column in enumerate(texts, start=1):
+        sheet.column_dimensions[get_column_letter(j)].width = _column_width(column)
+    sheet.freeze_panes = sheet.cell(FIRST_DATA_ROW, 1).coordinate
+
+
+def tables_workbook(tables: Sequence[ReportTable], heading: str | None = None) -> bytes:
+    """The workbook of ``tables`` (report order) as bytes: a contents sheet, then one per table.
+
+    ``heading`` is the contents sheet's title (e.g. the plan and fiscal year). The same tables
+    give the same bytes.
+    """
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    contents = workbook.active
+    contents.title = CONTENTS_SHEET
+    names = sheet_names([t.title for t in tables])
+    _write_contents(contents, tables, names, heading)
+    for table, name in zip(tables, names, strict=True):
+        _write_table_sheet(workbook.create_sheet(name), table)
+    return stable_xlsx_bytes(workbook)
+
+
+def workbook_heading(assessment: dict) -> str:
+    """The contents sheet's title: plan, program and fiscal year of the assessment."""
+    plan = assessment.get("plan", {})
+    parts = [plan.get("name", ""), plan.get("program", ""), f"{assessment['fiscal_year']}年度"]
+    return " ".join(p for p in parts if p) + " 表の一覧"
+
+
+def write_tables_workbook(assessment: dict, path: Path) -> Path:
+    """Write ``tables.xlsx`` (every table of the report for ``assessment``) to ``path``."""
+    from kawaeval.tables import report_tables
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(tables_workbook(report_tables(assessment), workbook_heading(assessment)))
+    return path
