@@ -80,7 +80,8 @@ class Visit:
 
     def __init__(self, browser, report: Path):
         self.report = report.resolve()
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
+        # offline: a request that tries to leave is recorded, and goes nowhere
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900}, offline=True)
         self.page = self.context.new_page()
         self.requests: list[str] = []
         self.console_errors: list[str] = []
@@ -226,7 +227,7 @@ def _read_through(tab: Visit) -> dict[str, dict]:
 # ---------------------------------------------------------------- the sample report
 
 
-def test_sample_report_reads_in_chromium(sample_report, visit, tmp_path):
+def test_sample_report_reads_in_chromium(browser, sample_report, visit, tmp_path):
     tab = visit(sample_report)
     pages = _read_through(tab)
 
@@ -258,7 +259,7 @@ def test_sample_report_reads_in_chromium(sample_report, visit, tmp_path):
     assert index_shot.stat().st_size > 0 and goal_shot.stat().st_size > 0
 
 
-def test_the_checks_catch_a_broken_page(sample_report, visit, tmp_path):
+def test_the_checks_catch_a_broken_page(browser, sample_report, visit, tmp_path):
     """A remote script, a broken image and a script error in a copy of the report are found."""
     broken = tmp_path / "FY2021"
     shutil.copytree(sample_report, broken)
@@ -284,7 +285,7 @@ def test_the_checks_catch_a_broken_page(sample_report, visit, tmp_path):
 # ---------------------------------------------------------------- hostile record text
 
 
-def test_hostile_record_text_stays_text_in_chromium(hostile_report, visit):
+def test_hostile_record_text_stays_text_in_chromium(browser, hostile_report, visit, tmp_path):
     tab = visit(hostile_report)
     pages = _read_through(tab)
 
@@ -298,3 +299,5 @@ def test_hostile_record_text_stays_text_in_chromium(hostile_report, visit):
         assert name in goal
     assert HOSTILE_REASON in goal
     assert "<script>alert(1)</script>" in goal  # from the fixture's own hostile row
+    tab.open("05_goal1.html")
+    tab.screenshot(tmp_path / "screenshots" / "hostile_05_goal1.png")
