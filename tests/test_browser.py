@@ -192,35 +192,49 @@ def _check_page(tab: Visit) -> list[str]:
     return problems
 
 
+def _report_page(tab: Visit, href: str) -> str | None:
+    """The report-relative name of an HTML page a link points to (None when it is not one)."""
+    parts = urlsplit(href)
+    target = Path(unquote(parts.path))
+    if parts.scheme != "file" or target.suffix != ".html" or not target.is_file():
+        return None
+    if not target.is_relative_to(tab.report):
+        return None
+    return target.relative_to(tab.report).as_posix()
+
+
 def _read_through(tab: Visit) -> dict[str, dict]:
-    """Open index.html and follow each table-of-contents link; each page's title, headings
-    and the problems found on it, by file name."""
-    tab.open("index.html")
-    pages = {
-        "index.html": {
-            "title": tab.page.title(),
-            "links": tab.page.eval_on_selector_all(
-                "ol.kawaeval-toc a", "links => links.map(a => [a.textContent, a.href])"
-            ),
-            "problems": _check_page(tab),
-        }
-    }
-    assert pages["index.html"]["links"], "index.html has no table-of-contents links"
-    for position, (_text, href) in enumerate(pages["index.html"]["links"]):
-        tab.open("index.html")
+    """Open index.html and follow every link to another page of the report, as a reader
+    would; each page's title, headings, text, links and the problems found on it, by name."""
+    pages: dict[str, dict] = {}
+    queue = ["index.html"]
+    while queue:
+        name = queue.pop(0)
+        if name in pages:
+            continue
         tab.requests.clear()
         tab.console_errors.clear()
-        with tab.page.expect_navigation(wait_until="load"):
-            tab.page.locator("ol.kawaeval-toc a").nth(position).click()
-        assert tab.page.url == href
-        pages[tab.current_file().name] = {
+        tab.open(name)
+        links = tab.page.eval_on_selector_all(
+            "a[href]", "links => links.map(a => [a.textContent.trim(), a.href])"
+        )
+        pages[name] = {
             "title": tab.page.title(),
             "h1": tab.page.locator("h1").all_inner_texts(),
             "h2": tab.page.locator("h2").all_inner_texts(),
             "text": tab.page.locator("body").inner_text(),
             "images": len(tab.page.evaluate(IMAGES)),
+            "ids": set(tab.page.eval_on_selector_all("[id]", "els => els.map(e => e.id)")),
+            "links": links,
             "problems": _check_page(tab),
         }
+        queue += [page for _, href in links if (page := _report_page(tab, href))]
+    # a link to a part of a page (#...) finds it there
+    for name, page in pages.items():
+        for _, href in page["links"]:
+            target, fragment = _report_page(tab, href), unquote(urlsplit(href).fragment)
+            if target and fragment and fragment not in pages[target]["ids"]:
+                page["problems"].append(f"{name}: link to a missing anchor: {href}")
     return pages
 
 
@@ -234,13 +248,12 @@ def test_sample_report_reads_in_chromium(browser, sample_report, visit, tmp_path
     problems = [line for page in pages.values() for line in page["problems"]]
     assert not problems, "\n".join(problems)
 
-    # every chapter of the plan is in the table of contents, under its title, and opens
+    # every chapter of the plan is linked from the index, under its title, and opens
     chapters = chapters_for(load_plan())
-    links = pages["index.html"]["links"]
-    toc = {Path(unquote(urlsplit(href).path)).name: text for text, href in links}
+    toc = {(text, _report_page(tab, href)) for text, href in pages["index.html"]["links"]}
     for chapter in chapters:
         page = f"{chapter.name}.html"
-        assert toc.get(page) == chapter.title
+        assert (chapter.title, page) in toc
         assert pages[page]["title"] == chapter.title
         # the Japanese heading is rendered text; goal chapters add their initiative count
         (h1,) = pages[page]["h1"]
@@ -260,7 +273,8 @@ def test_sample_report_reads_in_chromium(browser, sample_report, visit, tmp_path
 
 
 def test_the_checks_catch_a_broken_page(browser, sample_report, visit, tmp_path):
-    """A remote script, a broken image and a script error in a copy of the report are found."""
+    """A remote script, a broken image, a script error and dead links in a copy of the report
+    are each found (so the checks above can fail)."""
     broken = tmp_path / "FY2021"
     shutil.copytree(sample_report, broken)
     page = broken / "02_achievement.html"
@@ -269,7 +283,8 @@ def test_the_checks_catch_a_broken_page(browser, sample_report, visit, tmp_path)
         html.replace(
             "</main>",
             '<img src="missing.png" alt="x"><script src="http://127.0.0.1:9/x.js"></script>'
-            "<script>undefinedFunction()</script></main>",
+            "<script>undefinedFunction()</script>"
+            '<a href="05_goal1.html#no-such-group">1件</a><a href="missing.html">付録</a></main>',
             1,
         ),
         encoding="utf-8",
@@ -280,6 +295,8 @@ def test_the_checks_catch_a_broken_page(browser, sample_report, visit, tmp_path)
     assert "request leaves the report folder: http://127.0.0.1:9/x.js" in text
     assert "console error" in text and "undefinedFunction" in text
     assert "active markup" in text
+    assert re.search(r"link to a missing anchor: file://\S+/05_goal1.html#no-such-group", text)
+    assert re.search(r"link to a missing file: file://\S+/missing.html", text)
 
 
 # ---------------------------------------------------------------- hostile record text
