@@ -56,6 +56,7 @@ CHAPTERS = (
     ("04_overall", "第4章 総合的な評価"),
 )
 GOAL_CHAPTER = ("05_goal", "第5章 基本目標{goal} {name}")
+APPENDIX_CHAPTER = ("06_appendix", "付録 取組一覧")  # last: every initiative (kawaeval.appendix)
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,8 @@ def chapters_for(plan: Plan, goals: Sequence[int] | None = None) -> list[Chapter
                 {"goal": goal},
             )
         )
+    stem, title = APPENDIX_CHAPTER
+    chapters.append(Chapter(stem, NOTEBOOKS_DIR / f"{stem}.ipynb", title))
     return chapters
 
 
