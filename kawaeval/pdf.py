@@ -31,9 +31,6 @@ STYLESHEETS = ("kawaeval.css", "print.css")
 FONT_FAMILY = "kawaeval IPAexGothic"
 # Characters Windows refuses in a file name, and control characters.
 _UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
-_WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10))} | {
-    f"LPT{i}" for i in range(1, 10)
-}
 
 
 def check_available() -> None:
@@ -69,10 +66,8 @@ def pdf_name(assessment: dict) -> str:
     """
     plan = assessment["plan"]
     parts = [plan["name"], plan["program"], f"FY{assessment['fiscal_year']}"]
-    stem = "_".join(_safe(p) for p in parts if _safe(p))
-    if stem.split(".")[0].upper() in _WINDOWS_RESERVED:
-        stem = f"_{stem}"
-    return f"{stem}.pdf"
+    # always ends in _FY<year>, so never one of Windows' reserved names (CON, NUL...)
+    return "_".join(_safe(p) for p in parts if _safe(p)) + ".pdf"
 
 
 def _safe(text: str) -> str:
