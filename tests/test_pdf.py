@@ -210,6 +210,24 @@ def test_footer_text_is_escaped_for_css():
 
 
 @pytest.mark.slow
+def test_every_html_page_carries_the_print_styles(pdf_report):
+    """A browser prints each page on A4 with page numbers, no navigation, rows kept whole."""
+    names = ["index.html", *(f"{c.name}.html" for c in building.chapters_for(load_plan()))]
+    for name in names:
+        soup = BeautifulSoup((pdf_report / name).read_text(encoding="utf-8"), "html.parser")
+        css = _flat("".join(style.get_text() for style in soup.find_all("style")))
+        for rule in (
+            "size:A4portrait",
+            'content:counter(page)"/"counter(pages)',
+            "string-set:kawaeval-report",
+            "thead{display:table-header-group;}",
+            "tr,th,td,img,svg,figure",
+            "nav,.kawaeval-nav",
+        ):
+            assert rule in css, (name, rule)
+
+
+@pytest.mark.slow
 def test_pdf_is_written_beside_the_html_with_the_plan_and_year_in_its_name(pdf_report):
     names = sorted(p.name for p in pdf_report.iterdir() if p.is_file())
     assert "川崎市国際施策推進プラン_第２期実行プログラム_FY2021.pdf" in names
