@@ -62,13 +62,13 @@ def pdf_report(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def assessment(pdf_report) -> dict:
+def built_assessment(pdf_report) -> dict:
     return json.loads((pdf_report / "data" / "assessment.json").read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
-def pdf_file(pdf_report, assessment) -> Path:
-    path = pdf_report / pdf.pdf_name(assessment)
+def pdf_file(pdf_report, built_assessment) -> Path:
+    path = pdf_report / pdf.pdf_name(built_assessment)
     assert path.is_file(), sorted(p.name for p in pdf_report.iterdir())
     return path
 
@@ -257,11 +257,13 @@ def test_published_figures_are_searchable_text_in_the_pdf(pdf_file, published):
 
 
 @pytest.mark.slow
-def test_every_chapter_has_a_bookmark_on_the_page_where_it_starts(pdf_file, pdf_report, assessment):
+def test_every_chapter_has_a_bookmark_on_the_page_where_it_starts(
+    pdf_file, pdf_report, built_assessment
+):
     chapters = building.chapters_for(load_plan())
     outline = _outline(pdf_file)
     assert [title for title, _, _ in outline] == [
-        pdf.report_title(assessment),
+        pdf.report_title(built_assessment),
         *(c.title for c in chapters),
     ]
     pages = _pages_text(pdf_file)
@@ -272,8 +274,9 @@ def test_every_chapter_has_a_bookmark_on_the_page_where_it_starts(pdf_file, pdf_
         heading = BeautifulSoup(html, "html.parser").find("h1").get_text()
         assert _flat(pages[page - 1]).startswith(_flat(heading)), (name, page)
     appendix = outline[-1][2]
+    goals = built_assessment["goals"]
     assert [g for g, _, _ in appendix] == [
-        f"基本目標{g['goal']} {g['name']}（{g['initiatives']}件）" for g in assessment["goals"]
+        f"基本目標{g['goal']} {g['name']}（{g['initiatives']}件）" for g in goals
     ]
 
 
@@ -347,9 +350,9 @@ def test_every_initiative_of_the_records_is_in_the_appendix(pdf_report, pdf_file
 
 
 @pytest.mark.slow
-def test_appendix_has_an_anchor_for_every_direction(pdf_report, assessment):
+def test_appendix_has_an_anchor_for_every_direction(pdf_report, built_assessment):
     soup = BeautifulSoup((pdf_report / "06_appendix.html").read_text("utf-8"), "html.parser")
-    for goal in assessment["plan"]["goals"]:
+    for goal in built_assessment["plan"]["goals"]:
         for d in goal["directions"]:
             heading = soup.find(id=f"goal-{goal['goal']}-direction-{d['direction']}")
             assert heading is not None and d["name"] in heading.get_text()
