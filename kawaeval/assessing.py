@@ -150,6 +150,7 @@ def assess(
         "grading_rule": grading_rule(plan),
         "data_quality": _data_quality(rejected),
         "notice": supplements.notice,
+        "initiatives": _initiatives(records),
     }
 
 
@@ -380,6 +381,32 @@ def _below_target(rows: pd.DataFrame) -> list[dict]:
         }
         for r in below.to_dict("records")
     ]
+
+
+def _initiatives(records: pd.DataFrame) -> list[dict]:
+    """Every initiative rated in a program year up to the evaluated one, with each year's
+    achievement, so that every count of the report can be traced to its records (付録)."""
+    ordered = records.sort_values(["goal", "direction", "initiative_id", "fiscal_year"])
+    entries = []
+    for initiative_id, rows in ordered.groupby("initiative_id", sort=False):
+        latest = rows.iloc[-1]
+        entries.append(
+            {
+                "initiative_id": str(initiative_id),
+                "name": str(latest["name"]),
+                "goal": int(latest["goal"]),
+                "direction": int(latest["direction"]),
+                "bureau": _text_or_none(latest["bureau"]),
+                "achievements": {
+                    str(int(year)): str(achievement)
+                    for year, achievement in zip(
+                        rows["fiscal_year"], rows["achievement"], strict=True
+                    )
+                },
+                "reason": _text_or_none(latest["reason"]),
+            }
+        )
+    return entries
 
 
 def _highlights(highlights: pd.DataFrame, goal: int, fiscal_year: int) -> list[dict]:

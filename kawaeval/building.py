@@ -56,6 +56,7 @@ CHAPTERS = (
     ("04_overall", "第4章 総合的な評価"),
 )
 GOAL_CHAPTER = ("05_goal", "第5章 基本目標{goal} {name}")
+APPENDIX_CHAPTER = ("06_appendix", "付録 取組一覧")  # last: every initiative (kawaeval.appendix)
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,8 @@ def chapters_for(plan: Plan, goals: Sequence[int] | None = None) -> list[Chapter
                 {"goal": goal},
             )
         )
+    stem, title = APPENDIX_CHAPTER
+    chapters.append(Chapter(stem, NOTEBOOKS_DIR / f"{stem}.ipynb", title))
     return chapters
 
 
@@ -387,6 +390,7 @@ def build_year(
     allow_rejects: bool = False,
     progress: _Progress | None = None,
     records: CleanResult | None = None,
+    pdf: bool = False,
 ) -> BuildResult:
     """Build (or skip as up to date) the report of one fiscal year into ``out_dir/FY<year>/``.
 
@@ -399,6 +403,8 @@ def build_year(
         If the records cannot be cleaned (no kernel has started).
     ChapterExecutionError
         If a chapter fails; the previous report is left as it was.
+    PdfRenderError
+        If ``pdf`` and the PDF cannot be made; the previous report is left as it was.
     """
     from kawaeval.assessing import assess, check_records
     from kawaeval.cleaning import clean_records, write_outputs
@@ -413,7 +419,7 @@ def build_year(
     manifest = records.manifest
     parameters = {"raw_dir": _display_path(raw_dir), "allow_rejects": allow_rejects}
     inputs = input_files(raw_dir, manifest)
-    stamp = _stamp(fiscal_year, inputs, manifest["plan"], chapters, parameters)
+    stamp = {**_stamp(fiscal_year, inputs, manifest["plan"], chapters, parameters), "pdf": pdf}
     if not force and final.is_dir() and _read_stamp(final) == stamp:
         progress.skip(len(chapters))
         progress.message(f"FY{fiscal_year}: up to date ({final}; --force rebuilds it)")
@@ -472,6 +478,10 @@ def build_year(
             "inputs": [(f["file"], f["sha256"]) for f in inputs],
         }
         _write_text(staging / "index.html", index_page(assessment, pages, provenance))
+        if pdf:  # into the staging folder: a failed PDF leaves the previous report whole
+            from kawaeval.pdf import write_report_pdf
+
+            write_report_pdf(staging, pages, assessment)
         _write_json(staging / STAMP_FILE, stamp)
         _publish(staging, final)
     finally:
@@ -491,12 +501,13 @@ def build_reports(
     goals: Sequence[int] | None = None,
     chapters: Sequence[Chapter] | None = None,
     progress_stream=None,
+    pdf: bool = False,
 ) -> list[BuildResult]:
     """Build the report of each fiscal year, up to ``jobs`` years at once.
 
     Parameters are checked, and the records cleaned, before any kernel starts. ``goals``
     limits the goal chapters (default: every goal of the plan); ``chapters`` replaces the
-    chapter list altogether (tests use it).
+    chapter list altogether (tests use it); ``pdf`` also writes the report as one PDF.
 
     Raises
     ------
@@ -506,6 +517,8 @@ def build_reports(
         If the records cannot be cleaned.
     ChapterExecutionError
         If a chapter fails (the other years still finish; the first failure is raised).
+    PdfUnavailableError
+        If ``pdf`` and WeasyPrint is not installed (before any kernel starts).
     """
     from kawaeval.assessing import check_records
     from kawaeval.cleaning import clean_records
@@ -517,6 +530,10 @@ def build_reports(
     years = list(dict.fromkeys(fiscal_years))
     check_parameters(plan, years, goals)
     source_date()
+    if pdf:
+        from kawaeval.pdf import check_available
+
+        check_available()
     if chapters is None:
         chapters = chapters_for(plan, goals)
     records = clean_records(raw_dir, out_dir=None, allow_rejects=allow_rejects)
@@ -526,7 +543,9 @@ def build_reports(
     progress = _Progress(len(years) * len(chapters), progress_stream)
 
     def run(year: int) -> BuildResult:
-        return build_year(year, raw_dir, out_dir, chapters, force, allow_rejects, progress, records)
+        return build_year(
+            year, raw_dir, out_dir, chapters, force, allow_rejects, progress, records, pdf
+        )
 
     try:
         if jobs == 1 or len(years) == 1:

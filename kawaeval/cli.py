@@ -77,6 +77,11 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument(
         "--force", action="store_true", help="rebuild even when the report is up to date"
     )
+    build.add_argument(
+        "--pdf",
+        action="store_true",
+        help="also write the whole report as one PDF beside the HTML (needs kawaeval[pdf])",
+    )
 
     template = sub.add_parser(
         "template", help="the bureaus' input workbook (blank, or carried forward from the records)"
@@ -141,6 +146,7 @@ def _run_build(args) -> int:
         jobs=args.jobs,
         force=args.force,
         allow_rejects=args.allow_rejects,
+        pdf=args.pdf,
     )
     return 0
 

@@ -160,3 +160,34 @@ class TemplateOptionError(UsageError):
         self.option = option
         self.problem = problem
         super().__init__(f"{option}: {problem}")
+
+
+PDF_INSTALL_HINT = (
+    "pip install 'kawaeval[pdf]' (make install does it); WeasyPrint also needs Pango: "
+    "present on Debian/Ubuntu (apt-get install libpango-1.0-0 libpangoft2-1.0-0), on macOS "
+    "brew install pango, on Windows install GTK/MSYS2 pango as WeasyPrint's installation "
+    "guide says (https://doc.courtbouillon.org/weasyprint/stable/first_steps.html)"
+)
+
+
+class PdfUnavailableError(UsageError):
+    """Raised when ``--pdf`` is asked for but WeasyPrint (or the Pango it needs) is missing."""
+
+    def __init__(self, problem: str):
+        self.problem = problem
+        super().__init__(
+            f"PDFを作成できません: WeasyPrint を読み込めません ({problem}). "
+            f"To build the PDF, install it: {PDF_INSTALL_HINT}"
+        )
+
+
+class PdfRenderError(KawaevalError):
+    """Raised when the report's PDF cannot be made; the previous report is left whole."""
+
+    def __init__(self, path: Path | str, problem: str):
+        self.path = Path(path)
+        self.problem = problem
+        super().__init__(
+            f"PDF {self.path.name} を作成できませんでした (could not make the PDF): {problem}\n"
+            "  the previous report was left untouched"
+        )

@@ -21,6 +21,8 @@ from kawaeval.presenting import EVALUATED_KEYS, era_year, esc
 
 FONT = matplotlib_fontja.matplotlib_fontja.FONT_NAME
 COLOURS = {"exceeded": "#1f4e79", "on_target": "#6fa8dc", "below": "#e69138"}
+# on_target and below are the same grey when printed in black and white: below is hatched too
+HATCHES = {"below": "//"}
 RC = {
     "font.family": FONT,
     "text.parse_math": False,
@@ -68,7 +70,17 @@ def distribution_figure(counts: dict, shares: dict, labels: dict, title: str) ->
         left = 0.0
         for key in EVALUATED_KEYS:
             share = 100 * counts[key] / total if total else 0.0
-            ax.barh([0], [share], left=left, color=COLOURS[key], label=labels[key], height=0.6)
+            ax.barh(
+                [0],
+                [share],
+                left=left,
+                color=COLOURS[key],
+                label=labels[key],
+                height=0.6,
+                hatch=HATCHES.get(key),
+                edgecolor="white",
+                linewidth=0,
+            )
             if share >= 4:
                 ax.text(
                     left + share / 2,
@@ -76,7 +88,7 @@ def distribution_figure(counts: dict, shares: dict, labels: dict, title: str) ->
                     f"{counts[key]}件\n({shares[key]:.1f}%)",
                     ha="center",
                     va="center",
-                    color="white" if key != "on_target" else "black",
+                    color="white" if key == "exceeded" else "black",
                     parse_math=False,
                 )
             elif counts[key]:
@@ -118,7 +130,16 @@ def trend_figure(rows: Sequence[dict], labels: dict, title: str) -> Figure:
         bottoms = [0.0] * len(rows)
         for key in EVALUATED_KEYS:
             shares = [r["shares_pct"][key] or 0.0 for r in rows]
-            ax.bar(names, shares, bottom=bottoms, color=COLOURS[key], label=labels[key])
+            ax.bar(
+                names,
+                shares,
+                bottom=bottoms,
+                color=COLOURS[key],
+                label=labels[key],
+                hatch=HATCHES.get(key),
+                edgecolor="white",
+                linewidth=0,
+            )
             for i, share in enumerate(shares):
                 if share >= 5:
                     ax.text(
@@ -127,7 +148,7 @@ def trend_figure(rows: Sequence[dict], labels: dict, title: str) -> Figure:
                         f"{share:.1f}%",
                         ha="center",
                         va="center",
-                        color="white" if key != "on_target" else "black",
+                        color="white" if key == "exceeded" else "black",
                         fontsize=9,
                         parse_math=False,
                     )

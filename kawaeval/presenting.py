@@ -690,10 +690,13 @@ def page_nav(previous: tuple[str, str] | None, following: tuple[str, str] | None
 
 
 def report_css() -> str:
-    """The report's own styles, shared with the chapter template (kawaeval/templates/)."""
+    """The report's own styles and print styles, shared with the chapter template (templates/)."""
     from kawaeval.paths import TEMPLATES_DIR
 
-    return (TEMPLATES_DIR / "kawaeval" / "static" / "kawaeval.css").read_text(encoding="utf-8")
+    static = TEMPLATES_DIR / "kawaeval" / "static"
+    return "".join(
+        (static / name).read_text(encoding="utf-8") for name in ("kawaeval.css", "print.css")
+    )
 
 
 def index_page(

@@ -332,6 +332,47 @@ def test_interim_year_stops_by_year_and_periods_at_that_year():
     assert assess(tidy, PLAN, 2021)["evaluation"] == "final"
 
 
+def test_initiatives_list_every_initiative_with_its_years_up_to_the_evaluated_one():
+    tidy = tidy_from(
+        {
+            (1, 2): {2018: ["on_target", "below"], 2019: ["exceeded", "below"]},
+            (2, 1): {2018: ["not_evaluated"], 2019: ["on_target"], 2020: ["below"]},
+        },
+        reasons={"1-2-02": "予算の制約のため $5"},
+    )
+    result = assess(tidy, PLAN, 2019)
+    assert result["initiatives"] == [
+        {
+            "initiative_id": "1-2-01",
+            "name": "取組1-2-01",
+            "goal": 1,
+            "direction": 2,
+            "bureau": "総務企画局",
+            "achievements": {"2018": "on_target", "2019": "exceeded"},
+            "reason": None,
+        },
+        {
+            "initiative_id": "1-2-02",
+            "name": "取組1-2-02",
+            "goal": 1,
+            "direction": 2,
+            "bureau": "総務企画局",
+            "achievements": {"2018": "below", "2019": "below"},
+            "reason": "予算の制約のため $5",
+        },
+        {
+            "initiative_id": "2-1-01",
+            "name": "取組2-1-01",
+            "goal": 2,
+            "direction": 1,
+            "bureau": "総務企画局",
+            "achievements": {"2018": "not_evaluated", "2019": "on_target"},
+            "reason": None,
+        },
+    ]
+    json.dumps(result["initiatives"])  # plain JSON
+
+
 # ---------------------------------------------------------------- judgements
 
 

@@ -112,8 +112,10 @@ def test_chapters_run_the_goal_chapter_once_per_goal():
         "05_goal1",
         "05_goal2",
         "05_goal3",
+        "06_appendix",
     ]
-    assert [c.parameters for c in chapters[4:]] == [{"goal": 1}, {"goal": 2}, {"goal": 3}]
+    assert chapters[-1].title == "付録 取組一覧"
+    assert [c.parameters for c in chapters[4:7]] == [{"goal": 1}, {"goal": 2}, {"goal": 3}]
     assert chapters[5].title == "第5章 基本目標2 発信力を高め世界的プレゼンスを確立するまち"
 
 
@@ -171,6 +173,7 @@ def test_report_folder_layout(report, sample_build):
         "05_goal1.html",
         "05_goal2.html",
         "05_goal3.html",
+        "06_appendix.html",
         "notebooks/01_plan.ipynb",
         "notebooks/05_goal3.ipynb",
         "data/assessment.json",
@@ -179,8 +182,9 @@ def test_report_folder_layout(report, sample_build):
         "build-stamp.json",
     } <= names
     # not a terminal: one plain line per chapter
-    assert "FY2021: [1/7] 第1章 計画と評価の方法 (01_plan)\n" in log
-    assert "FY2021: [7/7] 第5章 基本目標3" in log
+    assert "FY2021: [1/8] 第1章 計画と評価の方法 (01_plan)\n" in log
+    assert "FY2021: [7/8] 第5章 基本目標3" in log
+    assert "FY2021: [8/8] 付録 取組一覧 (06_appendix)" in log
 
 
 @pytest.mark.slow
@@ -220,7 +224,7 @@ def test_published_figures_appear_in_the_report(report, published):
 def test_every_link_resolves_inside_the_folder(report):
     pages = _pages(report)
     order = ["01_plan.html", "02_achievement.html", "03_highlights.html", "04_overall.html"]
-    order += ["05_goal1.html", "05_goal2.html", "05_goal3.html"]
+    order += ["05_goal1.html", "05_goal2.html", "05_goal3.html", "06_appendix.html"]
     assert [a["href"] for a in pages["index.html"].select("ol.kawaeval-toc a")] == order
     for name, soup in pages.items():
         for a in soup.find_all("a", href=True):

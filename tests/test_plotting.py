@@ -86,3 +86,32 @@ def test_trend_figure_has_one_bar_per_year(assessment):
         "令和２\n(2020)年度",
         "令和３\n(2021)年度",
     ]
+
+
+def _grey(colour) -> float:
+    """Luminance (0-1) of a colour as a black-and-white printer renders it."""
+    from matplotlib.colors import to_rgb
+
+    red, green, blue = to_rgb(colour)
+    return 0.299 * red + 0.587 * green + 0.114 * blue
+
+
+def test_achievements_stay_apart_when_printed_in_grey(assessment):
+    """Two parts of equal grey must differ by a pattern, so a greyscale print tells them apart."""
+    for figure in (
+        plotting.trend_figure(assessment["program_by_year"], LABELS, "推移"),
+        plotting.distribution_figure(
+            assessment["program"]["counts"], assessment["program"]["shares_pct"], LABELS, "分布"
+        ),
+    ):
+        legend = figure.axes[0].get_legend()
+        texts = [t.get_text() for t in legend.get_texts()]
+        handles = dict(zip(texts, legend.legend_handles, strict=True))
+        looks = {
+            key: (
+                round(_grey(handles[LABELS[key]].get_facecolor()), 1),
+                handles[LABELS[key]].get_hatch(),
+            )
+            for key in ("exceeded", "on_target", "below")
+        }
+        assert len(set(looks.values())) == 3, looks
