@@ -453,6 +453,7 @@ def _plan_block(plan: Plan) -> dict:
         "program_years": list(plan.program_years),
         "vision": plan.vision,
         "vision_subtitle": plan.vision_subtitle,
+        "vision_heading": plan.vision_heading,
         "achievement_labels": dict(plan.achievement_labels),
         "goals": [
             {
@@ -463,6 +464,15 @@ def _plan_block(plan: Plan) -> dict:
             }
             for g in plan.goals
         ],
+        "progress_grades": [
+            {"grade": g.grade, "label": g.label, "assumption": g.assumption}
+            for g in plan.progress_grades
+        ],
+        "outlook_grades": [
+            {"grade": g.grade, "label": g.label, "assumption": g.assumption}
+            for g in plan.outlook_grades
+        ],
+        "periods": [{"name": p.name, "fiscal_years": list(p.fiscal_years)} for p in plan.periods],
     }
 
 
@@ -488,7 +498,7 @@ def grading_rule(plan: Plan) -> dict:
         f"評価した取組数（「{labels['not_evaluated']}」は分母に含めない）。"
         "割合は小数第1位に四捨五入した値で判定する。",
         "達成状況（提案）: 評価年度の達成割合が、" + "、".join(steps) + "。",
-        f"今後の方向性（提案）: 実行プログラムのこれまでの各年度すべてで達成割合が "
+        f"今後の方向性（提案）: {plan.program}のこれまでの各年度すべてで達成割合が "
         f"{_pct(rule.outlook_effective_min_year_share)}以上なら「{best.grade} {best.label}」。",
         "そうでなければ、これまでの全年度を合わせて（達成した取組＋外部要因で目標を下回った取組）の"
         f"割合が{_pct(rule.outlook_broadly_effective_adjusted_share)}以上なら"

@@ -3,10 +3,10 @@
 import json
 
 import pytest
+from bs4 import BeautifulSoup
 
 from kawaeval import presenting
 from kawaeval.exceptions import UsageError
-from kawaeval.presenting import esc
 
 
 @pytest.mark.parametrize(
@@ -32,12 +32,10 @@ def test_count_share_and_pct():
     assert presenting.pct(None) == "－"
 
 
-def test_esc_escapes_markup_quotes_and_dollars():
-    assert esc('<script>alert("1")</script>') == (
-        "&lt;script&gt;alert(&quot;1&quot;)&lt;/script&gt;"
-    )
-    assert esc("**x** $y$") == "**x** &#36;y&#36;"
-    assert esc(None) == ""
+def test_the_renderer_escapes_markup_quotes_and_dollars_of_every_value():
+    markup = presenting.render("paragraph.html.j2", text='<script>alert("1")</script> $y$', css="")
+    assert markup == ("<p>&lt;script&gt;alert(&#34;1&#34;)&lt;/script&gt; &#36;y&#36;</p>")
+    assert presenting.render("paragraph.html.j2", text=None, css="") == "<p></p>"
 
 
 def test_program_distribution_table_has_the_published_counts_and_shares(assessment):
@@ -55,7 +53,7 @@ def test_program_distribution_table_has_the_published_counts_and_shares(assessme
 def test_not_evaluated_row_appears_only_when_there_are_some(assessment):
     block = assessment["program"]
     block["counts"]["not_evaluated"] = 2
-    markup = presenting.distribution_table(block, assessment["plan"]["achievement_labels"]).html
+    markup = presenting.distribution_table(block, assessment).html
     assert '<th scope="row">評価対象外</th><td class="num">2件</td>' in markup
     assert '<th scope="row">取組数</th><td class="num">111件</td>' in markup
 
@@ -98,13 +96,13 @@ def test_grades_table_shows_final_grades_and_where_they_came_from(assessment):
     assert markup.count("<td>Ⅱ 概ね効果的な構成である</td>") == 3
     # goal 2's outlook was changed by the committee from the suggested Ⅲ
     assert "評価委員会の判断（提案評価 Ⅲ 構成の見直しが必要である※ から変更）" in markup
-    assert presenting.esc(presenting.ASSUMPTION_NOTE) in markup  # Ⅲ is not a published label
+    assert presenting.ASSUMPTION_NOTE in markup  # Ⅲ is not a published label
 
 
 def test_goal_grades_show_suggested_final_and_reason(assessment):
     markup = presenting.goal_grades(assessment, 2).html
     assert "<td>Ⅲ 構成の見直しが必要である※</td>" in markup
-    assert presenting.esc(presenting.ASSUMPTION_NOTE) in markup
+    assert presenting.ASSUMPTION_NOTE in markup
     assert "<td>Ⅱ 概ね効果的な構成である</td>" in markup
     assert (
         "新型コロナウイルス感染症の影響を受ける以前の年度は概ね目標どおりに進捗していたため"
@@ -170,8 +168,31 @@ def test_data_quality_lists_rejected_rows_escaped(assessment):
     assert "<h2>データ品質：受け付けなかった行</h2>" in markup
     assert (
         '<tr><th scope="row">initiatives.csv</th><td class="num">6</td><td>基本目標</td>'
-        "<td>&lt;9&gt;</td><td>基本目標 9 は計画にありません</td></tr>"
+        "<td>&lt;9&gt;</td><td>基本目標 9 は計画にありません</td><td></td><td></td></tr>"
     ) in markup
+
+
+def test_data_quality_names_the_initiative_of_each_rejected_row(assessment):
+    assessment["data_quality"] = {
+        "rejected_rows": 1,
+        "rejected": [
+            {
+                "file": "initiatives.csv",
+                "row": 6,
+                "column": "基本目標",
+                "value": "9",
+                "reason": "基本目標 9 は計画にありません",
+                "initiative_id": "9-1-01",
+                "name": "<交流> 事業",
+            }
+        ],
+    }
+    soup = BeautifulSoup(presenting.data_quality(assessment).html, "html.parser")
+    headers = [th.get_text() for th in soup.select("thead th")]
+    assert headers == ["ファイル", "行（Excel）", "列", "値", "理由", "取組番号", "取組名"]
+    cells = [c.get_text() for c in soup.select("tbody tr")[0].find_all(["th", "td"])]
+    assert cells[5:] == ["9-1-01", "<交流> 事業"]
+    assert "&lt;交流&gt; 事業" in presenting.data_quality(assessment).html
 
 
 def test_goal_block_names_the_allowed_goals(assessment):
@@ -236,9 +257,93 @@ def test_plan_structure_counts_each_direction_and_each_goal(assessment):
     html = presenting.plan_structure(assessment)._repr_html_()
     rows = html.split("<tr>")[2:]
     assert len(rows) == 9
-    assert '<td class="num">5件</td><td class="num">16件</td>' in rows[0]
-    assert '<td class="num">10件</td><td class="num">34件</td>' in rows[5]
+    assert '<td class="num">5件</td><td rowspan="3" class="num">16件</td>' in rows[0]
+    assert rows[5].endswith('<td class="num">10件</td></tr>')  # 34件 is said once, above
     assert "合計 109件" in html
+
+
+def test_plan_structure_says_each_goal_once_over_its_directions(assessment):
+    soup = BeautifulSoup(presenting.plan_structure(assessment).html, "html.parser")
+    for goal in assessment["plan"]["goals"]:
+        cells = soup.find_all(string=goal["name"])
+        assert len(cells) == 1
+        assert cells[0].parent["rowspan"] == str(len(goal["directions"]))
+        assert len(soup.find_all(string=goal["policy"])) == 1
+    # every row still has its direction and count
+    assert [len(tr.find_all(["th", "td"])) for tr in soup.select("tbody tr")][:3] == [6, 2, 2]
+
+
+def test_every_count_of_a_direction_table_links_to_its_appendix_group(assessment):
+    soup = BeautifulSoup(presenting.direction_table(assessment, 2).html, "html.parser")
+    rows = soup.select("tbody tr")
+    assert len(rows) == 3
+    for direction, row in enumerate(rows, start=1):
+        counts = row.select("td")
+        assert len(counts) == 4
+        for cell in counts:
+            (link,) = cell.find_all("a")
+            assert link["href"] == f"06_appendix.html#goal-2-direction-{direction}"
+            assert "件" in link.get_text()
+    block = next(g for g in assessment["goals"] if g["goal"] == 2)
+    assert rows[0].select("td a")[0].get_text() == f"{block['directions'][0]['initiatives']}件"
+
+
+def test_counts_with_their_unit_and_badges_do_not_wrap():
+    css = presenting.report_css()
+    assert ".kawaeval-badge" in css
+    rules = {
+        selector.strip(): body
+        for block in css.split("}")
+        if "{" in block
+        for selector_list, body in [block.split("{", 1)]
+        for selector in selector_list.split(",")
+    }
+    assert "white-space: nowrap" in rules["table.kawaeval-table .num"]
+    assert "white-space: nowrap" in rules[".kawaeval-badge"]
+    assert "white-space: nowrap" in rules[".kawaeval-count"]
+
+
+def _many_below_target(assessment: dict, per_direction: int) -> dict:
+    """Goal 1 with thousands of below-target initiatives, as 20,000 records would give."""
+    goal = assessment["goals"][0]
+    goal["below_target"] = [
+        {
+            "initiative_id": f"1-{d}-{i:05d}",
+            "name": f"国際交流推進事業 第{i}号 <{d}>",
+            "direction": d,
+            "bureau": "市民文化局",
+            "reason": "新型コロナウイルス感染症の影響により事業を縮小したため、目標を下回った",
+            "external_cause": i % 2 == 0,
+        }
+        for d in (1, 2, 3)
+        for i in range(per_direction)
+    ]
+    return assessment
+
+
+def test_a_long_below_target_list_is_grouped_by_direction_and_folded(assessment):
+    _many_below_target(assessment, 2500)
+    markup = presenting.below_target_table(assessment, 1).html
+    assert len(markup.encode("utf-8")) < 5_000_000
+    soup = BeautifulSoup(markup, "html.parser")
+    groups = soup.select("details.kawaeval-group")
+    assert len(groups) == 3
+    assert (
+        groups[0].summary.get_text() == "取組の方向性1 世界をけん引するビジネス拠点の創出（2500件）"
+    )
+    assert not any(g.has_attr("open") for g in groups)
+    # complete: every initiative is listed, in the page and in the frame
+    ids = [th.get_text() for th in soup.select("tbody th")]
+    assert len(ids) == 7500 and ids[-1] == "1-3-02499"
+    assert len(presenting.tables.below_target(assessment, 1)) == 7500
+    assert "&lt;3&gt;" in markup
+    assert "令和３(2021)年度に目標を下回った取組（7500件）" in markup
+
+
+def test_a_short_below_target_list_stays_one_table(assessment):
+    soup = BeautifulSoup(presenting.below_target_table(assessment, 1).html, "html.parser")
+    assert soup.select("details") == []
+    assert len(soup.select("tbody tr")) == 3
 
 
 def test_period_overview_compares_the_achieved_share_of_program_and_goals(assessment):
