@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -51,6 +51,8 @@ FRAGMENTS_DIR = TEMPLATES_DIR / "report"
 APPENDIX_PAGE = "06_appendix.html"
 PERIODS_NOT_YET = "期間の比較は、比較する期間の年度がそろってから示します。"
 APPENDIX_NOTE = "件数から、付録の取組一覧の該当する取組の方向性へ移動できます。"
+SHORT_HEADER = 10
+"""Headers up to this many characters stay on one line (longer ones may wrap)."""
 LONG_LIST = 30
 """Below-target lists longer than this are grouped by direction and folded (<details>)."""
 
@@ -126,16 +128,16 @@ class Column:
     """How a table shows one column: its header, the cell of a row, alignment, grouping, link."""
 
     header: str
-    cell: Callable[[pd.Series], object]
+    cell: Callable[[Mapping], object]
     numeric: bool = False
     span: bool = False
-    href: Callable[[pd.Series], str | None] | None = None
+    href: Callable[[Mapping], str | None] | None = None
 
 
 def shown(name: str, header: str | None = None, numeric: bool = False, **kw) -> Column:
     """A frame column shown as it is (missing values blank)."""
 
-    def cell(row: pd.Series) -> object:
+    def cell(row: Mapping) -> object:
         value = row[name]
         return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else value
 
@@ -151,7 +153,7 @@ def percent(name: str, header: str | None = None, blank: str = "－", **kw) -> C
     """A share column (percent) shown as ``79.8%``; ``blank`` where there is none."""
     label = header or name.removesuffix(tables.SHARE_SUFFIX)
 
-    def cell(row: pd.Series) -> str:
+    def cell(row: Mapping) -> str:
         return blank if pd.isna(row[name]) else pct(row[name])
 
     return Column(label, cell, True, **kw)
@@ -161,7 +163,7 @@ def counted_share(label: str, **kw) -> Column:
     """An achievement's count with its share, as the city writes it: ``87件(79.8%)``."""
     count, share = tables.count_column(label), tables.share_column(label)
 
-    def cell(row: pd.Series) -> str:
+    def cell(row: Mapping) -> str:
         return count_share(int(row[count]), None if pd.isna(row[share]) else row[share])
 
     return Column(label, cell, True, **kw)
@@ -191,7 +193,7 @@ def table_html(
                 n += 1
             runs.append(n)
     rows = []
-    for i, (_, row) in enumerate(frame.iterrows()):
+    for i, row in enumerate(frame.to_dict("records")):
         cells = []
         for j, column in enumerate(columns):
             rowspan = 1
@@ -209,7 +211,17 @@ def table_html(
                 }
             )
         rows.append(cells)
-    headers = [{"text": c.header, "numeric": c.numeric} for c in columns]
+    headers = [
+        {
+            "text": c.header,
+            "css": " ".join(
+                name
+                for name, wanted in (("num", c.numeric), ("short", len(c.header) <= SHORT_HEADER))
+                if wanted
+            ),
+        }
+        for c in columns
+    ]
     return render("table.html.j2", caption=caption, headers=headers, rows=rows)
 
 
@@ -365,7 +377,7 @@ def distribution_columns(assessment: dict) -> list[Column]:
     """Columns of a distribution table: label, count with 件, share (blank on the total)."""
     not_evaluated = _labels(assessment)["not_evaluated"]
 
-    def share(row: pd.Series) -> str:
+    def share(row: Mapping) -> str:
         if row["達成度"] == not_evaluated:
             return "（分母に含めない）"
         return "" if pd.isna(row["割合（%）"]) else pct(row["割合（%）"])
@@ -563,7 +575,7 @@ def direction_table(assessment: dict, goal: int) -> Fragment:
     frame = tables.direction_distribution(assessment, goal)
     labels = _labels(assessment)
 
-    def link(row: pd.Series) -> str:
+    def link(row: Mapping) -> str:
         return appendix_link(goal, int(row["方向性"]))
 
     columns = [

@@ -1,6 +1,7 @@
 """The report's tables and text: exact figures, city wording, and record text kept as text."""
 
 import json
+import re
 
 import pytest
 from bs4 import BeautifulSoup
@@ -289,7 +290,7 @@ def test_every_count_of_a_direction_table_links_to_its_appendix_group(assessment
 
 
 def test_counts_with_their_unit_and_badges_do_not_wrap():
-    css = presenting.report_css()
+    css = re.sub(r"/\*.*?\*/", "", presenting.report_css(), flags=re.S)
     assert ".kawaeval-badge" in css
     rules = {
         selector.strip(): body
@@ -298,7 +299,7 @@ def test_counts_with_their_unit_and_badges_do_not_wrap():
         for selector_list, body in [block.split("{", 1)]
         for selector in selector_list.split(",")
     }
-    assert "white-space: nowrap" in rules["table.kawaeval-table .num"]
+    assert "white-space: nowrap" in rules["table.kawaeval-table td.num"]
     assert "white-space: nowrap" in rules[".kawaeval-badge"]
     assert "white-space: nowrap" in rules[".kawaeval-count"]
 
@@ -420,3 +421,123 @@ _PROVENANCE = {
     "plan": ("kawaeval/data/plan.toml", "ab" * 32),
     "inputs": [],
 }
+
+
+KAWASAKI_WORDS = ("川崎", "国際", "グローバル", "実行プログラム", "新型コロナ", "プレゼンス")
+
+
+def _other_plan(assessment: dict) -> dict:
+    """The fixture turned into another city's plan: two goals, no highlights, indicators,
+    periods or judgements, no external cause."""
+    plan = assessment["plan"]
+    plan.update(
+        city="緑野市",
+        name="緑野市環境基本計画",
+        program="前期推進計画",
+        program_years=[2022, 2023, 2024],
+        vision="",
+        vision_subtitle="",
+        vision_heading="",
+        periods=[],
+    )
+    plan["goals"] = [
+        {
+            "goal": g,
+            "name": f"目標{g}の名前",
+            "policy": f"方針{g}",
+            "directions": [{"direction": d, "name": f"方向{g}-{d}"} for d in (1, 2, 3)],
+        }
+        for g in (1, 2)
+    ]
+    assessment["fiscal_year"] = 2024
+    assessment["program_by_year"] = assessment["program_by_year"][:3]
+    for i, row in enumerate(assessment["program_by_year"]):
+        row["fiscal_year"] = 2022 + i
+    assessment["by_year"] = [r for r in assessment["by_year"] if r["goal"] in (1, 2)]
+    for row in assessment["by_year"]:
+        row["fiscal_year"] += 4
+    assessment["by_year"] = [r for r in assessment["by_year"] if r["fiscal_year"] <= 2024]
+    assessment["goals"] = assessment["goals"][:2]
+    assessment["program_periods"] = []
+    assessment["judgements_present"] = False
+    assessment["external_cause"]["label"] = "外部要因"
+    assessment["grading_rule"]["thresholds"]["external_cause_keywords"] = []
+    assessment["grading_rule"]["text_ja"] = ["達成割合で提案する。"]
+    for goal, planned in zip(assessment["goals"], plan["goals"], strict=True):
+        goal["name"] = planned["name"]
+        goal["highlights"] = []
+        goal["indicators"] = []
+        goal["periods"] = []
+        for d, p in zip(goal["directions"], planned["directions"], strict=True):
+            d["name"] = p["name"]
+        for row in goal["below_target"]:
+            row.update(name="取組", bureau="環境局", reason="遅れ", external_cause=False)
+        for key in ("progress", "outlook"):
+            goal[key].update(source="suggested", differs=False, reason=None)
+    return assessment
+
+
+def _every_fragment(assessment: dict) -> str:
+    parts = [
+        presenting.chapter_heading(assessment, "第1章"),
+        presenting.judgement_notice(assessment),
+        presenting.plan_overview(assessment),
+        presenting.plan_structure(assessment),
+        presenting.grading_rule(assessment),
+        presenting.distribution_summary(assessment),
+        presenting.program_distribution_table(assessment),
+        presenting.program_trend_table(assessment),
+        presenting.all_highlights(assessment),
+        presenting.grades_table(assessment),
+        presenting.external_cause_summary(assessment),
+        presenting.goal_cause_table(assessment),
+        presenting.period_overview_table(assessment),
+        presenting.overall_judgement(assessment),
+    ]
+    for goal in (g["goal"] for g in assessment["goals"]):
+        parts += [
+            presenting.goal_heading(assessment, goal),
+            presenting.goal_by_year_table(assessment, goal),
+            presenting.direction_table(assessment, goal),
+            presenting.periods_table(assessment, goal),
+            presenting.below_target_table(assessment, goal),
+            presenting.indicators_table(assessment, goal),
+            presenting.goal_highlights(assessment, goal),
+            presenting.goal_grades(assessment, goal),
+        ]
+    return "".join(p.html for p in parts) + presenting.index_page(assessment, [], _PROVENANCE)
+
+
+def test_another_plan_shows_its_own_words_and_none_of_kawasakis(assessment):
+    markup = _every_fragment(_other_plan(assessment))
+    for word in KAWASAKI_WORDS:
+        assert word not in markup, word
+    assert "緑野市環境基本計画 前期推進計画" in markup
+    assert "前期推進計画期間中の新たな取組" not in markup  # no highlights: one plain line
+    assert "主な実績は入力されていません。" in markup
+
+
+def test_absent_data_leaves_out_its_sections(assessment):
+    other = _other_plan(assessment)
+    assert presenting.plan_overview(other).html.count("<h2>") == 1  # no vision, no heading
+    assert presenting.periods_table(other, 1).html.endswith('mathjax_ignore"></div>')
+    assert presenting.period_overview_table(other).html.endswith('mathjax_ignore"></div>')
+    assert presenting.indicators_table(other, 1).html.endswith('mathjax_ignore"></div>')
+    assert presenting.goal_highlights(other, 1).html.endswith('mathjax_ignore"></div>')
+    assert "外部要因" not in presenting.below_target_table(other, 1).html
+    assert "評価委員会の理由" not in presenting.goal_grades(other, 1).html
+    rule = presenting.grading_rule(other).html
+    assert "参考指標" not in rule and "主な実績" not in rule
+    assert "達成状況（A〜D）と今後の方向性（Ⅰ〜Ⅲ）" in rule  # from the plan's grades
+
+
+def test_the_vision_heading_comes_from_the_plan(assessment):
+    assert "<h2>めざすグローバル都市像</h2>" in presenting.plan_overview(assessment).html
+    assessment["plan"]["vision_heading"] = "めざす環境像"
+    assert "<h2>めざす環境像</h2>" in presenting.plan_overview(assessment).html
+    assert "グローバル都市像" not in presenting.plan_overview(assessment).html
+
+
+def test_the_highlights_chapter_says_what_the_results_are_in_the_plans_words(assessment):
+    markup = presenting.all_highlights(assessment).html
+    assert "<p>第２期実行プログラム期間中の新たな取組又は拡充した取組等の主な実績は" in markup
