@@ -55,6 +55,9 @@ SHORT_HEADER = 10
 """Headers up to this many characters stay on one line (longer ones may wrap)."""
 LONG_LIST = 30
 """Below-target lists longer than this are grouped by direction and folded (<details>)."""
+MAX_LISTED = 5000
+"""At most this many below-target initiatives in one page (about 1.7 MB); the rest are in the
+report's data files, so that a page stays readable and under 5 MB whatever the records."""
 
 
 class Fragment:
@@ -637,13 +640,16 @@ def below_target_table(assessment: dict, goal: int) -> Fragment:
         )
     else:
         names = {d["direction"]: d["name"] for d in block["directions"]}
+        by_direction = list(frame.groupby("方向性", sort=True))
+        room = -(-MAX_LISTED // len(by_direction))
         groups = [
             {
                 "title": f"取組の方向性{direction} {names.get(direction, '')}".rstrip(),
                 "count": len(rows),
-                "table": table_html(rows, _below_columns(assessment, False)),
+                "table": table_html(rows.head(room), _below_columns(assessment, False)),
+                "more": max(len(rows) - room, 0),
             }
-            for direction, rows in frame.groupby("方向性", sort=True)
+            for direction, rows in by_direction
         ]
         listing = render("below_target.html.j2", caption=caption, groups=groups, table=None)
     cause = block["external_cause"]

@@ -70,3 +70,22 @@ def test_a_broken_plan_is_reported_with_the_file_and_the_problem(tmp_path, edit,
         load_plan(tmp_path)
     assert str(info.value).startswith("計画定義ファイル plan.toml: ")
     assert message in str(info.value)
+
+
+def test_the_vision_heading_is_a_word_of_the_plan_and_optional(tmp_path):
+    assert load_plan().vision_heading == "めざすグローバル都市像"
+    text = BUNDLED_PLAN.read_text(encoding="utf-8")
+    (tmp_path / "plan.toml").write_text(
+        text.replace('vision_heading = "めざすグローバル都市像"\n', ""), encoding="utf-8"
+    )
+    assert load_plan(tmp_path).vision_heading == ""
+
+
+def test_the_assessment_carries_the_plans_words_for_the_report():
+    from kawaeval.assessing import _plan_block
+
+    block = _plan_block(load_plan())
+    assert block["vision_heading"] == "めざすグローバル都市像"
+    assert [g["grade"] for g in block["progress_grades"]] == ["A", "B", "C", "D"]
+    assert [g["grade"] for g in block["outlook_grades"]] == ["Ⅰ", "Ⅱ", "Ⅲ"]
+    assert [p["fiscal_years"] for p in block["periods"]] == [[2018, 2019], [2020, 2021]]

@@ -323,22 +323,35 @@ def _many_below_target(assessment: dict, per_direction: int) -> dict:
 
 
 def test_a_long_below_target_list_is_grouped_by_direction_and_folded(assessment):
-    _many_below_target(assessment, 2500)
+    _many_below_target(assessment, 1500)
     markup = presenting.below_target_table(assessment, 1).html
     assert len(markup.encode("utf-8")) < 5_000_000
     soup = BeautifulSoup(markup, "html.parser")
     groups = soup.select("details.kawaeval-group")
     assert len(groups) == 3
-    assert (
-        groups[0].summary.get_text() == "取組の方向性1 世界をけん引するビジネス拠点の創出（2500件）"
-    )
+    summary = groups[0].summary.get_text()
+    assert summary == "取組の方向性1 世界をけん引するビジネス拠点の創出（1500件）"
     assert not any(g.has_attr("open") for g in groups)
     # complete: every initiative is listed, in the page and in the frame
     ids = [th.get_text() for th in soup.select("tbody th")]
-    assert len(ids) == 7500 and ids[-1] == "1-3-02499"
-    assert len(presenting.tables.below_target(assessment, 1)) == 7500
+    assert len(ids) == 4500 and ids[-1] == "1-3-01499"
+    assert len(presenting.tables.below_target(assessment, 1)) == 4500
     assert "&lt;3&gt;" in markup
-    assert "令和３(2021)年度に目標を下回った取組（7500件）" in markup
+    assert "令和３(2021)年度に目標を下回った取組（4500件）" in markup
+    assert "ほか" not in markup
+
+
+def test_a_page_lists_at_most_so_many_and_says_where_the_rest_are(assessment, monkeypatch):
+    monkeypatch.setattr(presenting, "MAX_LISTED", 90)
+    _many_below_target(assessment, 40)
+    soup = BeautifulSoup(presenting.below_target_table(assessment, 1).html, "html.parser")
+    groups = soup.select("details.kawaeval-group")
+    assert [len(g.select("tbody tr")) for g in groups] == [30, 30, 30]
+    assert [g.summary.get_text()[-5:] for g in groups] == ["（40件）"] * 3
+    assert groups[2].select_one(".kawaeval-note").get_text() == (
+        "ほか10件は、この報告書の data フォルダの取組データ（tidy.csv）にあります。"
+    )
+    assert len(presenting.tables.below_target(assessment, 1)) == 120  # the frame is complete
 
 
 def test_a_short_below_target_list_stays_one_table(assessment):
