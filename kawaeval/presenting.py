@@ -46,7 +46,6 @@ __all__ = [
     "goal_block",
 ]
 
-NO_MATH = "tex2jax_ignore mathjax_ignore"
 FRAGMENTS_DIR = TEMPLATES_DIR / "report"
 APPENDIX_PAGE = "06_appendix.html"
 PERIODS_NOT_YET = "期間の比較は、比較する期間の年度がそろってから示します。"
@@ -300,7 +299,7 @@ def data_quality(assessment: dict) -> Fragment:
     """The rejected rows (file, Excel row, column, value, reason, initiative) when let through."""
     quality = assessment["data_quality"]
     if not quality["rejected_rows"]:
-        return _block("fragment.html.j2", parts=[])
+        return _parts()
     frame = tables.data_quality(assessment)
     columns = [shown(c, numeric=c == "行（Excel）") for c in tables.DATA_QUALITY_COLUMNS]
     return _block(
@@ -342,14 +341,8 @@ def plan_structure(assessment: dict) -> Fragment:
         counted("取組数"),
         counted("基本目標の取組数", span=True),
     ]
-    return Fragment(
-        render(
-            "fragment.html.j2",
-            css="",
-            parts=[
-                table_html(frame, columns, _title(assessment, "plan_structure"), group="基本目標")
-            ],
-        )
+    return _parts(
+        table_html(frame, columns, _title(assessment, "plan_structure"), group="基本目標")
     )
 
 
@@ -453,16 +446,10 @@ def grades_table(assessment: dict) -> Fragment:
     )
 
 
-def _external_cause_used(assessment: dict) -> bool:
-    """Whether the plan names an external cause at all (keywords in its grading rule)."""
-    thresholds = assessment["grading_rule"].get("thresholds", {})
-    return bool(thresholds.get("external_cause_keywords", True))
-
-
 def external_cause_summary(assessment: dict) -> Fragment:
     """How many below-target results the records attribute to the external cause (COVID-19)."""
     cause = assessment["external_cause"]
-    if cause["below"] and not _external_cause_used(assessment):
+    if cause["below"] and not tables.external_cause_used(assessment):
         return _parts()
     return _block(
         "external_cause.html.j2",
@@ -475,7 +462,7 @@ def external_cause_summary(assessment: dict) -> Fragment:
 
 def goal_cause_table(assessment: dict) -> Fragment:
     """Per goal: below-target results and how many of them had the external cause."""
-    if not assessment["external_cause"]["below"] or not _external_cause_used(assessment):
+    if not assessment["external_cause"]["below"] or not tables.external_cause_used(assessment):
         return _parts()
     frame = tables.below_target_causes(assessment)
     count_columns = [c for c in frame.columns if c.endswith(tables.COUNT_SUFFIX)]
@@ -617,7 +604,7 @@ def _below_columns(assessment: dict, with_direction: bool) -> list[Column]:
     if with_direction:
         names.insert(2, "方向性")
     columns = [shown(n, numeric=n == "方向性") for n in names]
-    if _external_cause_used(assessment):
+    if tables.external_cause_used(assessment):
         columns.append(shown("外部要因"))
     return columns
 
@@ -625,19 +612,10 @@ def _below_columns(assessment: dict, with_direction: bool) -> list[Column]:
 def below_target_table(assessment: dict, goal: int) -> Fragment:
     """The goal's below-target initiatives with their reasons; long lists fold by direction."""
     block = goal_block(assessment, goal)
-    year = era_year(assessment["fiscal_year"])
-    below = _labels(assessment)["below"]
-    if not block["below_target"]:
-        return _parts(_paragraph(f"{year}に「{below}」取組はありません。"))
     frame = tables.below_target(assessment, goal)
-    caption = f"{year}に{below}取組（{len(frame)}件）"
+    table, groups = None, None
     if len(frame) <= LONG_LIST:
-        listing = render(
-            "below_target.html.j2",
-            caption=caption,
-            groups=None,
-            table=table_html(frame, _below_columns(assessment, True)),
-        )
+        table = table_html(frame, _below_columns(assessment, True))
     else:
         names = {d["direction"]: d["name"] for d in block["directions"]}
         by_direction = list(frame.groupby("方向性", sort=True))
@@ -651,16 +629,23 @@ def below_target_table(assessment: dict, goal: int) -> Fragment:
             }
             for direction, rows in by_direction
         ]
-        listing = render("below_target.html.j2", caption=caption, groups=groups, table=None)
-    cause = block["external_cause"]
-    tail = None
-    if _external_cause_used(assessment):
-        tail = _paragraph(
-            f"{cause['below']}件のうち{cause['with_external_cause']}件"
-            f"（{pct(cause['share_pct'])}）は「{assessment['external_cause']['label']}」"
-            "によるものです。"
-        )
-    return _parts(listing, tail, css="kawaeval-below")
+    cause = None
+    if tables.external_cause_used(assessment):
+        cause = {
+            **block["external_cause"],
+            "share": pct(block["external_cause"]["share_pct"]),
+            "label": assessment["external_cause"]["label"],
+        }
+    return _block(
+        "below_target.html.j2",
+        css="kawaeval-below",
+        year=era_year(assessment["fiscal_year"]),
+        below=_labels(assessment)["below"],
+        count=len(frame),
+        table=table,
+        groups=groups,
+        cause=cause,
+    )
 
 
 def indicators_table(assessment: dict, goal: int) -> Fragment:
@@ -706,15 +691,14 @@ def goal_grades(assessment: dict, goal: int) -> Fragment:
     if not frame["評価委員会の理由"].astype(bool).any():
         names.remove("評価委員会の理由")
     inputs = block["rule_inputs"]
-    return _parts(
-        table_html(frame, [shown(n) for n in names], _title(assessment, "goal_grades", goal)),
-        _assumption_note(block["progress"], block["outlook"]),
-        _paragraph(
-            "評価ルールの入力値："
-            f"{era_year(assessment['fiscal_year'])}の達成割合 {pct(inputs['achieved_share_pct'])}、"
-            f"各年度の達成割合の最小値 {pct(inputs['min_year_achieved_share_pct'])}、"
-            f"外部要因を考慮した割合 {pct(inputs['adjusted_share_pct'])}。"
-        ),
+    return _block(
+        "goal_grades.html.j2",
+        table=table_html(frame, [shown(n) for n in names], _title(assessment, "goal_grades", goal)),
+        note=_assumption_note(block["progress"], block["outlook"]),
+        year=era_year(assessment["fiscal_year"]),
+        achieved=pct(inputs["achieved_share_pct"]),
+        min_year=pct(inputs["min_year_achieved_share_pct"]),
+        adjusted=pct(inputs["adjusted_share_pct"]),
     )
 
 

@@ -496,8 +496,14 @@ def _year(assessment: dict) -> str:
     return era_year(assessment["fiscal_year"])
 
 
+def external_cause_used(assessment: dict) -> bool:
+    """Whether the plan names an external cause at all (keywords in its grading rule)."""
+    thresholds = assessment["grading_rule"].get("thresholds", {})
+    return bool(thresholds.get("external_cause_keywords", True))
+
+
 def _cause_shown(assessment: dict) -> bool:
-    return bool(assessment["external_cause"]["below"])
+    return bool(assessment["external_cause"]["below"]) and external_cause_used(assessment)
 
 
 _SPECS = (

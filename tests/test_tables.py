@@ -171,3 +171,17 @@ def test_grades_frames_are_the_texts_the_report_prints(assessment):
     assert grades["今後の方向性（取組構成の妥当性）"].tolist() == ["Ⅱ 概ね効果的な構成である"] * 3
     goal2 = tables.report_table(assessment, "goal_grades", goal=2)
     assert goal2.loc[1, "提案評価（評価ルール）"] == "Ⅲ 構成の見直しが必要である※"
+
+
+def test_tables_without_data_are_left_out_of_the_report(assessment):
+    for goal in assessment["goals"]:
+        goal.update(highlights=[], indicators=[], periods=goal["periods"][:1])
+    assessment["program_periods"] = assessment["program_periods"][:1]
+    assessment["grading_rule"]["thresholds"]["external_cause_keywords"] = []
+    keys = {t.key for t in tables.report_tables(assessment)}
+    assert not keys & {"highlights", "indicators", "period_overview", "goal_periods"}
+    assert "below_target_causes" not in keys
+    assert {"plan_structure", "goal_trend", "below_target", "goal_grades"} <= keys
+    # asked for by key, an absent table is an empty frame with its columns
+    empty = tables.report_table(assessment, "indicators", goal=1)
+    assert empty.empty and list(empty.columns) == tables.INDICATOR_COLUMNS
