@@ -4,7 +4,16 @@ The HTML report (:mod:`kawaeval.presenting`), the workbook and an analyst's note
 these frames, so they cannot disagree. Counts are integers, shares are floats in percent
 (their column labels end with :data:`SHARE_SUFFIX`, and ``frame.attrs["shares"]`` lists them),
 column labels are the Japanese ones the report shows. :func:`report_tables` lists every table
-in report order; :func:`report_table` gives one by its key.
+in report order; :func:`report_table` gives one by its key:
+
+- chapter 1: ``plan_structure``; chapter 2: ``program_distribution``, ``program_trend``,
+  ``data_quality`` (rows let through with --allow-rejects); chapter 3: ``highlights``;
+  chapter 4: ``grades``, ``below_target_causes``, ``period_overview``;
+- each goal chapter (``goal=`` required): ``goal_trend``, ``direction_distribution``,
+  ``goal_periods``, ``below_target``, ``indicators``, ``goal_grades``.
+
+A table whose data is absent (no highlights, indicators, periods...) is left out of
+:func:`report_tables`, as the report leaves it out; :func:`report_table` gives it empty.
 """
 
 from __future__ import annotations
