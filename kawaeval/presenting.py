@@ -698,7 +698,9 @@ def goal_grades(assessment: dict, goal: int) -> Fragment:
         year=era_year(assessment["fiscal_year"]),
         achieved=pct(inputs["achieved_share_pct"]),
         min_year=pct(inputs["min_year_achieved_share_pct"]),
-        adjusted=pct(inputs["adjusted_share_pct"]),
+        adjusted=pct(inputs["adjusted_share_pct"])
+        if tables.external_cause_used(assessment)
+        else None,
     )
 
 

@@ -538,6 +538,7 @@ def test_absent_data_leaves_out_its_sections(assessment):
     assert presenting.indicators_table(other, 1).html.endswith('mathjax_ignore"></div>')
     assert presenting.goal_highlights(other, 1).html.endswith('mathjax_ignore"></div>')
     assert "外部要因" not in presenting.below_target_table(other, 1).html
+    assert "外部要因" not in presenting.goal_grades(other, 1).html
     assert "評価委員会の理由" not in presenting.goal_grades(other, 1).html
     rule = presenting.grading_rule(other).html
     assert "参考指標" not in rule and "主な実績" not in rule
