@@ -592,6 +592,7 @@ def periods_table(assessment: dict, goal: int) -> Fragment:
         shown("期間"),
         shown("年度"),
         *(counted_share(labels[k]) for k in EVALUATED_KEYS),
+        percent(tables.ACHIEVED_SHARE),
     ]
     return _parts(
         table_html(frame, columns, _title(assessment, "goal_periods", goal)),

@@ -3,6 +3,7 @@
 import json
 import re
 
+import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
@@ -555,3 +556,38 @@ def test_the_vision_heading_comes_from_the_plan(assessment):
 def test_the_highlights_chapter_says_what_the_results_are_in_the_plans_words(assessment):
     markup = presenting.all_highlights(assessment).html
     assert "<p>第２期実行プログラム期間中の新たな取組又は拡充した取組等の主な実績は" in markup
+
+
+_RENDERERS = {
+    "plan_structure": lambda a, g: presenting.plan_structure(a),
+    "program_distribution": lambda a, g: presenting.program_distribution_table(a),
+    "program_trend": lambda a, g: presenting.program_trend_table(a),
+    "highlights": lambda a, g: presenting.all_highlights(a),
+    "grades": lambda a, g: presenting.grades_table(a),
+    "below_target_causes": lambda a, g: presenting.goal_cause_table(a),
+    "period_overview": lambda a, g: presenting.period_overview_table(a),
+    "goal_trend": presenting.goal_by_year_table,
+    "direction_distribution": presenting.direction_table,
+    "goal_periods": presenting.periods_table,
+    "below_target": presenting.below_target_table,
+    "indicators": presenting.indicators_table,
+    "goal_grades": presenting.goal_grades,
+}
+
+
+def test_every_table_of_the_report_shows_the_figures_of_its_frame(assessment):
+    """The HTML is rendered from the frames, so every count, share and text cell is in it."""
+    listed = presenting.tables.report_tables(assessment)
+    assert {t.key for t in listed} == set(_RENDERERS)
+    for table in listed:
+        markup = _RENDERERS[table.key](assessment, table.goal).html
+        text = BeautifulSoup(markup, "html.parser").get_text()
+        shares = set(table.frame.attrs["shares"])
+        for column in table.frame.columns:
+            for value in table.frame[column]:
+                if column in shares:
+                    assert pd.isna(value) or f"{value:.1f}%" in text, (table.key, column)
+                elif isinstance(value, str):
+                    assert value in text, (table.key, column, value)
+                elif column.endswith("件）") or column.endswith("取組数") or column == "件数":
+                    assert f"{value}件" in text, (table.key, column, value)
