@@ -548,7 +548,7 @@ _SPECS = (
         "below_target_causes",
         "04_overall",
         below_target_causes,
-        lambda a: f"{_year(a)}の目標を下回った取組の理由",
+        lambda a: f"{_year(a)}の{labels(a)['below']}取組の理由",
         shown=lambda a: _cause_shown(a),
     ),
     _Spec(
@@ -587,7 +587,7 @@ _SPECS = (
         "below_target",
         "05_goal",
         below_target,
-        lambda a, g: f"{goal_label(g)}の{_year(a)}に目標を下回った取組",
+        lambda a, g: f"{goal_label(g)}の{_year(a)}に{labels(a)['below']}取組",
         per_goal=True,
         shown=lambda a, g: bool(goal_block(a, g)["below_target"]),
     ),
