@@ -134,6 +134,7 @@ class Column:
     numeric: bool = False
     span: bool = False
     href: Callable[[Mapping], str | None] | None = None
+    nowrap: bool = False
 
 
 def shown(name: str, header: str | None = None, numeric: bool = False, **kw) -> Column:
@@ -207,7 +208,11 @@ def table_html(
                 {
                     "tag": "th" if j == 0 else "td",
                     "text": column.cell(row),
-                    "numeric": column.numeric,
+                    "css": " ".join(
+                        name
+                        for name, wanted in (("num", column.numeric), ("nowrap", column.nowrap))
+                        if wanted
+                    ),
                     "rowspan": rowspan,
                     "href": column.href(row) if column.href else None,
                 }
@@ -601,10 +606,10 @@ def periods_table(assessment: dict, goal: int) -> Fragment:
 
 
 def _below_columns(assessment: dict, with_direction: bool) -> list[Column]:
-    names = ["取組番号", "取組名", "所管", "主な理由"]
+    columns = [shown("取組番号", nowrap=True), *(shown(n) for n in ("取組名", "所管", "主な理由"))]
     if with_direction:
-        names.insert(2, "方向性")
-    columns = [shown(n, numeric=n == "方向性") for n in names]
+        # the direction heads each group of rows, written once over them (rowspan)
+        columns.insert(0, shown("方向性", numeric=True, span=True))
     if tables.external_cause_used(assessment):
         columns.append(shown("外部要因"))
     return columns
@@ -616,7 +621,8 @@ def below_target_table(assessment: dict, goal: int) -> Fragment:
     frame = tables.below_target(assessment, goal)
     table, groups = None, None
     if len(frame) <= LONG_LIST:
-        table = table_html(frame, _below_columns(assessment, True))
+        ordered = frame.sort_values("方向性", kind="stable")
+        table = table_html(ordered, _below_columns(assessment, True), group="方向性")
     else:
         names = {d["direction"]: d["name"] for d in block["directions"]}
         by_direction = list(frame.groupby("方向性", sort=True))

@@ -355,10 +355,24 @@ def test_a_page_lists_at_most_so_many_and_says_where_the_rest_are(assessment, mo
     assert len(presenting.tables.below_target(assessment, 1)) == 120  # the frame is complete
 
 
-def test_a_short_below_target_list_stays_one_table(assessment):
+def test_a_short_below_target_list_stays_one_table_with_each_direction_once(assessment):
+    rows = assessment["goals"][0]["below_target"]
+    rows.append(dict(rows[0], initiative_id="1-1-09", name="追加の取組"))
     soup = BeautifulSoup(presenting.below_target_table(assessment, 1).html, "html.parser")
     assert soup.select("details") == []
-    assert len(soup.select("tbody tr")) == 3
+    assert [tr.find(["th", "td"]).get_text() for tr in soup.select("tbody tr")] == [
+        "1",
+        "1-1-09",
+        "2",
+        "3",
+    ]
+    assert soup.select("tbody th")[0]["rowspan"] == "2"
+    assert [td.get_text() for td in soup.select("td.nowrap")] == [
+        "1-1-03",
+        "1-1-09",
+        "1-2-05",
+        "1-3-02",
+    ]
 
 
 def test_period_overview_compares_the_achieved_share_of_program_and_goals(assessment):
