@@ -480,6 +480,7 @@ def _plan_block(plan: Plan) -> dict:
         "program_years": list(plan.program_years),
         "vision": plan.vision,
         "vision_subtitle": plan.vision_subtitle,
+        "vision_heading": plan.vision_heading,
         "achievement_labels": dict(plan.achievement_labels),
         "goals": [
             {
@@ -490,6 +491,15 @@ def _plan_block(plan: Plan) -> dict:
             }
             for g in plan.goals
         ],
+        "progress_grades": [
+            {"grade": g.grade, "label": g.label, "assumption": g.assumption}
+            for g in plan.progress_grades
+        ],
+        "outlook_grades": [
+            {"grade": g.grade, "label": g.label, "assumption": g.assumption}
+            for g in plan.outlook_grades
+        ],
+        "periods": [{"name": p.name, "fiscal_years": list(p.fiscal_years)} for p in plan.periods],
     }
 
 
@@ -517,12 +527,21 @@ def grading_rule(plan: Plan) -> dict:
         "達成状況（提案）: 評価年度の達成割合が、" + "、".join(steps) + "。",
         f"今後の方向性（提案）: {plan.program}のこれまでの各年度すべてで達成割合が "
         f"{_pct(rule.outlook_effective_min_year_share)}以上なら「{best.grade} {best.label}」。",
-        "そうでなければ、これまでの全年度を合わせて（達成した取組＋外部要因による"
-        f"「{labels['below']}」の取組）の"
-        f"割合が{_pct(rule.outlook_broadly_effective_adjusted_share)}以上なら"
+        "そうでなければ、これまでの全年度を合わせて"
+        + (
+            f"（達成した取組＋外部要因による「{labels['below']}」の取組）"
+            if keywords
+            else "達成した取組"
+        )
+        + f"の割合が{_pct(rule.outlook_broadly_effective_adjusted_share)}以上なら"
         f"「{middle.grade} {middle.label}」、それ未満は「{worst.grade} {worst.label}」。",
-        f"外部要因（{rule.external_cause_label}）: 「{labels['below']}」の理由に"
-        f"「{keywords}」のいずれかを含むもの。",
+    ]
+    if keywords:
+        lines.append(
+            f"外部要因（{rule.external_cause_label}）: 「{labels['below']}」の理由に"
+            f"「{keywords}」のいずれかを含むもの。"
+        )
+    lines += [
         "プログラム全体の達成状況も、全取組の達成割合に同じ基準を当てはめて提案する。",
         "最終的な評価は評価委員会が決める。提案と異なる場合は、その旨と委員会の理由を示す。",
         "各区分の割合は区分ごとに小数第1位に四捨五入しているため、合計が100.0%にならず"

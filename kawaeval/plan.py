@@ -80,6 +80,7 @@ class Plan:
     program_years: tuple[int, ...]
     vision: str
     vision_subtitle: str
+    vision_heading: str
     achievement_labels: dict[str, str]
     goals: tuple[Goal, ...]
     progress_grades: tuple[Grade, ...]
@@ -215,6 +216,7 @@ def _build(path: Path, data: dict) -> Plan:
         program_years=years,
         vision=str(p.get("vision", "")),
         vision_subtitle=str(p.get("vision_subtitle", "")),
+        vision_heading=str(p.get("vision_heading", "")),
         achievement_labels=labels,
         goals=tuple(goals),
         progress_grades=progress_grades,

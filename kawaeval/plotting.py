@@ -17,7 +17,8 @@ import matplotlib_fontja
 from matplotlib import rc_context
 from matplotlib.figure import Figure
 
-from kawaeval.presenting import EVALUATED_KEYS, era_year, esc
+from kawaeval import presenting
+from kawaeval.tables import EVALUATED_KEYS, era_year
 
 FONT = matplotlib_fontja.matplotlib_fontja.FONT_NAME
 COLOURS = {"exceeded": "#1f4e79", "on_target": "#6fa8dc", "below": "#e69138"}
@@ -44,10 +45,7 @@ class Chart:
 
     def _repr_html_(self) -> str:
         data = base64.b64encode(self.png).decode("ascii")
-        return (
-            f'<div class="kawaeval tex2jax_ignore mathjax_ignore">'
-            f'<img src="data:image/png;base64,{data}" alt="{esc(self.alt)}"></div>'
-        )
+        return str(presenting.render("chart.html.j2", css="", data=data, alt=self.alt))
 
     def __repr__(self) -> str:
         return f"<chart: {self.alt}>"

@@ -1,31 +1,69 @@
-"""Tables and text of the report as escaped HTML, built from the assessment dict.
+"""The report's tables and text as HTML: frames from :mod:`kawaeval.tables` through templates.
 
-The notebooks only call these functions and show what they return, so every piece of text
-that comes from the records (initiative names, reasons, results) goes through :func:`esc`.
+Escaping is the renderer's: every fragment is a Jinja2 template in ``kawaeval/templates/report``
+rendered with autoescape, and every value also has its ``$`` written as ``&#36;`` so that no
+math renderer reads record text as TeX. The notebooks only call these functions and show what
+they return.
 """
 
 from __future__ import annotations
 
-import html
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
-from kawaeval.exceptions import UsageError
+import pandas as pd
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup, escape
 
-EVALUATED_KEYS = ("exceeded", "on_target", "below")
-ACHIEVEMENT_KEYS = (*EVALUATED_KEYS, "not_evaluated")
-NO_MATH = "tex2jax_ignore mathjax_ignore"
-_FULL_WIDTH_DIGITS = str.maketrans("0123456789", "０１２３４５６７８９")
-_ERAS = ((2019, "令和"), (1989, "平成"), (1926, "昭和"))
+from kawaeval import tables
+from kawaeval.exceptions import UsageError
+from kawaeval.paths import TEMPLATES_DIR
+from kawaeval.tables import (
+    ACHIEVEMENT_KEYS,
+    ASSUMPTION_NOTE,
+    EVALUATED_KEYS,
+    NO_GRADE,
+    count_share,
+    era_year,
+    evaluation_label,
+    goal_block,
+    goal_label,
+    pct,
+)
+
+__all__ = [
+    "ACHIEVEMENT_KEYS",
+    "ASSUMPTION_NOTE",
+    "EVALUATED_KEYS",
+    "NO_GRADE",
+    "count_share",
+    "era_year",
+    "evaluation_label",
+    "goal_block",
+]
+
+FRAGMENTS_DIR = TEMPLATES_DIR / "report"
+APPENDIX_PAGE = "06_appendix.html"
+PERIODS_NOT_YET = "期間の比較は、比較する期間の年度がそろってから示します。"
+APPENDIX_NOTE = "件数から、付録の取組一覧の該当する取組の方向性へ移動できます。"
+SHORT_HEADER = 10
+"""Headers up to this many characters stay on one line (longer ones may wrap)."""
+LONG_LIST = 30
+"""Below-target lists longer than this are grouped by direction and folded (<details>)."""
+MAX_LISTED = 5000
+"""At most this many below-target initiatives in one page (about 1.7 MB); the rest are in the
+report's data files, so that a page stays readable and under 5 MB whatever the records."""
 
 
 class Fragment:
     """A piece of report HTML that Jupyter shows as HTML (and as a fixed plain-text stand-in)."""
 
     def __init__(self, markup: str):
-        self.html = markup
+        self.html = str(markup)
 
     def _repr_html_(self) -> str:
         return self.html
@@ -36,6 +74,9 @@ class Fragment:
     def __str__(self) -> str:
         return self.html
 
+    def __html__(self) -> str:
+        return self.html
+
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Fragment) and other.html == self.html
 
@@ -43,46 +84,163 @@ class Fragment:
         return hash(self.html)
 
 
-def esc(value: object) -> str:
-    """Escape any value as HTML text; ``$`` too, so no math renderer reads it as TeX."""
+def _text(value: object) -> Markup:
+    """Any value as HTML text: escaped, and ``$`` as ``&#36;`` so no math renderer reads TeX."""
+    if isinstance(value, Markup) or hasattr(value, "__html__"):
+        return Markup(value)
     if value is None:
-        return ""
-    return html.escape(str(value), quote=True).replace("$", "&#36;")
+        return Markup("")
+    return Markup(str(escape(value)).replace("$", "&#36;"))
 
 
-def _block(markup: str, css: str = "") -> Fragment:
-    classes = " ".join(filter(None, ["kawaeval", NO_MATH, css]))
-    return Fragment(f'<div class="{classes}">{markup}</div>')
+@cache
+def _environment() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(FRAGMENTS_DIR),
+        autoescape=True,
+        finalize=_text,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
 
 
-def era_year(fiscal_year: int) -> str:
-    """The era form the city writes: 2021 -> 令和３(2021)年度, 2019 -> 令和元(2019)年度."""
-    for start, era in _ERAS:
-        if fiscal_year >= start:
-            n = fiscal_year - start + 1
-            # the city writes one digit full-width (令和３), two digits half-width (平成30)
-            number = "元" if n == 1 else str(n).translate(_FULL_WIDTH_DIGITS) if n < 10 else str(n)
-            return f"{era}{number}({fiscal_year})年度"
-    return f"{fiscal_year}年度"
+def render(template: str, **context: object) -> Markup:
+    """Render one template of ``kawaeval/templates/report`` with every value escaped."""
+    return Markup(_environment().get_template(template).render(**context))
 
 
-def count_share(count: int | None, share: float | None) -> str:
-    """``1件(0.9%)``, a count with its share as the city writes it; ``－`` for no count."""
-    if count is None:
-        return "－"
-    if share is None:
-        return f"{count}件"
-    return f"{count}件({share:.1f}%)"
+def _block(template: str, css: str = "", **context: object) -> Fragment:
+    return Fragment(render(template, css=css, **context))
 
 
-def pct(share: float | None) -> str:
-    """A share as ``80.7%``; ``－`` when there is none."""
-    return "－" if share is None else f"{share:.1f}%"
+def _parts(*parts: object, css: str = "", heading: str | None = None) -> Fragment:
+    return _block("section.html.j2", css=css, heading=heading, parts=[p for p in parts if p])
 
 
-def evaluation_label(assessment: dict) -> str:
-    """最終評価 for the last program year, 中間評価 for the others."""
-    return "最終評価" if assessment["evaluation"] == "final" else "中間評価"
+def _paragraph(text: str, css: str = "") -> Markup:
+    return render("paragraph.html.j2", text=text, css=css)
+
+
+# ---------------------------------------------------------------- the one table renderer
+
+
+@dataclass(frozen=True)
+class Column:
+    """How a table shows one column: its header, the cell of a row, alignment, grouping, link."""
+
+    header: str
+    cell: Callable[[Mapping], object]
+    numeric: bool = False
+    span: bool = False
+    href: Callable[[Mapping], str | None] | None = None
+    nowrap: bool = False
+
+
+def shown(name: str, header: str | None = None, numeric: bool = False, **kw) -> Column:
+    """A frame column shown as it is (missing values blank)."""
+
+    def cell(row: Mapping) -> object:
+        value = row[name]
+        return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else value
+
+    return Column(header or name, cell, numeric, **kw)
+
+
+def counted(name: str, header: str | None = None, **kw) -> Column:
+    """A count column shown with its unit: ``5件``."""
+    return Column(header or name, lambda row: f"{row[name]}件", True, **kw)
+
+
+def percent(name: str, header: str | None = None, blank: str = "－", **kw) -> Column:
+    """A share column (percent) shown as ``79.8%``; ``blank`` where there is none."""
+    label = header or name.removesuffix(tables.SHARE_SUFFIX)
+
+    def cell(row: Mapping) -> str:
+        return blank if pd.isna(row[name]) else pct(row[name])
+
+    return Column(label, cell, True, **kw)
+
+
+def counted_share(label: str, **kw) -> Column:
+    """An achievement's count with its share, as the city writes it: ``87件(79.8%)``."""
+    count, share = tables.count_column(label), tables.share_column(label)
+
+    def cell(row: Mapping) -> str:
+        return count_share(int(row[count]), None if pd.isna(row[share]) else row[share])
+
+    return Column(label, cell, True, **kw)
+
+
+def table_html(
+    frame: pd.DataFrame,
+    columns: Sequence[Column],
+    caption: str | None = None,
+    group: str | None = None,
+) -> Markup:
+    """A frame as the report's HTML table; the first column heads its row.
+
+    Columns marked ``span`` are written once per run of equal ``group`` values (``rowspan``),
+    so a goal's name is not repeated on each of its directions' rows.
+    """
+    # at the first row of each run of equal group values: the run's length; 0 on the others
+    runs: list[int] = []
+    if group is not None:
+        keys = list(frame[group])
+        for i, key in enumerate(keys):
+            if i and keys[i - 1] == key:
+                runs.append(0)
+                continue
+            n = 1
+            while i + n < len(keys) and keys[i + n] == key:
+                n += 1
+            runs.append(n)
+    rows = []
+    for i, row in enumerate(frame.to_dict("records")):
+        cells = []
+        for j, column in enumerate(columns):
+            rowspan = 1
+            if column.span and group is not None:
+                if not runs[i]:
+                    continue
+                rowspan = runs[i]
+            cells.append(
+                {
+                    "tag": "th" if j == 0 else "td",
+                    "text": column.cell(row),
+                    "css": " ".join(
+                        name
+                        for name, wanted in (("num", column.numeric), ("nowrap", column.nowrap))
+                        if wanted
+                    ),
+                    "rowspan": rowspan,
+                    "href": column.href(row) if column.href else None,
+                }
+            )
+        rows.append(cells)
+    headers = [
+        {
+            "text": c.header,
+            "css": " ".join(
+                name
+                for name, wanted in (("num", c.numeric), ("short", len(c.header) <= SHORT_HEADER))
+                if wanted
+            ),
+        }
+        for c in columns
+    ]
+    return render("table.html.j2", caption=caption, headers=headers, rows=rows)
+
+
+def _labels(assessment: dict) -> dict:
+    return tables.labels(assessment)
+
+
+def _title(assessment: dict, key: str, goal: int | None = None) -> str:
+    return tables.table_title(assessment, key, goal)
+
+
+# ---------------------------------------------------------------- loading
 
 
 def load_assessment(
@@ -119,99 +277,42 @@ def load_assessment(
     return assess_records(raw, fiscal_year, allow_rejects=allow_rejects)
 
 
-def goal_block(assessment: dict, goal: int) -> dict:
-    """The assessment of one goal.
-
-    Raises
-    ------
-    UsageError
-        If the plan has no such goal; the message names the goals it has.
-    """
-    for block in assessment["goals"]:
-        if block["goal"] == goal:
-            return block
-    allowed = ", ".join(str(g["goal"]) for g in assessment["goals"])
-    raise UsageError(f"基本目標 {goal} はありません (goal must be one of: {allowed})")
-
-
-def table(
-    headers: Sequence[str],
-    rows: Iterable[Sequence[object]],
-    caption: str | None = None,
-    numeric: Sequence[int] = (),
-) -> str:
-    """An HTML table with every header and cell escaped; columns in ``numeric`` align right."""
-    head = "".join(f'<th scope="col">{esc(h)}</th>' for h in headers)
-    body = []
-    for row in rows:
-        cells = []
-        for i, cell in enumerate(row):
-            align = ' class="num"' if i in numeric else ""
-            tag = 'th scope="row"' if i == 0 else "td"
-            close = "th" if i == 0 else "td"
-            cells.append(f"<{tag}{align}>{esc(cell)}</{close}>")
-        body.append(f"<tr>{''.join(cells)}</tr>")
-    cap = f"<caption>{esc(caption)}</caption>" if caption else ""
-    return (
-        f'<table class="kawaeval-table">{cap}<thead><tr>{head}</tr></thead>'
-        f"<tbody>{''.join(body)}</tbody></table>"
-    )
-
-
-def _labels(assessment: dict) -> dict:
-    return assessment["plan"]["achievement_labels"]
-
-
 # ---------------------------------------------------------------- every chapter
 
 
 def chapter_heading(assessment: dict, title: str) -> Fragment:
     """The chapter title with the plan, program, fiscal year and 最終評価 / 中間評価."""
     plan = assessment["plan"]
-    year = assessment["fiscal_year"]
-    when = (
-        f"{plan['program']}計画期間終了時点"
-        if assessment["evaluation"] == "final"
-        else f"{plan['program']}計画期間中"
-    )
+    final = assessment["evaluation"] == "final"
     return _block(
-        f"<h1>{esc(title)}</h1>"
-        f'<p class="kawaeval-sub">{esc(plan["name"])} {esc(plan["program"])}　'
-        f'<span class="kawaeval-badge">{esc(evaluation_label(assessment))}</span>　'
-        f"{esc(era_year(year))}（{esc(when)}）</p>" + data_notice(assessment)
+        "chapter_heading.html.j2",
+        title=title,
+        plan=plan,
+        evaluation=evaluation_label(assessment),
+        year=era_year(assessment["fiscal_year"]),
+        when=f"{plan['program']}計画期間{'終了時点' if final else '中'}",
+        notice=assessment.get("notice"),
     )
-
-
-def data_notice(assessment: dict) -> str:
-    """The raw folder's notice (e.g. that the records are a sample), on every page when given."""
-    notice = assessment.get("notice")
-    return f'<p class="kawaeval-notice">{esc(notice)}</p>' if notice else ""
 
 
 def judgement_notice(assessment: dict) -> Fragment:
     """Says that final grades equal the suggested ones when no committee judgements were given."""
-    if assessment["judgements_present"]:
-        return _block("")
-    return _block(
-        '<p class="kawaeval-notice">評価委員会の判断（最終評価）が入力されていないため、'
-        "最終評価は評価ルールによる提案評価と同じです。</p>"
-    )
+    return _block("judgement_notice.html.j2", present=assessment["judgements_present"])
 
 
 def data_quality(assessment: dict) -> Fragment:
-    """The rejected rows (file, Excel row, column, value, reason) when any were let through."""
+    """The rejected rows (file, Excel row, column, value, reason, initiative) when let through."""
     quality = assessment["data_quality"]
     if not quality["rejected_rows"]:
-        return _block("")
-    rows = [
-        (r["file"], r["row"], r["column"], r["value"], r["reason"]) for r in quality["rejected"]
-    ]
+        return _parts()
+    frame = tables.data_quality(assessment)
+    columns = [shown(c, numeric=c == "行（Excel）") for c in tables.DATA_QUALITY_COLUMNS]
     return _block(
-        "<h2>データ品質：受け付けなかった行</h2>"
-        f'<p class="kawaeval-notice">元データの {quality["rejected_rows"]} 行は内容に問題があるため'
-        "集計から除外しました（--allow-rejects）。以下の行を修正してください。</p>"
-        + table(["ファイル", "行（Excel）", "列", "値", "理由"], rows, numeric=(1,)),
-        "kawaeval-quality",
+        "data_quality.html.j2",
+        css="kawaeval-quality",
+        title=_title(assessment, "data_quality"),
+        rows=quality["rejected_rows"],
+        table=table_html(frame, columns),
     )
 
 
@@ -219,78 +320,83 @@ def data_quality(assessment: dict) -> Fragment:
 
 
 def plan_overview(assessment: dict) -> Fragment:
-    """The city's vision and the program with its years."""
+    """The plan's vision (when it has one) and the program with its years."""
     plan = assessment["plan"]
     years = plan["program_years"]
-    span = f"{era_year(years[0])}から{era_year(years[-1])}までの{len(years)}年間"
     return _block(
-        "<h2>めざすグローバル都市像</h2>"
-        f'<p class="kawaeval-vision">「{esc(plan["vision"])}」</p>'
-        f"<p>{esc(plan['vision_subtitle'])}</p>"
-        f"<h2>{esc(plan['program'])}</h2>"
-        f"<p>{esc(plan['name'])}に基づく{esc(plan['program'])}の計画期間は、{esc(span)}です。"
-        f"評価の対象は{esc(era_year(assessment['fiscal_year']))}の各取組の達成度です"
-        f"（{esc(evaluation_label(assessment))}）。</p>"
+        "plan_overview.html.j2",
+        plan=plan,
+        vision_heading=plan.get("vision_heading") or "めざす姿",
+        first=era_year(years[0]),
+        last=era_year(years[-1]),
+        years=len(years),
+        year=era_year(assessment["fiscal_year"]),
+        evaluation=evaluation_label(assessment),
     )
 
 
 def plan_structure(assessment: dict) -> Fragment:
     """The goals, their policies and directions, with the number of initiatives of each."""
-    counts = {g["goal"]: g["initiatives"] for g in assessment["goals"]}
-    by_direction = {
-        (g["goal"], d["direction"]): d["initiatives"]
-        for g in assessment["goals"]
-        for d in g["directions"]
-    }
-    rows = []
-    for goal in assessment["plan"]["goals"]:
-        for d in goal["directions"]:
-            rows.append(
-                (
-                    f"基本目標{goal['goal']}",
-                    goal["name"],
-                    goal["policy"],
-                    f"{d['direction']} {d['name']}",
-                    f"{by_direction.get((goal['goal'], d['direction']), 0)}件",
-                    f"{counts.get(goal['goal'], 0)}件",
-                )
-            )
-    total = sum(counts.values())
-    return _block(
-        table(
-            ["基本目標", "名称", "取組方針", "取組の方向性", "取組数", "基本目標の取組数"],
-            rows,
-            caption=f"取組体系（取組数 合計 {total}件）",
-            numeric=(4, 5),
-        )
+    frame = tables.plan_structure(assessment)
+    columns = [
+        shown("基本目標", span=True),
+        shown("名称", span=True),
+        shown("取組方針", span=True),
+        shown("取組の方向性"),
+        counted("取組数"),
+        counted("基本目標の取組数", span=True),
+    ]
+    return _parts(
+        table_html(frame, columns, _title(assessment, "plan_structure"), group="基本目標")
     )
+
+
+def _grade_span(assessment: dict, key: str, default: str) -> str:
+    grades = assessment["plan"].get(key)
+    return f"{grades[0]['grade']}〜{grades[-1]['grade']}" if grades else default
 
 
 def grading_rule(assessment: dict) -> Fragment:
     """How initiatives are rated and how the goal grades are suggested, in the plan's own words."""
     labels = _labels(assessment)
-    scale = "・".join(f"「{esc(labels[k])}」" for k in EVALUATED_KEYS)
-    items = "".join(f"<li>{esc(line)}</li>" for line in assessment["grading_rule"]["text_ja"])
+    goals = assessment["goals"]
     return _block(
-        "<h2>評価の方法</h2>"
-        f"<p>各取組の達成度は{scale}の3段階で評価します（評価の対象外の取組は割合の分母に含めません）。"
-        "基本目標ごとに、各取組の達成度の状況、参考指標、主な実績を踏まえて、"
-        "達成状況（A〜D）と今後の方向性（Ⅰ〜Ⅲ）を評価します。</p>"
-        f"<h3>評価の目安</h3><ul>{items}</ul>"
+        "grading_rule.html.j2",
+        scale=[labels[k] for k in EVALUATED_KEYS],
+        indicators=any(g["indicators"] for g in goals),
+        highlights=any(g["highlights"] for g in goals),
+        progress_span=_grade_span(assessment, "progress_grades", "A〜D"),
+        outlook_span=_grade_span(assessment, "outlook_grades", "Ⅰ〜Ⅲ"),
+        lines=assessment["grading_rule"]["text_ja"],
     )
 
 
 # ---------------------------------------------------------------- distribution
 
 
-def distribution_table(block: dict, labels: dict, caption: str | None = None) -> Fragment:
+def distribution_columns(assessment: dict) -> list[Column]:
+    """Columns of a distribution table: label, count with 件, share (blank on the total)."""
+    not_evaluated = _labels(assessment)["not_evaluated"]
+
+    def share(row: Mapping) -> str:
+        if row["達成度"] == not_evaluated:
+            return "（分母に含めない）"
+        return "" if pd.isna(row["割合（%）"]) else pct(row["割合（%）"])
+
+    return [shown("達成度"), counted("件数"), Column("割合", share, True)]
+
+
+def distribution_table(block: dict, assessment: dict, caption: str | None = None) -> Fragment:
     """Counts and shares of one distribution (program, goal or direction) as the city prints."""
-    counts, shares = block["counts"], block["shares_pct"]
-    rows = [(labels[k], f"{counts[k]}件", pct(shares[k])) for k in EVALUATED_KEYS]
-    if counts["not_evaluated"]:
-        rows.append((labels["not_evaluated"], f"{counts['not_evaluated']}件", "（分母に含めない）"))
-    rows.append(("取組数", f"{sum(counts.values())}件", ""))
-    return _block(table(["達成度", "件数", "割合"], rows, caption=caption, numeric=(1, 2)))
+    frame = tables.distribution(assessment, block)
+    return _parts(table_html(frame, distribution_columns(assessment), caption))
+
+
+def program_distribution_table(assessment: dict) -> Fragment:
+    """All initiatives' distribution in the evaluated year."""
+    return distribution_table(
+        assessment["program"], assessment, _title(assessment, "program_distribution")
+    )
 
 
 def distribution_summary(assessment: dict) -> Fragment:
@@ -298,207 +404,140 @@ def distribution_summary(assessment: dict) -> Fragment:
     program = assessment["program"]
     labels = _labels(assessment)
     counts, shares = program["counts"], program["shares_pct"]
-    parts = "、".join(
-        f"「{esc(labels[k])}」{esc(count_share(counts[k], shares[k]))}" for k in EVALUATED_KEYS
-    )
     achieved = program.get("achieved_share_pct")
-    tail = (
-        f"「{esc(labels['exceeded'])}」と「{esc(labels['on_target'])}」を合わせた割合は"
-        f"{esc(pct(achieved))}です。"
-        if achieved is not None
-        else "評価された取組はありません。"
-    )
     return _block(
-        f"<p>{esc(era_year(assessment['fiscal_year']))}の取組数は{program['initiatives']}件で、"
-        f"各取組の達成度は{parts}でした。{tail}</p>"
+        "distribution_summary.html.j2",
+        year=era_year(assessment["fiscal_year"]),
+        initiatives=program["initiatives"],
+        parts=[(labels[k], count_share(counts[k], shares[k])) for k in EVALUATED_KEYS],
+        achieved=None if achieved is None else pct(achieved),
+        exceeded=labels["exceeded"],
+        on_target=labels["on_target"],
     )
 
 
-def trend_table(rows: Sequence[dict], labels: dict, caption: str | None = None) -> Fragment:
-    """Counts and shares year by year (``program_by_year`` or one goal's ``by_year`` rows)."""
-    body = []
-    for r in rows:
-        counts, shares = r["counts"], r["shares_pct"]
-        body.append(
-            (
-                era_year(r["fiscal_year"]),
-                f"{sum(counts.values())}件",
-                *(count_share(counts[k], shares[k]) for k in EVALUATED_KEYS),
-                pct(r.get("achieved_share_pct")),
-            )
-        )
-    headers = [
-        "年度",
-        "取組数",
-        *(labels[k] for k in EVALUATED_KEYS),
-        "上回って達成＋ほぼ目標どおり",
+def trend_columns(assessment: dict) -> list[Column]:
+    """Columns of a year-by-year table: year, initiatives, each achievement, achieved share."""
+    labels = _labels(assessment)
+    return [
+        shown("年度"),
+        counted("取組数"),
+        *(counted_share(labels[k]) for k in EVALUATED_KEYS),
+        percent(tables.ACHIEVED_SHARE),
     ]
-    return _block(table(headers, body, caption=caption, numeric=(1, 2, 3, 4, 5)))
+
+
+def program_trend_table(assessment: dict) -> Fragment:
+    """All initiatives' distribution in every program year up to the evaluated one."""
+    frame = tables.program_trend(assessment)
+    return _parts(table_html(frame, trend_columns(assessment), _title(assessment, "program_trend")))
 
 
 # ---------------------------------------------------------------- grades
 
 
-ASSUMPTION_MARK = "※"
-ASSUMPTION_NOTE = (
-    "※ 市の公表資料に記載のない区分名です（計画定義ファイル plan.toml の仮の名称。"
-    "評価担当課で確認してください）。"
-)
-
-
-NO_GRADE = "－（評価した取組がありません）"
-PERIODS_NOT_YET = "期間の比較は、比較する期間の年度がそろってから示します。"
-
-
-def _grade_text(grade: dict, which: str = "final") -> str:
-    """A grade as the report prints it; a label the city has not published is marked ※."""
-    if grade[which] is None:
-        return NO_GRADE
-    mark = ASSUMPTION_MARK if grade.get(f"{which}_assumption") else ""
-    return f"{grade[which]} {grade[f'{which}_label']}{mark}"
-
-
-def _assumption_note(*grades: dict) -> str:
+def _assumption_note(*grades: dict) -> Markup | str:
     """The footnote for ※, when any grade shown carries it."""
-    shown = any(g.get("final_assumption") or g.get("suggested_assumption") for g in grades)
-    return f'<p class="kawaeval-note">{esc(ASSUMPTION_NOTE)}</p>' if shown else ""
-
-
-def _grade_source(grade: dict) -> str:
-    if grade["source"] == "committee":
-        if grade["differs"]:
-            return f"評価委員会の判断（提案評価 {_grade_text(grade, 'suggested')} から変更）"
-        return "評価委員会の判断（提案評価と同じ）"
-    return "評価ルールによる提案評価"
-
-
-def _grades_source(progress: dict, outlook: dict) -> str:
-    first, second = _grade_source(progress), _grade_source(outlook)
-    return first if first == second else f"達成状況：{first}／今後の方向性：{second}"
+    shown_mark = any(g.get("final_assumption") or g.get("suggested_assumption") for g in grades)
+    return render("assumption_note.html.j2", note=ASSUMPTION_NOTE) if shown_mark else ""
 
 
 def grades_table(assessment: dict) -> Fragment:
     """Each goal's progress and outlook grade (final, with how it was reached)."""
-    rows = [
-        (
-            f"基本目標{g['goal']}",
-            g["name"],
-            _grade_text(g["progress"]),
-            _grade_text(g["outlook"]),
-            _grades_source(g["progress"], g["outlook"]),
-        )
-        for g in assessment["goals"]
-    ]
-    return _block(
-        table(
-            ["基本目標", "名称", "達成状況", "今後の方向性（取組構成の妥当性）", "評価の根拠"],
-            rows,
-            caption="基本目標ごとの達成状況と今後の方向性",
-        )
-        + _assumption_note(*(g[k] for g in assessment["goals"] for k in ("progress", "outlook")))
+    frame = tables.grades(assessment)
+    return _parts(
+        table_html(frame, [shown(c) for c in tables.GRADES_COLUMNS], _title(assessment, "grades")),
+        _assumption_note(*(g[k] for g in assessment["goals"] for k in ("progress", "outlook"))),
     )
 
 
 def external_cause_summary(assessment: dict) -> Fragment:
     """How many below-target results the records attribute to the external cause (COVID-19)."""
     cause = assessment["external_cause"]
-    year = era_year(assessment["fiscal_year"])
-    if not cause["below"]:
-        return _block(f"<p>{esc(year)}に「目標を下回った」取組はありません。</p>")
-    if not cause["with_external_cause"]:
-        return _block(
-            "<h2>社会経済環境の変化</h2>"
-            f"<p>{esc(year)}に「目標を下回った」{cause['below']}件のうち、"
-            f"主な理由が「{esc(cause['label'])}」によるものはありませんでした。</p>"
-        )
+    if cause["below"] and not tables.external_cause_used(assessment):
+        return _parts()
     return _block(
-        "<h2>社会経済環境の変化</h2>"
-        f"<p>{esc(year)}に「目標を下回った」{cause['below']}件のうち、"
-        f"{cause['with_external_cause']}件（{esc(pct(cause['share_pct']))}）は、"
-        f"主な理由が「{esc(cause['label'])}」によるものでした。</p>"
+        "external_cause.html.j2",
+        cause=cause,
+        year=era_year(assessment["fiscal_year"]),
+        below=_labels(assessment)["below"],
+        share=pct(cause["share_pct"]),
     )
 
 
 def goal_cause_table(assessment: dict) -> Fragment:
     """Per goal: below-target results and how many of them had the external cause."""
-    label = assessment["external_cause"]["label"]
-    rows = [
-        (
-            f"基本目標{g['goal']}",
-            f"{g['external_cause']['below']}件",
-            f"{g['external_cause']['with_external_cause']}件",
-            pct(g["external_cause"]["share_pct"]),
-        )
-        for g in assessment["goals"]
+    if not assessment["external_cause"]["below"] or not tables.external_cause_used(assessment):
+        return _parts()
+    frame = tables.below_target_causes(assessment)
+    count_columns = [c for c in frame.columns if c.endswith(tables.COUNT_SUFFIX)]
+    columns = [
+        shown("基本目標"),
+        *(counted(c, c.removesuffix(tables.COUNT_SUFFIX)) for c in count_columns),
+        percent("割合（%）"),
     ]
-    return _block(
-        table(
-            ["基本目標", "目標を下回った", f"うち{label}", "割合"],
-            rows,
-            caption=f"{era_year(assessment['fiscal_year'])}の目標を下回った取組の理由",
-            numeric=(1, 2, 3),
-        )
-    )
+    return _parts(table_html(frame, columns, _title(assessment, "below_target_causes")))
+
+
+def _plan_has_periods(assessment: dict) -> bool:
+    periods = assessment["plan"].get("periods")
+    return len(periods) >= 2 if periods is not None else True
 
 
 def period_overview_table(assessment: dict) -> Fragment:
     """The achieved share per period (before / after COVID-19), for the program and each goal."""
-    periods = assessment["program_periods"]
-    if len(periods) < 2:
-        return _block(f"<p>{PERIODS_NOT_YET}</p>")
-    labels = _labels(assessment)
-    groups = [("全取組", periods)]
-    groups += [(f"基本目標{g['goal']}", g["periods"]) for g in assessment["goals"]]
-    rows = [(name, *(pct(p["achieved_share_pct"]) for p in blocks)) for name, blocks in groups]
-    headers = [
-        "区分",
-        *(f"{p['name']}（{'・'.join(era_year(y) for y in p['fiscal_years'])}）" for p in periods),
-    ]
-    return _block(
-        table(
-            headers,
-            rows,
-            caption=(
-                f"期間ごとの「{labels['exceeded']}」と「{labels['on_target']}」を"
-                "合わせた割合（延べ件数）"
-            ),
-            numeric=tuple(range(1, len(headers))),
-        )
-    )
+    if not _plan_has_periods(assessment):
+        return _parts()
+    if len(assessment["program_periods"]) < 2:
+        return _parts(_paragraph(PERIODS_NOT_YET))
+    frame = tables.period_overview(assessment)
+    columns = [shown("区分"), *(percent(c) for c in frame.columns[1:])]
+    return _parts(table_html(frame, columns, _title(assessment, "period_overview")))
 
 
 def overall_judgement(assessment: dict) -> Fragment:
     """The program-level judgement: its grade and the committee's statement when there is one."""
     overall = assessment["overall"]
     grade = overall["progress"]
-    statement = overall.get("statement")
-    text = (
-        f"<p>{esc(statement)}</p>"
-        if statement
-        else "<p>評価委員会による総合的な評価の文章は入力されていません。</p>"
-    )
     return _block(
-        "<h2>総合的な評価</h2>"
-        '<p class="kawaeval-grade">プログラム全体の達成状況：'
-        f"<strong>{esc(_grade_text(grade))}</strong>"
-        f"（{esc(_grade_source(grade))}）</p>{text}{_assumption_note(grade)}"
+        "overall_judgement.html.j2",
+        grade=tables.grade_text(grade),
+        source=tables.grade_source(grade),
+        statement=overall.get("statement"),
+        note=_assumption_note(grade),
     )
 
 
 # ---------------------------------------------------------------- highlights
 
 
+def _highlight_goal(goal: dict, heading: bool) -> dict:
+    title = f"{goal_label(goal['goal'])} {goal['name']}" if heading else None
+    return {"title": title, "items": goal["highlights"]}
+
+
 def highlights(goal: dict, heading: bool = True) -> Fragment:
     """A goal's main results (主な実績) as a list, under the goal's title unless told not to."""
-    title = f"<h2>基本目標{goal['goal']} {esc(goal['name'])}</h2>" if heading else ""
-    if not goal["highlights"]:
-        return _block(title + "<p>主な実績は入力されていません。</p>")
-    items = "".join(
-        f"<li><strong>{esc(h['initiative'])}</strong>（取組の方向性{esc(h['direction'])}）<br>"
-        f"{esc(h['result'])}</li>"
-        for h in goal["highlights"]
+    return _block("highlights.html.j2", intro=None, goals=[_highlight_goal(goal, heading)])
+
+
+def all_highlights(assessment: dict) -> Fragment:
+    """Every goal's main results, goal by goal, after a line on what they are."""
+    if not any(g["highlights"] for g in assessment["goals"]):
+        return _parts(_paragraph("主な実績は入力されていません。"))
+    program = assessment["plan"]["program"]
+    return _block(
+        "highlights.html.j2",
+        intro=f"{program}期間中の新たな取組又は拡充した取組等の主な実績は次のとおりです。",
+        goals=[_highlight_goal(g, True) for g in assessment["goals"]],
     )
-    return _block(f"{title}<ul>{items}</ul>")
+
+
+def goal_highlights(assessment: dict, goal: int) -> Fragment:
+    """One goal's main results under 主な実績; nothing when the records have none for any goal."""
+    if not any(g["highlights"] for g in assessment["goals"]):
+        return _parts()
+    return _parts(highlights(goal_block(assessment, goal), heading=False), heading="主な実績")
 
 
 # ---------------------------------------------------------------- one goal
@@ -508,170 +547,167 @@ def goal_heading(assessment: dict, goal: int) -> Fragment:
     """The goal chapter's title with its number of initiatives."""
     block = goal_block(assessment, goal)
     return chapter_heading(
-        assessment, f"基本目標{block['goal']} {block['name']}（取組数：{block['initiatives']}件）"
+        assessment,
+        f"{goal_label(block['goal'])} {block['name']}（取組数：{block['initiatives']}件）",
     )
 
 
 def goal_by_year_table(assessment: dict, goal: int) -> Fragment:
     """One goal's counts and shares in every program year up to the evaluated one."""
-    rows = [r for r in assessment["by_year"] if r["goal"] == goal]
-    return trend_table(rows, _labels(assessment), caption=f"基本目標{goal}の年度別の達成度")
+    frame = tables.goal_trend(assessment, goal)
+    return _parts(
+        table_html(frame, trend_columns(assessment), _title(assessment, "goal_trend", goal))
+    )
+
+
+def appendix_link(goal: int, direction: int) -> str:
+    """Where a direction's initiatives are listed: its group in the appendix page."""
+    return f"{APPENDIX_PAGE}#goal-{goal}-direction-{direction}"
 
 
 def direction_table(assessment: dict, goal: int) -> Fragment:
-    """The evaluated year's counts and shares per direction of one goal."""
-    block = goal_block(assessment, goal)
+    """The evaluated year's counts and shares per direction; each count links to its records."""
+    frame = tables.direction_distribution(assessment, goal)
     labels = _labels(assessment)
-    rows = [
-        (
-            f"{d['direction']} {d['name']}",
-            f"{d['initiatives']}件",
-            *(count_share(d["counts"][k], d["shares_pct"][k]) for k in EVALUATED_KEYS),
-        )
-        for d in block["directions"]
+
+    def link(row: Mapping) -> str:
+        return appendix_link(goal, int(row["方向性"]))
+
+    columns = [
+        Column("取組の方向性", lambda row: f"{row['方向性']} {row['取組の方向性']}"),
+        counted("取組数", href=link),
+        *(counted_share(labels[k], href=link) for k in EVALUATED_KEYS),
     ]
-    return _block(
-        table(
-            ["取組の方向性", "取組数", *(labels[k] for k in EVALUATED_KEYS)],
-            rows,
-            caption=f"{era_year(assessment['fiscal_year'])}の取組の方向性別の達成度",
-            numeric=(1, 2, 3, 4),
-        )
+    return _parts(
+        table_html(frame, columns, _title(assessment, "direction_distribution", goal)),
+        _paragraph(APPENDIX_NOTE, "kawaeval-note"),
     )
 
 
 def periods_table(assessment: dict, goal: int) -> Fragment:
-    """The period comparison (e.g. before / after COVID-19) of one goal."""
+    """The period comparison (e.g. before / after COVID-19) of one goal, under its heading."""
+    if not _plan_has_periods(assessment):
+        return _parts()
     block = goal_block(assessment, goal)
-    labels = _labels(assessment)
     if len(block["periods"]) < 2:
-        return _block(f"<p>{PERIODS_NOT_YET}</p>")
-    rows = [
-        (
-            p["name"],
-            "・".join(era_year(y) for y in p["fiscal_years"]),
-            *(count_share(p["counts"][k], p["shares_pct"][k]) for k in EVALUATED_KEYS),
-        )
-        for p in block["periods"]
+        return _parts(_paragraph(PERIODS_NOT_YET), heading="期間の比較")
+    frame = tables.goal_periods(assessment, goal)
+    labels = _labels(assessment)
+    columns = [
+        shown("期間"),
+        shown("年度"),
+        *(counted_share(labels[k]) for k in EVALUATED_KEYS),
+        percent(tables.ACHIEVED_SHARE),
     ]
-    return _block(
-        table(
-            ["期間", "年度", *(labels[k] for k in EVALUATED_KEYS)],
-            rows,
-            caption="期間ごとの達成度（延べ件数）",
-            numeric=(2, 3, 4),
-        )
+    return _parts(
+        table_html(frame, columns, _title(assessment, "goal_periods", goal)),
+        heading="期間の比較",
     )
 
 
+def _below_columns(assessment: dict, with_direction: bool) -> list[Column]:
+    columns = [shown("取組番号", nowrap=True), *(shown(n) for n in ("取組名", "所管", "主な理由"))]
+    if with_direction:
+        # the direction heads each group of rows, written once over them (rowspan)
+        columns.insert(0, shown("方向性", numeric=True, span=True))
+    if tables.external_cause_used(assessment):
+        columns.append(shown("外部要因"))
+    return columns
+
+
 def below_target_table(assessment: dict, goal: int) -> Fragment:
-    """The goal's below-target initiatives in the evaluated year with the reasons given."""
+    """The goal's below-target initiatives with their reasons; long lists fold by direction."""
     block = goal_block(assessment, goal)
-    year = era_year(assessment["fiscal_year"])
-    if not block["below_target"]:
-        return _block(f"<p>{esc(year)}に「目標を下回った」取組はありません。</p>")
-    label = assessment["external_cause"]["label"]
-    rows = [
-        (
-            r["initiative_id"],
-            r["name"],
-            r["direction"],
-            r["bureau"] or "",
-            r["reason"] or "（理由の記載なし）",
-            label if r["external_cause"] else "",
-        )
-        for r in block["below_target"]
-    ]
-    cause = block["external_cause"]
+    frame = tables.below_target(assessment, goal)
+    table, groups = None, None
+    if len(frame) <= LONG_LIST:
+        ordered = frame.sort_values("方向性", kind="stable")
+        table = table_html(ordered, _below_columns(assessment, True), group="方向性")
+    else:
+        names = {d["direction"]: d["name"] for d in block["directions"]}
+        by_direction = list(frame.groupby("方向性", sort=True))
+        room = -(-MAX_LISTED // len(by_direction))
+        groups = [
+            {
+                "title": f"取組の方向性{direction} {names.get(direction, '')}".rstrip(),
+                "count": len(rows),
+                "table": table_html(rows.head(room), _below_columns(assessment, False)),
+                "more": max(len(rows) - room, 0),
+            }
+            for direction, rows in by_direction
+        ]
+    cause = None
+    if tables.external_cause_used(assessment):
+        cause = {
+            **block["external_cause"],
+            "share": pct(block["external_cause"]["share_pct"]),
+            "label": assessment["external_cause"]["label"],
+        }
     return _block(
-        table(
-            ["取組番号", "取組名", "方向性", "所管", "主な理由", "外部要因"],
-            rows,
-            caption=f"{year}に目標を下回った取組（{len(rows)}件）",
-            numeric=(2,),
-        )
-        + f"<p>{cause['below']}件のうち{cause['with_external_cause']}件"
-        f"（{esc(pct(cause['share_pct']))}）は「{esc(label)}」によるものです。</p>"
+        "below_target.html.j2",
+        css="kawaeval-below",
+        year=era_year(assessment["fiscal_year"]),
+        below=_labels(assessment)["below"],
+        count=len(frame),
+        table=table,
+        groups=groups,
+        cause=cause,
     )
 
 
 def indicators_table(assessment: dict, goal: int) -> Fragment:
-    """The goal's reference indicators (参考指標) for the evaluated year."""
+    """The goal's reference indicators (参考指標), under their heading when any goal has some."""
+    if not any(g["indicators"] for g in assessment["goals"]):
+        return _parts()
     block = goal_block(assessment, goal)
     if not block["indicators"]:
-        return _block("<p>参考指標は入力されていません。</p>")
-    better = {"higher": "高いほど良い", "lower": "低いほど良い"}
-    rows = []
-    for i in block["indicators"]:
-        achieved = {True: "達成", False: "未達成", None: "－"}[i["achieved"]]
-        rows.append(
-            (
-                i["name"] + ("（例示）" if i["illustrative"] and "例示" not in i["name"] else ""),
-                i["unit"],
-                better.get(i["better"], i["better"]),
-                _number(i["baseline"]),
-                _number(i["target"]),
-                _number(i["actual"]),
-                pct(i["achievement_rate_pct"]),
-                achieved,
-            )
-        )
-    note = (
-        "<p>（例示）の指標はサンプルの値であり、市の公表値ではありません。</p>"
-        if any(i["illustrative"] for i in block["indicators"])
-        else ""
-    )
-    return _block(
-        table(
-            ["参考指標", "単位", "向き", "基準値", "目標値", "実績値", "達成率", "達成"],
-            rows,
-            caption=f"{era_year(assessment['fiscal_year'])}の参考指標",
-            numeric=(3, 4, 5, 6),
-        )
-        + note
+        return _parts(_paragraph("参考指標は入力されていません。"), heading="参考指標")
+    frame = tables.indicators(assessment, goal)
+    columns = [
+        shown("参考指標"),
+        shown("単位"),
+        shown("向き"),
+        *(Column(n, lambda row, n=n: _number(row[n]), True) for n in tables.INDICATOR_VALUES),
+        percent("達成率（%）"),
+        shown("達成"),
+    ]
+    note = None
+    if any(i.get("illustrative") for i in block["indicators"]):
+        note = _paragraph("（例示）の指標はサンプルの値であり、市の公表値ではありません。")
+    return _parts(
+        table_html(frame, columns, _title(assessment, "indicators", goal)),
+        note,
+        heading="参考指標",
     )
 
 
 def _number(value: object) -> str:
-    if value is None:
+    if value is None or pd.isna(value):
         return "－"
-    if isinstance(value, float) and value.is_integer():
-        return f"{int(value):,}"
-    if isinstance(value, int | float):
-        return f"{value:,}"
-    return str(value)
+    number = float(value)
+    if number.is_integer():
+        return f"{int(number):,}"
+    return f"{number:,}"
 
 
 def goal_grades(assessment: dict, goal: int) -> Fragment:
     """Suggested and final grades of one goal, with the rule's inputs and the committee's reason."""
     block = goal_block(assessment, goal)
-    rows = []
-    shown_reason = None
-    for title, grade in (("達成状況", block["progress"]), ("今後の方向性", block["outlook"])):
-        reason = grade["reason"] or ""
-        rows.append(
-            (
-                title,
-                _grade_text(grade, "suggested"),
-                _grade_text(grade),
-                _grade_source(grade),
-                "（同上）" if reason and reason == shown_reason else reason,
-            )
-        )
-        shown_reason = reason
+    frame = tables.goal_grades(assessment, goal)
+    names = list(tables.GOAL_GRADES_COLUMNS)
+    if not frame["評価委員会の理由"].astype(bool).any():
+        names.remove("評価委員会の理由")
     inputs = block["rule_inputs"]
     return _block(
-        table(
-            ["項目", "提案評価（評価ルール）", "最終評価", "根拠", "評価委員会の理由"],
-            rows,
-            caption=f"基本目標{goal}の達成状況と今後の方向性",
-        )
-        + _assumption_note(block["progress"], block["outlook"])
-        + "<p>評価ルールの入力値："
-        f"{esc(era_year(assessment['fiscal_year']))}の達成割合 "
-        f"{esc(pct(inputs['achieved_share_pct']))}、"
-        f"各年度の達成割合の最小値 {esc(pct(inputs['min_year_achieved_share_pct']))}、"
-        f"外部要因を考慮した割合 {esc(pct(inputs['adjusted_share_pct']))}。</p>"
+        "goal_grades.html.j2",
+        table=table_html(frame, [shown(n) for n in names], _title(assessment, "goal_grades", goal)),
+        note=_assumption_note(block["progress"], block["outlook"]),
+        year=era_year(assessment["fiscal_year"]),
+        achieved=pct(inputs["achieved_share_pct"]),
+        min_year=pct(inputs["min_year_achieved_share_pct"]),
+        adjusted=pct(inputs["adjusted_share_pct"])
+        if tables.external_cause_used(assessment)
+        else None,
     )
 
 
@@ -680,23 +716,29 @@ def goal_grades(assessment: dict, goal: int) -> Fragment:
 
 def page_nav(previous: tuple[str, str] | None, following: tuple[str, str] | None) -> str:
     """Previous / index / next links (relative) for the top and bottom of a chapter page."""
-    links = []
-    if previous:
-        links.append(f'<a rel="prev" href="{esc(previous[1])}">← {esc(previous[0])}</a>')
-    links.append('<a href="index.html">目次</a>')
-    if following:
-        links.append(f'<a rel="next" href="{esc(following[1])}">{esc(following[0])} →</a>')
-    return f'<nav class="kawaeval-nav">{" ｜ ".join(links)}</nav>'
+    return str(render("page_nav.html.j2", previous=previous, following=following))
 
 
 def report_css() -> str:
     """The report's own styles and print styles, shared with the chapter template (templates/)."""
-    from kawaeval.paths import TEMPLATES_DIR
-
     static = TEMPLATES_DIR / "kawaeval" / "static"
     return "".join(
         (static / name).read_text(encoding="utf-8") for name in ("kawaeval.css", "print.css")
     )
+
+
+def _provenance_rows(provenance: dict) -> list[tuple[str, str]]:
+    rows = [("kawaeval", provenance["package_version"])]
+    if provenance.get("git_commit"):
+        rows.append(("git commit", provenance["git_commit"]))
+    if provenance.get("source_date"):
+        rows.append(("作成日 (SOURCE_DATE_EPOCH)", provenance["source_date"]))
+    parameters = ", ".join(f"{k} = {v}" for k, v in provenance["parameters"].items())
+    rows.append(("パラメータ", parameters))
+    plan_file, plan_sha = provenance["plan"]
+    rows.append((f"計画定義 {plan_file}", f"SHA-256 {plan_sha}"))
+    rows += [(f"入力 {name}", f"SHA-256 {sha}") for name, sha in provenance["inputs"]]
+    return rows
 
 
 def index_page(
@@ -711,76 +753,24 @@ def index_page(
     (list of (file, sha256)), ``plan`` ((file, sha256)) and ``source_date`` (or None).
     """
     plan = assessment["plan"]
-    title = (
-        f"{plan['name']} {plan['program']} 評価 {era_year(assessment['fiscal_year'])}"
-        f"（{evaluation_label(assessment)}）"
-    )
-    toc = "".join(f'<li><a href="{esc(href)}">{esc(name)}</a></li>' for name, href in chapters)
+    year = era_year(assessment["fiscal_year"])
     labels = _labels(assessment)
     program = assessment["program"]
-    key = "".join(
-        f"<li>{esc(labels[k])}："
-        f"{esc(count_share(program['counts'][k], program['shares_pct'][k]))}</li>"
-        for k in EVALUATED_KEYS
+    page = render(
+        "index.html.j2",
+        title=f"{plan['name']} {plan['program']} 評価 {year}（{evaluation_label(assessment)}）",
+        css=Markup(report_css()),
+        notice=assessment.get("notice"),
+        judgement_notice=judgement_notice(assessment),
+        chapters=list(chapters),
+        initiatives=program["initiatives"],
+        year=year,
+        key_figures=[
+            (labels[k], count_share(program["counts"][k], program["shares_pct"][k]))
+            for k in EVALUATED_KEYS
+        ],
+        grades=grades_table(assessment),
+        data_quality=data_quality(assessment),
+        provenance=_provenance_rows(provenance),
     )
-    prov = [
-        ("kawaeval", provenance["package_version"]),
-    ]
-    if provenance.get("git_commit"):
-        prov.append(("git commit", provenance["git_commit"]))
-    if provenance.get("source_date"):
-        prov.append(("作成日 (SOURCE_DATE_EPOCH)", provenance["source_date"]))
-    params = ", ".join(f"{k} = {v}" for k, v in provenance["parameters"].items())
-    prov.append(("パラメータ", params))
-    plan_file, plan_sha = provenance["plan"]
-    prov.append((f"計画定義 {plan_file}", f"SHA-256 {plan_sha}"))
-    for name, sha in provenance["inputs"]:
-        prov.append((f"入力 {name}", f"SHA-256 {sha}"))
-    prov_html = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in prov)
-    body = (
-        f"<h1>{esc(title)}</h1>"
-        + data_notice(assessment)
-        + str(judgement_notice(assessment))
-        + f'<h2>目次</h2><ol class="kawaeval-toc">{toc}</ol>'
-        + "<h2>主な数値</h2>"
-        + f"<p>取組数：{program['initiatives']}件（{esc(era_year(assessment['fiscal_year']))}）</p>"
-        + f"<ul>{key}</ul>"
-        + str(grades_table(assessment))
-        + str(data_quality(assessment))
-        + f'<h2>作成情報</h2><dl class="kawaeval-prov">{prov_html}</dl>'
-    )
-    return (
-        '<!DOCTYPE html>\n<html lang="ja">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1.0">\n'
-        f"<title>{esc(title)}</title>\n<style>\n{report_css()}</style>\n</head>\n"
-        f'<body>\n<main class="kawaeval">\n{body}\n</main>\n</body>\n</html>\n'
-    )
-
-
-# ---------------------------------------------------------------- shortcuts the notebooks call
-
-
-def program_distribution_table(assessment: dict) -> Fragment:
-    """All initiatives' distribution in the evaluated year."""
-    return distribution_table(
-        assessment["program"],
-        _labels(assessment),
-        caption=f"{era_year(assessment['fiscal_year'])}の各取組の達成度",
-    )
-
-
-def program_trend_table(assessment: dict) -> Fragment:
-    """All initiatives' distribution in every program year up to the evaluated one."""
-    return trend_table(
-        assessment["program_by_year"], _labels(assessment), caption="年度別の達成度（全取組）"
-    )
-
-
-def all_highlights(assessment: dict) -> Fragment:
-    """Every goal's main results, goal by goal."""
-    return _block("".join(highlights(g).html for g in assessment["goals"]))
-
-
-def goal_highlights(assessment: dict, goal: int) -> Fragment:
-    """One goal's main results, without the goal title (the chapter has it)."""
-    return highlights(goal_block(assessment, goal), heading=False)
+    return str(page) + "\n"

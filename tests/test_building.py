@@ -232,7 +232,10 @@ def test_every_link_resolves_inside_the_folder(report):
             if href.startswith("#"):
                 continue
             assert "://" not in href and not href.startswith("/"), (name, href)
-            assert (report / href).is_file(), (name, href)
+            page, _, anchor = href.partition("#")
+            assert (report / page).is_file(), (name, href)
+            if anchor:
+                assert pages[page].find(id=anchor) is not None, (name, href)
     for i, name in enumerate(order):
         for nav in pages[name].select("nav.kawaeval-nav"):
             links = {a.get("rel", ["index"])[0]: a["href"] for a in nav.find_all("a")}

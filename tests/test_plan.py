@@ -70,3 +70,37 @@ def test_a_broken_plan_is_reported_with_the_file_and_the_problem(tmp_path, edit,
         load_plan(tmp_path)
     assert str(info.value).startswith("計画定義ファイル plan.toml: ")
     assert message in str(info.value)
+
+
+def test_the_vision_heading_is_a_word_of_the_plan_and_optional(tmp_path):
+    assert load_plan().vision_heading == "めざすグローバル都市像"
+    text = BUNDLED_PLAN.read_text(encoding="utf-8")
+    (tmp_path / "plan.toml").write_text(
+        text.replace('vision_heading = "めざすグローバル都市像"\n', ""), encoding="utf-8"
+    )
+    assert load_plan(tmp_path).vision_heading == ""
+
+
+def test_the_assessment_carries_the_plans_words_for_the_report():
+    from kawaeval.assessing import _plan_block
+
+    block = _plan_block(load_plan())
+    assert block["vision_heading"] == "めざすグローバル都市像"
+    assert [g["grade"] for g in block["progress_grades"]] == ["A", "B", "C", "D"]
+    assert [g["grade"] for g in block["outlook_grades"]] == ["Ⅰ", "Ⅱ", "Ⅲ"]
+    assert [p["fiscal_years"] for p in block["periods"]] == [[2018, 2019], [2020, 2021]]
+
+
+def test_a_plan_without_an_external_cause_states_its_rule_without_one(tmp_path):
+    from kawaeval.assessing import grading_rule
+
+    text = BUNDLED_PLAN.read_text(encoding="utf-8")
+    keywords = 'external_cause_keywords = ["新型コロナ", "コロナウイルス", "感染症", "COVID"]'
+    assert keywords in text
+    (tmp_path / "plan.toml").write_text(
+        text.replace(keywords, "external_cause_keywords = []"), encoding="utf-8"
+    )
+    lines = grading_rule(load_plan(tmp_path))["text_ja"]
+    assert not any("外部要因" in line for line in lines)
+    assert any("これまでの全年度を合わせて達成した取組の割合が80.0%以上なら" in x for x in lines)
+    assert any("第２期実行プログラムのこれまでの各年度" in x for x in lines)  # the plan's program

@@ -63,7 +63,7 @@ def test_chart_html_embeds_the_png_and_escapes_the_alt_text():
     assert chart._repr_html_() == (
         '<div class="kawaeval tex2jax_ignore mathjax_ignore">'
         '<img src="data:image/png;base64,iVBORy1ieXRlcw==" '
-        'alt="a &lt;b&gt;&quot;chart&quot;&lt;/b&gt;"></div>'
+        'alt="a &lt;b&gt;&#34;chart&#34;&lt;/b&gt;"></div>'
     )
 
 

@@ -1,0 +1,674 @@
+"""Every table of the report as a typed pandas DataFrame, built from the assessment dict.
+
+The HTML report (:mod:`kawaeval.presenting`), the workbook and an analyst's notebook all read
+these frames, so they cannot disagree. Counts are integers, shares are floats in percent
+(their column labels end with :data:`SHARE_SUFFIX`, and ``frame.attrs["shares"]`` lists them),
+column labels are the Japanese ones the report shows. :func:`report_tables` lists every table
+in report order; :func:`report_table` gives one by its key:
+
+- chapter 1: ``plan_structure``; chapter 2: ``program_distribution``, ``program_trend``,
+  ``data_quality`` (rows let through with --allow-rejects); chapter 3: ``highlights``;
+  chapter 4: ``grades``, ``below_target_causes``, ``period_overview``;
+- each goal chapter (``goal=`` required): ``goal_trend``, ``direction_distribution``,
+  ``goal_periods``, ``below_target``, ``indicators``, ``goal_grades``.
+
+A table whose data is absent (no highlights, indicators, periods...) is left out of
+:func:`report_tables`, as the report leaves it out; :func:`report_table` gives it empty.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from kawaeval.exceptions import UsageError
+
+EVALUATED_KEYS = ("exceeded", "on_target", "below")
+ACHIEVEMENT_KEYS = (*EVALUATED_KEYS, "not_evaluated")
+COUNT_SUFFIX = "（件）"
+SHARE_SUFFIX = "（%）"
+ACHIEVED_SHARE = "達成割合" + SHARE_SUFFIX
+TOTAL_LABEL = "取組数"
+_FULL_WIDTH_DIGITS = str.maketrans("0123456789", "０１２３４５６７８９")
+_ERAS = ((2019, "令和"), (1989, "平成"), (1926, "昭和"))
+
+ASSUMPTION_MARK = "※"
+ASSUMPTION_NOTE = (
+    "※ 市の公表資料に記載のない区分名です（計画定義ファイル plan.toml の仮の名称。"
+    "評価担当課で確認してください）。"
+)
+NO_GRADE = "－（評価した取組がありません）"
+NO_REASON = "（理由の記載なし）"
+
+
+@dataclass(frozen=True)
+class ReportTable:
+    """One table of the report: its key, Japanese title, chapter and data."""
+
+    key: str
+    title: str
+    chapter: str
+    frame: pd.DataFrame
+    goal: int | None = None
+
+
+# ---------------------------------------------------------------- wording shared by every table
+
+
+def era_year(fiscal_year: int) -> str:
+    """The era form the city writes: 2021 -> 令和３(2021)年度, 2019 -> 令和元(2019)年度."""
+    for start, era in _ERAS:
+        if fiscal_year >= start:
+            n = fiscal_year - start + 1
+            # the city writes one digit full-width (令和３), two digits half-width (平成30)
+            number = "元" if n == 1 else str(n).translate(_FULL_WIDTH_DIGITS) if n < 10 else str(n)
+            return f"{era}{number}({fiscal_year})年度"
+    return f"{fiscal_year}年度"
+
+
+def count_share(count: int | None, share: float | None) -> str:
+    """``1件(0.9%)``, a count with its share as the city writes it; ``－`` for no count."""
+    if count is None:
+        return "－"
+    if share is None:
+        return f"{count}件"
+    return f"{count}件({share:.1f}%)"
+
+
+def pct(share: float | None) -> str:
+    """A share as ``80.7%``; ``－`` when there is none."""
+    return "－" if share is None or pd.isna(share) else f"{share:.1f}%"
+
+
+def evaluation_label(assessment: dict) -> str:
+    """最終評価 for the last program year, 中間評価 for the others."""
+    return "最終評価" if assessment["evaluation"] == "final" else "中間評価"
+
+
+def goal_label(goal: int) -> str:
+    """``基本目標2``, as the tables name a goal."""
+    return f"基本目標{goal}"
+
+
+def labels(assessment: dict) -> dict:
+    """The plan's achievement labels (exceeded, on_target, below, not_evaluated)."""
+    return assessment["plan"]["achievement_labels"]
+
+
+def count_column(label: str) -> str:
+    """The column label of an achievement's count, e.g. ``ほぼ目標どおり（件）``."""
+    return label + COUNT_SUFFIX
+
+
+def share_column(label: str) -> str:
+    """The column label of an achievement's share, e.g. ``ほぼ目標どおり（%）``."""
+    return label + SHARE_SUFFIX
+
+
+def goal_block(assessment: dict, goal: int) -> dict:
+    """The assessment of one goal.
+
+    Raises
+    ------
+    UsageError
+        If the plan has no such goal; the message names the goals it has.
+    """
+    for block in assessment["goals"]:
+        if block["goal"] == goal:
+            return block
+    allowed = ", ".join(str(g["goal"]) for g in assessment["goals"])
+    raise UsageError(f"基本目標 {goal} はありません (goal must be one of: {allowed})")
+
+
+def grade_text(grade: dict, which: str = "final") -> str:
+    """A grade as the report prints it; a label the city has not published is marked ※."""
+    if grade[which] is None:
+        return NO_GRADE
+    mark = ASSUMPTION_MARK if grade.get(f"{which}_assumption") else ""
+    return f"{grade[which]} {grade[f'{which}_label']}{mark}"
+
+
+def grade_source(grade: dict) -> str:
+    """Where a final grade came from: the rule, or the committee (changed or not)."""
+    if grade["source"] == "committee":
+        if grade["differs"]:
+            return f"評価委員会の判断（提案評価 {grade_text(grade, 'suggested')} から変更）"
+        return "評価委員会の判断（提案評価と同じ）"
+    return "評価ルールによる提案評価"
+
+
+def grades_source(progress: dict, outlook: dict) -> str:
+    """The source of a goal's two grades, said once when it is the same."""
+    first, second = grade_source(progress), grade_source(outlook)
+    return first if first == second else f"達成状況：{first}／今後の方向性：{second}"
+
+
+def _frame(rows: Sequence[dict], columns: Sequence[str], dtypes: dict[str, str]) -> pd.DataFrame:
+    """A frame with exactly these columns and types; ``attrs["shares"]`` names share columns."""
+    frame = pd.DataFrame(list(rows), columns=list(columns))
+    for column, dtype in dtypes.items():
+        frame[column] = frame[column].astype(dtype)
+    for column in columns:
+        if column not in dtypes:
+            frame[column] = frame[column].astype("object")
+    frame.attrs["shares"] = [c for c in columns if c.endswith(SHARE_SUFFIX)]
+    return frame
+
+
+def _achievement_columns(assessment: dict) -> tuple[list[str], dict[str, str]]:
+    """Count and share columns of the three evaluated achievements, with their types."""
+    names = labels(assessment)
+    columns, dtypes = [], {}
+    for key in EVALUATED_KEYS:
+        columns += [count_column(names[key]), share_column(names[key])]
+        dtypes[count_column(names[key])] = "int64"
+        dtypes[share_column(names[key])] = "float64"
+    return columns, dtypes
+
+
+def _achievement_cells(assessment: dict, block: dict) -> dict:
+    names = labels(assessment)
+    cells = {}
+    for key in EVALUATED_KEYS:
+        cells[count_column(names[key])] = block["counts"][key]
+        share = block["shares_pct"].get(key)
+        cells[share_column(names[key])] = float("nan") if share is None else share
+    return cells
+
+
+def _share(value: float | None) -> float:
+    return float("nan") if value is None else float(value)
+
+
+# ---------------------------------------------------------------- chapter 1: the plan
+
+
+def plan_structure(assessment: dict) -> pd.DataFrame:
+    """Goals, policies and directions with the number of initiatives of each (取組体系)."""
+    counts = {g["goal"]: g["initiatives"] for g in assessment["goals"]}
+    by_direction = {
+        (g["goal"], d["direction"]): d["initiatives"]
+        for g in assessment["goals"]
+        for d in g["directions"]
+    }
+    rows = [
+        {
+            "基本目標": goal_label(goal["goal"]),
+            "名称": goal["name"],
+            "取組方針": goal["policy"],
+            "取組の方向性": f"{d['direction']} {d['name']}",
+            "取組数": by_direction.get((goal["goal"], d["direction"]), 0),
+            "基本目標の取組数": counts.get(goal["goal"], 0),
+        }
+        for goal in assessment["plan"]["goals"]
+        for d in goal["directions"]
+    ]
+    columns = ["基本目標", "名称", "取組方針", "取組の方向性", "取組数", "基本目標の取組数"]
+    return _frame(rows, columns, {"取組数": "int64", "基本目標の取組数": "int64"})
+
+
+# ---------------------------------------------------------------- chapter 2: all initiatives
+
+
+def distribution(assessment: dict, block: dict) -> pd.DataFrame:
+    """Counts and shares of one distribution; not-evaluated only when there are some; a total."""
+    names = labels(assessment)
+    counts, shares = block["counts"], block["shares_pct"]
+    rows = [
+        {"達成度": names[k], "件数": counts[k], "割合" + SHARE_SUFFIX: _share(shares.get(k))}
+        for k in EVALUATED_KEYS
+    ]
+    if counts["not_evaluated"]:
+        rows.append(
+            {
+                "達成度": names["not_evaluated"],
+                "件数": counts["not_evaluated"],
+                "割合" + SHARE_SUFFIX: float("nan"),
+            }
+        )
+    rows.append(
+        {"達成度": TOTAL_LABEL, "件数": sum(counts.values()), "割合" + SHARE_SUFFIX: float("nan")}
+    )
+    return _frame(
+        rows, ["達成度", "件数", "割合" + SHARE_SUFFIX], {"件数": "int64", "割合（%）": "float64"}
+    )
+
+
+def program_distribution(assessment: dict) -> pd.DataFrame:
+    """All initiatives' distribution in the evaluated year."""
+    return distribution(assessment, assessment["program"])
+
+
+def trend(assessment: dict, rows: Sequence[dict]) -> pd.DataFrame:
+    """Counts and shares year by year (``program_by_year`` or one goal's ``by_year`` rows)."""
+    achievement_columns, dtypes = _achievement_columns(assessment)
+    body = [
+        {
+            "年度": era_year(r["fiscal_year"]),
+            "取組数": sum(r["counts"].values()),
+            **_achievement_cells(assessment, r),
+            ACHIEVED_SHARE: _share(r.get("achieved_share_pct")),
+        }
+        for r in rows
+    ]
+    columns = ["年度", "取組数", *achievement_columns, ACHIEVED_SHARE]
+    return _frame(body, columns, {"取組数": "int64", **dtypes, ACHIEVED_SHARE: "float64"})
+
+
+def program_trend(assessment: dict) -> pd.DataFrame:
+    """All initiatives' distribution in every program year up to the evaluated one."""
+    return trend(assessment, assessment["program_by_year"])
+
+
+DATA_QUALITY_COLUMNS = ["ファイル", "行（Excel）", "列", "値", "理由", "取組番号", "取組名"]
+
+
+def data_quality(assessment: dict) -> pd.DataFrame:
+    """The rejected rows with file, Excel row, column, value, reason and their initiative."""
+    rows = [
+        {
+            "ファイル": r["file"],
+            "行（Excel）": r.get("row"),
+            "列": r.get("column") or "",
+            "値": "" if r.get("value") is None else str(r["value"]),
+            "理由": r["reason"],
+            "取組番号": r.get("initiative_id") or "",
+            "取組名": r.get("name") or "",
+        }
+        for r in assessment["data_quality"]["rejected"]
+    ]
+    return _frame(rows, DATA_QUALITY_COLUMNS, {"行（Excel）": "Int64"})
+
+
+# ---------------------------------------------------------------- chapter 3: highlights
+
+
+def highlights(assessment: dict, goal: int | None = None) -> pd.DataFrame:
+    """Main results (主な実績) of every goal, or of one goal."""
+    blocks = assessment["goals"] if goal is None else [goal_block(assessment, goal)]
+    rows = [
+        {
+            "基本目標": goal_label(g["goal"]),
+            "取組の方向性": int(h["direction"]),
+            "取組名": h["initiative"],
+            "実績": h["result"],
+        }
+        for g in blocks
+        for h in g["highlights"]
+    ]
+    return _frame(rows, ["基本目標", "取組の方向性", "取組名", "実績"], {"取組の方向性": "int64"})
+
+
+# ---------------------------------------------------------------- chapter 4: overall
+
+
+GRADES_COLUMNS = ["基本目標", "名称", "達成状況", "今後の方向性（取組構成の妥当性）", "評価の根拠"]
+
+
+def grades(assessment: dict) -> pd.DataFrame:
+    """Each goal's final progress and outlook grade, with how it was reached."""
+    rows = [
+        {
+            "基本目標": goal_label(g["goal"]),
+            "名称": g["name"],
+            "達成状況": grade_text(g["progress"]),
+            "今後の方向性（取組構成の妥当性）": grade_text(g["outlook"]),
+            "評価の根拠": grades_source(g["progress"], g["outlook"]),
+        }
+        for g in assessment["goals"]
+    ]
+    return _frame(rows, GRADES_COLUMNS, {})
+
+
+def below_target_causes(assessment: dict) -> pd.DataFrame:
+    """Per goal: below-target results and how many of them had the external cause."""
+    below = labels(assessment)["below"]
+    cause = "うち" + assessment["external_cause"]["label"] + COUNT_SUFFIX
+    rows = [
+        {
+            "基本目標": goal_label(g["goal"]),
+            count_column(below): g["external_cause"]["below"],
+            cause: g["external_cause"]["with_external_cause"],
+            "割合" + SHARE_SUFFIX: _share(g["external_cause"]["share_pct"]),
+        }
+        for g in assessment["goals"]
+    ]
+    columns = ["基本目標", count_column(below), cause, "割合" + SHARE_SUFFIX]
+    return _frame(
+        rows,
+        columns,
+        {count_column(below): "int64", cause: "int64", "割合" + SHARE_SUFFIX: "float64"},
+    )
+
+
+def period_column(period: dict) -> str:
+    """A period's column label: its name and years, e.g. ``影響前（平成30(2018)年度・…）（%）``."""
+    years = "・".join(era_year(y) for y in period["fiscal_years"])
+    return f"{period['name']}（{years}）{SHARE_SUFFIX}"
+
+
+def period_overview(assessment: dict) -> pd.DataFrame:
+    """The achieved share per period, for all initiatives and each goal (延べ件数)."""
+    periods = assessment["program_periods"]
+    columns = ["区分", *(period_column(p) for p in periods)]
+    groups = [("全取組", periods)]
+    groups += [(goal_label(g["goal"]), g["periods"]) for g in assessment["goals"]]
+    rows = [
+        {"区分": name, **{period_column(p): _share(p["achieved_share_pct"]) for p in blocks}}
+        for name, blocks in groups
+    ]
+    return _frame(rows, columns, {c: "float64" for c in columns[1:]})
+
+
+# ---------------------------------------------------------------- chapter 5: one goal
+
+
+def goal_trend(assessment: dict, goal: int) -> pd.DataFrame:
+    """One goal's counts and shares in every program year up to the evaluated one."""
+    goal_block(assessment, goal)
+    return trend(assessment, [r for r in assessment["by_year"] if r["goal"] == goal])
+
+
+def direction_distribution(assessment: dict, goal: int) -> pd.DataFrame:
+    """The evaluated year's counts and shares per direction of one goal."""
+    block = goal_block(assessment, goal)
+    achievement_columns, dtypes = _achievement_columns(assessment)
+    rows = [
+        {
+            "方向性": d["direction"],
+            "取組の方向性": d["name"],
+            "取組数": d["initiatives"],
+            **_achievement_cells(assessment, d),
+        }
+        for d in block["directions"]
+    ]
+    columns = ["方向性", "取組の方向性", "取組数", *achievement_columns]
+    return _frame(rows, columns, {"方向性": "int64", "取組数": "int64", **dtypes})
+
+
+def goal_periods(assessment: dict, goal: int) -> pd.DataFrame:
+    """The period comparison (e.g. before / after COVID-19) of one goal, in 延べ件数."""
+    block = goal_block(assessment, goal)
+    achievement_columns, dtypes = _achievement_columns(assessment)
+    rows = [
+        {
+            "期間": p["name"],
+            "年度": "・".join(era_year(y) for y in p["fiscal_years"]),
+            **_achievement_cells(assessment, p),
+            ACHIEVED_SHARE: _share(p.get("achieved_share_pct")),
+        }
+        for p in block["periods"]
+    ]
+    columns = ["期間", "年度", *achievement_columns, ACHIEVED_SHARE]
+    return _frame(rows, columns, {**dtypes, ACHIEVED_SHARE: "float64"})
+
+
+BELOW_TARGET_COLUMNS = ["取組番号", "取組名", "方向性", "所管", "主な理由", "外部要因"]
+
+
+def below_target(assessment: dict, goal: int) -> pd.DataFrame:
+    """The goal's below-target initiatives in the evaluated year, with the reasons given."""
+    block = goal_block(assessment, goal)
+    label = assessment["external_cause"]["label"]
+    rows = [
+        {
+            "取組番号": r["initiative_id"],
+            "取組名": r["name"],
+            "方向性": r["direction"],
+            "所管": r.get("bureau") or "",
+            "主な理由": r.get("reason") or NO_REASON,
+            "外部要因": label if r.get("external_cause") else "",
+        }
+        for r in block["below_target"]
+    ]
+    return _frame(rows, BELOW_TARGET_COLUMNS, {"方向性": "int64"})
+
+
+INDICATOR_VALUES = ("基準値", "目標値", "実績値")
+INDICATOR_COLUMNS = [
+    "参考指標",
+    "単位",
+    "向き",
+    *INDICATOR_VALUES,
+    "達成率" + SHARE_SUFFIX,
+    "達成",
+]
+_BETTER = {"higher": "高いほど良い", "lower": "低いほど良い"}
+_ACHIEVED = {True: "達成", False: "未達成", None: "－"}
+
+
+def indicators(assessment: dict, goal: int) -> pd.DataFrame:
+    """The goal's reference indicators (参考指標) for the evaluated year."""
+    block = goal_block(assessment, goal)
+    rows = [
+        {
+            "参考指標": i["name"]
+            + ("（例示）" if i.get("illustrative") and "例示" not in i["name"] else ""),
+            "単位": i.get("unit") or "",
+            "向き": _BETTER.get(i.get("better"), i.get("better") or ""),
+            "基準値": i.get("baseline"),
+            "目標値": i.get("target"),
+            "実績値": i.get("actual"),
+            "達成率" + SHARE_SUFFIX: _share(i.get("achievement_rate_pct")),
+            "達成": _ACHIEVED[i.get("achieved")],
+        }
+        for i in block["indicators"]
+    ]
+    numbers = dict.fromkeys(INDICATOR_VALUES, "Float64")
+    return _frame(rows, INDICATOR_COLUMNS, {**numbers, "達成率" + SHARE_SUFFIX: "float64"})
+
+
+GOAL_GRADES_COLUMNS = ["項目", "提案評価（評価ルール）", "最終評価", "根拠", "評価委員会の理由"]
+SAME_REASON = "（同上）"
+
+
+def goal_grades(assessment: dict, goal: int) -> pd.DataFrame:
+    """Suggested and final grades of one goal, with the committee's reason."""
+    block = goal_block(assessment, goal)
+    rows, shown = [], None
+    for title, grade in (("達成状況", block["progress"]), ("今後の方向性", block["outlook"])):
+        reason = grade.get("reason") or ""
+        rows.append(
+            {
+                "項目": title,
+                "提案評価（評価ルール）": grade_text(grade, "suggested"),
+                "最終評価": grade_text(grade),
+                "根拠": grade_source(grade),
+                "評価委員会の理由": SAME_REASON if reason and reason == shown else reason,
+            }
+        )
+        shown = reason
+    return _frame(rows, GOAL_GRADES_COLUMNS, {})
+
+
+# ---------------------------------------------------------------- the registry
+
+
+@dataclass(frozen=True)
+class _Spec:
+    key: str
+    chapter: str
+    build: Callable[..., pd.DataFrame]
+    title: Callable[..., str]
+    per_goal: bool = False
+    shown: Callable[..., bool] = lambda assessment, *goal: True
+
+
+def _periods_shown(assessment: dict, *goal: int) -> bool:
+    periods = goal_block(assessment, goal[0])["periods"] if goal else assessment["program_periods"]
+    return len(periods) >= 2
+
+
+def _year(assessment: dict) -> str:
+    return era_year(assessment["fiscal_year"])
+
+
+def external_cause_used(assessment: dict) -> bool:
+    """Whether the plan names an external cause at all (keywords in its grading rule)."""
+    thresholds = assessment["grading_rule"].get("thresholds", {})
+    return bool(thresholds.get("external_cause_keywords", True))
+
+
+def _cause_shown(assessment: dict) -> bool:
+    return bool(assessment["external_cause"]["below"]) and external_cause_used(assessment)
+
+
+_SPECS = (
+    _Spec(
+        "plan_structure",
+        "01_plan",
+        plan_structure,
+        lambda a: f"取組体系（取組数 合計 {a['program']['initiatives']}件）",
+    ),
+    _Spec(
+        "program_distribution",
+        "02_achievement",
+        program_distribution,
+        lambda a: f"{_year(a)}の各取組の達成度",
+    ),
+    _Spec("program_trend", "02_achievement", program_trend, lambda a: "年度別の達成度（全取組）"),
+    _Spec(
+        "data_quality",
+        "02_achievement",
+        data_quality,
+        lambda a: "データ品質：受け付けなかった行",
+        shown=lambda a: bool(a["data_quality"]["rejected"]),
+    ),
+    _Spec(
+        "highlights",
+        "03_highlights",
+        highlights,
+        lambda a, g=None: "主な実績" if g is None else f"{goal_label(g)}の主な実績",
+        shown=lambda a: any(g["highlights"] for g in a["goals"]),
+    ),
+    _Spec("grades", "04_overall", grades, lambda a: "基本目標ごとの達成状況と今後の方向性"),
+    _Spec(
+        "below_target_causes",
+        "04_overall",
+        below_target_causes,
+        lambda a: f"{_year(a)}の{labels(a)['below']}取組の理由",
+        shown=lambda a: _cause_shown(a),
+    ),
+    _Spec(
+        "period_overview",
+        "04_overall",
+        period_overview,
+        lambda a: (
+            f"期間ごとの「{labels(a)['exceeded']}」と「{labels(a)['on_target']}」を"
+            "合わせた割合（延べ件数）"
+        ),
+        shown=_periods_shown,
+    ),
+    _Spec(
+        "goal_trend",
+        "05_goal",
+        goal_trend,
+        lambda a, g: f"{goal_label(g)}の年度別の達成度",
+        per_goal=True,
+    ),
+    _Spec(
+        "direction_distribution",
+        "05_goal",
+        direction_distribution,
+        lambda a, g: f"{goal_label(g)}の取組の方向性別の達成度（{_year(a)}）",
+        per_goal=True,
+    ),
+    _Spec(
+        "goal_periods",
+        "05_goal",
+        goal_periods,
+        lambda a, g: f"{goal_label(g)}の期間ごとの達成度（延べ件数）",
+        per_goal=True,
+        shown=_periods_shown,
+    ),
+    _Spec(
+        "below_target",
+        "05_goal",
+        below_target,
+        lambda a, g: f"{goal_label(g)}の{_year(a)}に{labels(a)['below']}取組",
+        per_goal=True,
+        shown=lambda a, g: bool(goal_block(a, g)["below_target"]),
+    ),
+    _Spec(
+        "indicators",
+        "05_goal",
+        indicators,
+        lambda a, g: f"{goal_label(g)}の参考指標（{_year(a)}）",
+        per_goal=True,
+        shown=lambda a, g: bool(goal_block(a, g)["indicators"]),
+    ),
+    _Spec(
+        "goal_grades",
+        "05_goal",
+        goal_grades,
+        lambda a, g: f"{goal_label(g)}の達成状況と今後の方向性",
+        per_goal=True,
+    ),
+)
+TABLE_KEYS = tuple(s.key for s in _SPECS)
+
+
+def table_title(assessment: dict, key: str, goal: int | None = None) -> str:
+    """The Japanese title the report gives a table (sheet titles derive from it)."""
+    spec = _spec(key)
+    if spec.per_goal or goal is not None:
+        return spec.title(assessment, goal)
+    return spec.title(assessment)
+
+
+def report_tables(assessment: dict) -> list[ReportTable]:
+    """Every table the report shows, in report order (goal tables goal by goal at the end)."""
+    tables = []
+    for spec in (s for s in _SPECS if not s.per_goal):
+        if spec.shown(assessment):
+            tables.append(
+                ReportTable(spec.key, spec.title(assessment), spec.chapter, spec.build(assessment))
+            )
+    for block in assessment["goals"]:
+        goal = block["goal"]
+        for spec in (s for s in _SPECS if s.per_goal):
+            if spec.shown(assessment, goal):
+                tables.append(
+                    ReportTable(
+                        spec.key,
+                        spec.title(assessment, goal),
+                        f"05_goal{goal}",
+                        spec.build(assessment, goal),
+                        goal,
+                    )
+                )
+    return tables
+
+
+def report_table(assessment: dict, key: str, goal: int | None = None) -> pd.DataFrame:
+    """One table of the report as a DataFrame, e.g. ``report_table(a, "goal_trend", goal=2)``.
+
+    Raises
+    ------
+    UsageError
+        If the key is unknown (the message lists the keys), a goal table is asked for
+        without a goal, or the goal is not in the plan.
+    """
+    spec = _spec(key)
+    if spec.per_goal:
+        if goal is None:
+            goals = ", ".join(str(g["goal"]) for g in assessment["goals"])
+            raise UsageError(
+                f"表 {key!r} は基本目標ごとの表です: goal を指定してください"
+                f" (goal must be one of: {goals})"
+            )
+        return spec.build(assessment, goal)
+    if key == "highlights":
+        return highlights(assessment, goal)
+    if goal is not None:
+        raise UsageError(f"表 {key!r} は基本目標ごとの表ではありません (give no goal)")
+    return spec.build(assessment)
+
+
+def _spec(key: str) -> _Spec:
+    for spec in _SPECS:
+        if spec.key == key:
+            return spec
+    raise UsageError(f"表 {key!r} はありません (key must be one of: {', '.join(TABLE_KEYS)})")
