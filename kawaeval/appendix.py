@@ -9,12 +9,10 @@ escapes every value (``$`` too, so no math renderer reads record text as TeX).
 from __future__ import annotations
 
 import pandas as pd
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from markupsafe import Markup, escape
 
-from kawaeval.paths import TEMPLATES_DIR
 from kawaeval.plan import ACHIEVEMENTS, EVALUATED
-from kawaeval.presenting import NO_MATH, Fragment, era_year
+from kawaeval.presenting import Fragment, render
+from kawaeval.tables import era_year
 
 APPENDIX_NAME = "06_appendix"
 APPENDIX_TITLE = "付録 取組一覧"
@@ -112,23 +110,9 @@ def group_counts(frame: pd.DataFrame, fiscal_year: int) -> pd.DataFrame:
     )
 
 
-def _finalize(value: object) -> Markup:
-    """Every value the template prints, escaped, with ``$`` as an entity and None as nothing."""
-    if value is None or (not isinstance(value, str | Markup) and pd.isna(value)):
-        return Markup("")
-    return Markup(str(escape(value)).replace("$", "&#36;"))
-
-
-def _environment() -> Environment:
-    return Environment(
-        loader=FileSystemLoader(TEMPLATES_DIR / "report"),
-        autoescape=True,
-        finalize=_finalize,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=False,
-    )
+def _value(value: object) -> object:
+    """A record's value for the template: None (shown as nothing) where it is missing."""
+    return None if not isinstance(value, str) and pd.isna(value) else value
 
 
 def _short_year(fiscal_year: int) -> str:
@@ -168,10 +152,10 @@ def initiatives_appendix(assessment: dict) -> Fragment:
                     "rows": [
                         {
                             "initiative_id": r["initiative_id"],
-                            "name": r["name"],
-                            "bureau": r["bureau"],
+                            "name": _value(r["name"]),
+                            "bureau": _value(r["bureau"]),
                             "results": [_result(r[achievement_column(y)], labels) for y in years],
-                            "reason": r["reason"],
+                            "reason": _value(r["reason"]),
                         }
                         for r in rows.to_dict("records")
                     ],
@@ -185,17 +169,14 @@ def initiatives_appendix(assessment: dict) -> Fragment:
                 "directions": directions,
             }
         )
-    markup = (
-        _environment()
-        .get_template(TEMPLATE)
-        .render(
-            classes=f"kawaeval {NO_MATH} kawaeval-appendix",
-            year=era_year(year),
-            years=[_short_year(y) for y in years],
-            legend=[(MARKS[k], labels[k]) for k in ACHIEVEMENTS],
-            total=len(frame),
-            goals=goals,
-        )
+    markup = render(
+        TEMPLATE,
+        classes="kawaeval tex2jax_ignore mathjax_ignore kawaeval-appendix",
+        year=era_year(year),
+        years=[_short_year(y) for y in years],
+        legend=[(MARKS[k], labels[k]) for k in ACHIEVEMENTS],
+        total=len(frame),
+        goals=goals,
     )
     return Fragment(markup)
 

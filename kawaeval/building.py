@@ -47,6 +47,12 @@ TEMPLATE_NAME = "kawaeval"
 STAMP_FILE = "build-stamp.json"
 ASSESSMENT_FILE = "assessment.json"
 KERNEL_NAME = "python3"
+# The files beside the pages, linked from the index page: (what, relative link).
+DOWNLOADS = (
+    ("報告書の表（Excel、tables.xlsx）", "tables.xlsx"),
+    ("取組の記録（Excel用CSV、data/tidy.csv）", "data/tidy.csv"),
+    ("評価結果（JSON、data/assessment.json）", "data/assessment.json"),
+)
 
 # The chapters in reading order: (notebook stem, title). The goal chapter runs once per goal.
 CHAPTERS = (
@@ -410,6 +416,7 @@ def build_year(
     from kawaeval.cleaning import clean_records, write_outputs
     from kawaeval.presenting import index_page, page_nav
     from kawaeval.supplements import load_supplements
+    from kawaeval.workbook import WORKBOOK_FILE, write_tables_workbook
 
     progress = progress or _Progress(0)
     final = out_dir / f"FY{fiscal_year}"
@@ -433,6 +440,7 @@ def build_year(
         supplements = load_supplements(raw_dir, records.plan)
         assessment = assess(records.tidy, records.plan, fiscal_year, supplements, records.rejected)
         _write_json(staging / "data" / ASSESSMENT_FILE, assessment)
+        write_tables_workbook(assessment, staging / WORKBOOK_FILE)
 
         # Chapters run in notebooks/ and read the assessment by a relative path, so the
         # executed notebooks name no temporary or machine-specific folder.
@@ -477,7 +485,7 @@ def build_year(
             "plan": (manifest["plan"]["file"], manifest["plan"]["sha256"]),
             "inputs": [(f["file"], f["sha256"]) for f in inputs],
         }
-        _write_text(staging / "index.html", index_page(assessment, pages, provenance))
+        _write_text(staging / "index.html", index_page(assessment, pages, provenance, DOWNLOADS))
         if pdf:  # into the staging folder: a failed PDF leaves the previous report whole
             from kawaeval.pdf import write_report_pdf
 

@@ -745,10 +745,12 @@ def index_page(
     assessment: dict,
     chapters: Sequence[tuple[str, str]],
     provenance: dict,
+    downloads: Sequence[tuple[str, str]] = (),
 ) -> str:
-    """The report's entry page: title, table of contents, key figures and provenance.
+    """The report's entry page: title, table of contents, key figures, files and provenance.
 
-    ``chapters`` is (title, relative link) in reading order; ``provenance`` holds
+    ``chapters`` is (title, relative link) in reading order; ``downloads`` is (what, relative
+    link) for the files beside the pages (tables.xlsx, the data); ``provenance`` holds
     ``package_version``, ``git_commit`` (or None), ``parameters`` (dict), ``inputs``
     (list of (file, sha256)), ``plan`` ((file, sha256)) and ``source_date`` (or None).
     """
@@ -763,6 +765,7 @@ def index_page(
         notice=assessment.get("notice"),
         judgement_notice=judgement_notice(assessment),
         chapters=list(chapters),
+        downloads=list(downloads),
         initiatives=program["initiatives"],
         year=year,
         key_figures=[

@@ -8,7 +8,7 @@ row 2 (frozen), the values below.
 Numbers stay numbers. Integer columns are counts. Float columns are shares in percent (79.8)
 and are stored as fractions (0.798) with the number format ``0.0%``, so Excel shows 79.8% and
 computes with the true value; a frame can name its percentage columns in
-``frame.attrs["percent_columns"]`` when some of its float columns are not shares (then only
+``frame.attrs["shares"]`` when some of its float columns are not shares (then only
 those are percentages and the other floats are plain numbers). Text is passed through
 :func:`kawaeval.spreadsheet.neutralise` so that no cell runs as a formula, and the file is
 byte-stable (:func:`kawaeval.spreadsheet.stable_xlsx_bytes`).
@@ -82,8 +82,9 @@ def sheet_names(titles: Sequence[str]) -> list[str]:
 
 
 def percent_columns(frame: pd.DataFrame) -> list:
-    """The columns written as percentages: ``attrs["percent_columns"]``, else every float one."""
-    named = frame.attrs.get("percent_columns")
+    """The columns written as percentages: ``attrs["shares"]`` (set by kawaeval.tables), else
+    every float one."""
+    named = frame.attrs.get("shares")
     if named is not None:
         return [c for c in frame.columns if c in set(named)]
     return [c for c in frame.columns if pd.api.types.is_float_dtype(frame[c].dtype)]

@@ -1,19 +1,16 @@
 """notebooks/explore.ipynb: the analyst's notebook beside the chapters runs as committed."""
 
 import ast
-import importlib.util
 
 import nbformat
 import papermill
 import pytest
-from papermill.exceptions import PapermillExecutionError
 
 import kawaeval
 from kawaeval.paths import NOTEBOOKS_DIR
 
 EXPLORE = NOTEBOOKS_DIR / "explore.ipynb"
 EVALUATED = ("exceeded", "on_target", "below")
-HAS_TABLES = importlib.util.find_spec("kawaeval.tables") is not None
 
 
 def test_explore_is_committed_clean_with_one_parameters_cell():
@@ -39,19 +36,13 @@ def test_explore_is_committed_clean_with_one_parameters_cell():
 def test_explore_runs_with_its_defaults(tmp_path):
     """As in JupyterLab: load, pivot by goal and year, a chart, the assessment, a report table."""
     output = tmp_path / "explore.ipynb"
-    try:
-        papermill.execute_notebook(
-            str(EXPLORE),
-            str(output),
-            kernel_name="python3",
-            progress_bar=False,
-            cwd=str(NOTEBOOKS_DIR),
-        )
-    except PapermillExecutionError as exc:
-        if HAS_TABLES:
-            raise
-        # before C1's kawaeval.tables is merged, only the last cell (kawaeval.table) may fail
-        assert exc.ename == "ModuleNotFoundError" and "kawaeval.tables" in exc.evalue
+    papermill.execute_notebook(
+        str(EXPLORE),
+        str(output),
+        kernel_name="python3",
+        progress_bar=False,
+        cwd=str(NOTEBOOKS_DIR),
+    )
     cells = [c for c in nbformat.read(output, as_version=4).cells if c.cell_type == "code"]
 
     def shown(i: int, kind: str = "text/plain") -> str:
@@ -76,5 +67,4 @@ def test_explore_runs_with_its_defaults(tmp_path):
     assert "<table" in shown(3, "text/html")  # the pivot by goal and year
     assert any("image/png" in o.get("data", {}) for o in cells[4].outputs)  # the chart
     assert "79.8" in shown(5)  # the assessment's FY2021 on-target share
-    if HAS_TABLES:
-        assert "<table" in shown(6, "text/html")
+    assert "<table" in shown(6, "text/html")
