@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from kawaeval.plan import ACHIEVEMENTS, EVALUATED
-from kawaeval.presenting import Fragment, render
+from kawaeval.presenting import MAX_LISTED, Fragment, render
 from kawaeval.tables import era_year
 
 APPENDIX_NAME = "06_appendix"
@@ -128,6 +128,9 @@ def initiatives_appendix(assessment: dict) -> Fragment:
     years = _years(assessment)
     labels = assessment["plan"]["achievement_labels"]
     counts = group_counts(frame, year).set_index(["goal", "direction"])
+    # A page stays readable (and under a few MB) for tens of thousands of initiatives: each
+    # direction lists its share of MAX_LISTED rows; every row is in tables.xlsx and the data.
+    room = -(-MAX_LISTED // max(1, sum(len(g["directions"]) for g in assessment["plan"]["goals"])))
     goals = []
     for goal in assessment["plan"]["goals"]:
         directions = []
@@ -157,8 +160,9 @@ def initiatives_appendix(assessment: dict) -> Fragment:
                             "results": [_result(r[achievement_column(y)], labels) for y in years],
                             "reason": _value(r["reason"]),
                         }
-                        for r in rows.to_dict("records")
+                        for r in rows.head(room).to_dict("records")
                     ],
+                    "more": max(len(rows) - room, 0),
                 }
             )
         goals.append(

@@ -615,6 +615,11 @@ def _below_columns(assessment: dict, with_direction: bool) -> list[Column]:
     return columns
 
 
+def below_target_heading(below: str) -> str:
+    """The heading of the below-target list in the plan's words: 目標を下回った取組."""
+    return f"{below}取組" if below.endswith("た") else f"「{below}」の取組"
+
+
 def below_target_table(assessment: dict, goal: int) -> Fragment:
     """The goal's below-target initiatives with their reasons; long lists fold by direction."""
     block = goal_block(assessment, goal)
@@ -646,6 +651,7 @@ def below_target_table(assessment: dict, goal: int) -> Fragment:
     return _block(
         "below_target.html.j2",
         css="kawaeval-below",
+        heading=below_target_heading(_labels(assessment)["below"]),
         year=era_year(assessment["fiscal_year"]),
         below=_labels(assessment)["below"],
         count=len(frame),

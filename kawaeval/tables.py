@@ -607,7 +607,56 @@ _SPECS = (
         per_goal=True,
     ),
 )
-TABLE_KEYS = tuple(s.key for s in _SPECS)
+
+APPENDIX_CHAPTER_NAME = "06_appendix"
+
+
+def initiatives(assessment: dict) -> pd.DataFrame:
+    """付録 取組一覧: every initiative in plan order, with its result in each program year up to
+    the evaluated one (the label; blank where the records have none) and its reason."""
+    labels = assessment["plan"]["achievement_labels"]
+    years = [y for y in assessment["plan"]["program_years"] if y <= assessment["fiscal_year"]]
+    order = {
+        (g["goal"], d["direction"]): i
+        for i, (g, d) in enumerate(
+            (g, d) for g in assessment["plan"]["goals"] for d in g["directions"]
+        )
+    }
+    entries = sorted(
+        assessment.get("initiatives", []),
+        key=lambda e: (order.get((e["goal"], e["direction"]), len(order)), e["initiative_id"]),
+    )
+    year_columns = [era_year(y) for y in years]
+    rows = [
+        {
+            "基本目標": e["goal"],
+            "取組の方向性": e["direction"],
+            "取組番号": e["initiative_id"],
+            "取組名": e["name"],
+            "所管": e.get("bureau") or "",
+            **{
+                column: labels.get(e["achievements"].get(str(y)), "")
+                for column, y in zip(year_columns, years, strict=True)
+            },
+            "主な理由": e.get("reason") or "",
+        }
+        for e in entries
+    ]
+    columns = ["基本目標", "取組の方向性", "取組番号", "取組名", "所管", *year_columns, "主な理由"]
+    return _frame(rows, columns, {"基本目標": "int64", "取組の方向性": "int64"})
+
+
+# Tables after the goal chapters, in report order.
+_CLOSING_SPECS = (
+    _Spec(
+        "initiatives",
+        APPENDIX_CHAPTER_NAME,
+        initiatives,
+        lambda a: f"付録 取組一覧（{_year(a)}まで）",
+        shown=lambda a, *goal: bool(a.get("initiatives")),
+    ),
+)
+TABLE_KEYS = tuple(s.key for s in (*_SPECS, *_CLOSING_SPECS))
 
 
 def table_title(assessment: dict, key: str, goal: int | None = None) -> str:
@@ -639,6 +688,11 @@ def report_tables(assessment: dict) -> list[ReportTable]:
                         goal,
                     )
                 )
+    for spec in _CLOSING_SPECS:
+        if spec.shown(assessment):
+            tables.append(
+                ReportTable(spec.key, spec.title(assessment), spec.chapter, spec.build(assessment))
+            )
     return tables
 
 
@@ -668,7 +722,7 @@ def report_table(assessment: dict, key: str, goal: int | None = None) -> pd.Data
 
 
 def _spec(key: str) -> _Spec:
-    for spec in _SPECS:
+    for spec in (*_SPECS, *_CLOSING_SPECS):
         if spec.key == key:
             return spec
     raise UsageError(f"表 {key!r} はありません (key must be one of: {', '.join(TABLE_KEYS)})")

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 from bs4 import BeautifulSoup
 
 from kawaeval import appendix
 from kawaeval.assessing import assess_records
 from kawaeval.paths import RAW_DIR
+from kawaeval.presenting import MAX_LISTED
+from kawaeval.tables import report_table
 
 
 @pytest.fixture(scope="module")
@@ -121,3 +125,22 @@ def test_record_text_is_escaped_and_dollar_is_not_tex(sample):
     assert "&#36;100" in html and "$" not in html
     assert "None" not in html
     assert "tex2jax_ignore" in html
+
+
+def test_a_very_long_list_shows_a_readable_part_and_says_where_the_rest_is():
+    """Tens of thousands of initiatives: each direction lists its share of the page's rows."""
+    assessment = copy.deepcopy(assess_records(RAW_DIR, 2021))
+    template = assessment["initiatives"]
+    assessment["initiatives"] = [
+        {**template[i % len(template)], "initiative_id": f"X-{i:05d}"} for i in range(12_000)
+    ]
+    html = appendix.initiatives_appendix(assessment).html
+    listed = html.count('<th scope="row">')
+    room = -(-MAX_LISTED // 9)  # each of the 9 directions lists at most this many
+    sizes = appendix.initiatives_frame(assessment).groupby(["goal", "direction"]).size()
+    assert listed == sum(min(size, room) for size in sizes)
+    assert html.count("ほか") == sum(size > room for size in sizes) > 0
+    assert "tables.xlsx" in html
+    assert len(html.encode()) < 5 * 1024 * 1024
+    frame = report_table(assessment, "initiatives")
+    assert sorted(frame["取組番号"]) == [f"X-{i:05d}" for i in range(12_000)]  # all in the workbook

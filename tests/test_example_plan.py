@@ -70,6 +70,7 @@ def test_example_plan_builds_end_to_end(example_report):
         "04_overall.html",
         "05_goal1.html",
         "05_goal2.html",
+        "06_appendix.html",
         "index.html",
     ]
     plan = load_plan(EXAMPLE)
