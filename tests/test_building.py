@@ -12,8 +12,9 @@ import nbformat
 import pytest
 from bs4 import BeautifulSoup
 
-from kawaeval import building, cli
-from kawaeval.building import Chapter, build_reports
+from kawaeval import building, cli, exporting, publishing
+from kawaeval.building import build_reports
+from kawaeval.chapters import Chapter
 from kawaeval.exceptions import UsageError
 from kawaeval.paths import NOTEBOOKS_DIR, PROJECT_ROOT, RAW_DIR
 from kawaeval.plan import load_plan
@@ -29,6 +30,11 @@ def _tree(folder: Path) -> dict[str, str]:
         for p in sorted(folder.rglob("*"))
         if p.is_file()
     }
+
+
+def _listing(out: Path) -> list[str]:
+    """The names in a reports folder, without the years' lock files (they stay, empty)."""
+    return sorted(p.name for p in out.iterdir() if not re.fullmatch(r"\.FY\d{4}\.lock", p.name))
 
 
 def _pages(report: Path) -> dict[str, BeautifulSoup]:
@@ -63,7 +69,7 @@ def _no_kernel_no_cleaning(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("must not be reached")
 
-    monkeypatch.setattr(building, "_execute", refuse)
+    monkeypatch.setattr("kawaeval.executing.KernelPool.execute", refuse)
     monkeypatch.setattr("papermill.execute_notebook", refuse)
     monkeypatch.setattr("kawaeval.cleaning.clean_records", refuse)
 
@@ -97,9 +103,9 @@ def test_bad_source_date_epoch_is_usage_error(tmp_path, monkeypatch):
 
 def test_source_date_follows_reproducible_builds(monkeypatch):
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
-    assert building.source_date() is None
+    assert publishing.source_date() is None
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    assert building.source_date() == "2023-11-14"
+    assert publishing.source_date() == "2023-11-14"
 
 
 def test_chapters_run_the_goal_chapter_once_per_goal():
@@ -138,7 +144,7 @@ def test_normalise_notebook_removes_what_differs_between_runs():
     ]
     nb.cells = [nbformat.v4.new_markdown_cell("m"), cell]
     chapter = Chapter("01_plan", NOTEBOOKS_DIR / "01_plan.ipynb", "第1章")
-    building.normalise_notebook(nb, chapter, "notebooks/01_plan.ipynb")
+    exporting.normalise_notebook(nb, chapter, "notebooks/01_plan.ipynb")
     assert nb.metadata == {
         "papermill": {
             "parameters": {"fiscal_year": 2021},
@@ -160,7 +166,7 @@ def test_normalise_notebook_removes_what_differs_between_runs():
 def test_report_folder_layout(report, sample_build):
     out, results, log = sample_build
     assert results == [building.BuildResult(2021, "built", report)]
-    assert sorted(p.name for p in out.iterdir()) == ["FY2021"]  # no temporary folder left
+    assert _listing(out) == ["FY2021"]  # no temporary folder left
     names = set(_tree(report))
     assert {
         "index.html",
@@ -278,7 +284,7 @@ def test_index_has_provenance(report):
         assert f"SHA-256 {f['sha256']}" in index
     assert f"SHA-256 {manifest['plan']['sha256']}" in index
     assert "fiscal_year = 2021, raw_dir = data/raw, allow_rejects = False" in index
-    commit = building.git_commit()
+    commit = publishing.git_commit()
     assert commit is None or re.fullmatch(r"[0-9a-f]{40}", commit)
     if commit:
         assert commit in index
@@ -363,12 +369,11 @@ def test_an_edited_package_file_changes_the_stamp(tmp_path, monkeypatch):
     fake_package = tmp_path / "kawaeval"
     (fake_package / "__pycache__").mkdir(parents=True)
     (fake_package / "assessing.py").write_text("RULE = 1\n", encoding="utf-8")
-    monkeypatch.setattr(building, "PACKAGE_DIR", fake_package)
-    first = building._package_sha256()
+    first = publishing.package_sha256(fake_package)
     (fake_package / "__pycache__" / "assessing.cpython-311.pyc").write_bytes(b"compiled")
-    assert building._package_sha256() == first  # byte-code caches do not count
+    assert publishing.package_sha256(fake_package) == first  # byte-code caches do not count
     (fake_package / "assessing.py").write_text("RULE = 2\n", encoding="utf-8")
-    assert building._package_sha256() != first
+    assert publishing.package_sha256(fake_package) != first
 
 
 @pytest.mark.slow
@@ -392,7 +397,7 @@ def test_failing_chapter_keeps_the_previous_report(sample_build, tmp_path, monke
         "  the previous report was left untouched\n"
     ) in err
     assert _tree(out / "FY2021") == before
-    assert sorted(p.name for p in out.iterdir()) == ["FY2021", "FY2021.failed"]
+    assert _listing(out) == ["FY2021", "FY2021.failed"]
     failed = nbformat.read(kept, as_version=4)
     assert "An Exception was encountered" in failed.cells[0].source  # papermill's banner
     (broken,) = [c for c in failed.cells if c.source == "1 / 0"]
@@ -469,7 +474,7 @@ def test_rejected_rows_stop_the_build_before_any_kernel(tmp_path, monkeypatch, c
     def refuse(*args, **kwargs):
         raise AssertionError("no kernel may start")
 
-    monkeypatch.setattr(building, "_execute", refuse)
+    monkeypatch.setattr("kawaeval.executing.KernelPool.execute", refuse)
     code = cli.main(
         ["build", "--fiscal-year", "2020", "--raw", str(ESCAPING_RAW), "--out", str(tmp_path)]
     )
@@ -510,7 +515,7 @@ def test_a_year_without_any_rating_stops_before_any_kernel(tmp_path, monkeypatch
     def refuse(*args, **kwargs):
         raise AssertionError("no kernel may start")
 
-    monkeypatch.setattr(building, "_execute", refuse)
+    monkeypatch.setattr("kawaeval.executing.KernelPool.execute", refuse)
     code = cli.main(["build", "--fiscal-year", "2021", "--raw", str(raw), "--out", str(tmp_path)])
     assert code == 1
     assert "2021年度の達成度の列がある取組が1件もありません" in capsys.readouterr().err
