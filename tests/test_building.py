@@ -5,6 +5,7 @@ import io
 import json
 import re
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -521,3 +522,116 @@ def test_a_year_without_any_rating_stops_before_any_kernel(tmp_path, monkeypatch
     assert "2021年度の達成度の列がある取組が1件もありません" in capsys.readouterr().err
     assert cli.main(["assess", "--fiscal-year", "2021", "--json", "--raw", str(raw)]) == 1
     assert cli.main(["assess", "--fiscal-year", "2020", "--json", "--raw", str(raw)]) == 0
+
+
+# ---------------------------------------------------------------- all cores, up-to-date checks
+
+
+def test_jobs_default_to_every_cpu_this_process_may_use(tmp_path, monkeypatch):
+    sizes = []
+
+    class Pool:
+        def __init__(self, size, warm=True):
+            sizes.append((size, warm))
+
+        def execute(self, notebook, output, parameters, cwd):
+            raise RuntimeError("no kernel in this test")
+
+        def shutdown(self):
+            pass
+
+    monkeypatch.setattr("kawaeval.executing.KernelPool", Pool)
+    monkeypatch.setattr(building.os, "sched_getaffinity", lambda pid: {0, 2, 5}, raising=False)
+    assert building.default_jobs() == 3
+    assert cli._parser().parse_args(["build", "--fiscal-year", "2021"]).jobs is None
+    with pytest.raises(RuntimeError, match="no kernel in this test"):
+        build_reports([2021], out_dir=tmp_path, progress_stream=io.StringIO())
+    # seven chapters of one year, three CPUs: three chapters at once
+    assert sizes == [(3, True)]
+    assert _listing(tmp_path) == []  # the failed year left no staging folder
+
+
+@pytest.mark.slow
+def test_chapters_of_one_year_run_side_by_side(tmp_path):
+    meeting = tmp_path / "meeting"
+    meeting.mkdir()
+    notebook = FIXTURES / "rendezvous_chapter.ipynb"
+    chapters = [
+        Chapter("a", notebook, "A", {"meeting": str(meeting), "name": "a", "other": "b"}),
+        Chapter("b", notebook, "B", {"meeting": str(meeting), "name": "b", "other": "a"}),
+    ]
+    build_reports(
+        [2021], out_dir=tmp_path / "out", jobs=2, chapters=chapters, progress_stream=io.StringIO()
+    )
+    for name in ("a", "b"):
+        nb = nbformat.read(tmp_path / f"out/FY2021/notebooks/{name}.ipynb", as_version=4)
+        assert nb.cells[-1].outputs[0].text == "together\n"
+
+
+@pytest.mark.slow
+def test_an_unchanged_build_imports_neither_pandas_nor_nbformat(sample_build, tmp_path):
+    out = tmp_path / "reports"
+    shutil.copytree(sample_build[0], out)
+    before = _tree(out / "FY2021")
+    script = (
+        "import sys\n"
+        "from kawaeval import cli\n"
+        f"code = cli.main(['build', '--fiscal-year', '2021', '--out', {str(out)!r}])\n"
+        "heavy = ('pandas', 'nbformat', 'matplotlib', 'jsonschema', 'papermill', 'nbconvert')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy), code)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, check=False
+    )
+    assert done.stdout == "[] 0\n", done.stderr
+    assert f"FY2021: up to date ({out / 'FY2021'}; --force rebuilds it)" in done.stderr
+    assert _tree(out / "FY2021") == before
+
+
+@pytest.mark.slow
+def test_a_changed_file_rebuilds_only_the_years_whose_assessment_changed(tmp_path):
+    raw = tmp_path / "raw"
+    shutil.copytree(RAW_DIR, raw)
+    chapter = Chapter("00_interpreter", FIXTURES / "interpreter_chapter.ipynb", "interpreter")
+
+    def build(out, force=False):
+        log = io.StringIO()
+        results = build_reports(
+            [2020, 2021],
+            raw_dir=raw,
+            out_dir=out,
+            chapters=[chapter],
+            force=force,
+            progress_stream=log,
+        )
+        return {r.fiscal_year: r.status for r in results}, log.getvalue()
+
+    out = tmp_path / "out"
+    assert build(out)[0] == {2020: "built", 2021: "built"}
+    statuses, log = build(out)
+    assert statuses == {2020: "up to date", 2021: "up to date"}
+    assert "FY2020: up to date" in log and "FY2021: up to date" in log
+    before = {year: _tree(out / f"FY{year}") for year in (2020, 2021)}
+
+    # one FY2021 rating of one bureau's file changes: FY2020's assessment does not
+    path = raw / "initiatives_kowan.csv"
+    text = path.read_text(encoding="utf-8")
+    old_row = "2-2-04,基本目標２,Ⅱ,取組2-2-04（仮称・サンプル）,港湾局,３,３,３,３,"
+    assert old_row in text
+    path.write_text(text.replace(old_row, old_row[:-2] + "４,"), encoding="utf-8")
+    statuses, log = build(out)
+    assert statuses == {2020: "reused", 2021: "built"}
+    assert "FY2020: chapters reused (this year's assessment did not change)" in log
+    after = {year: _tree(out / f"FY{year}") for year in (2020, 2021)}
+    assert (
+        after[2020]["notebooks/00_interpreter.ipynb"]
+        == before[2020]["notebooks/00_interpreter.ipynb"]
+    )
+    assert after[2020]["data/assessment.json"] == before[2020]["data/assessment.json"]
+    assert after[2020]["data/tidy.csv"] != before[2020]["data/tidy.csv"]  # data is today's
+    assert after[2021]["data/assessment.json"] != before[2021]["data/assessment.json"]
+    # a reused report is byte for byte the report a full build makes
+    fresh = tmp_path / "fresh"
+    assert build(fresh, force=True)[0] == {2020: "built", 2021: "built"}
+    assert _tree(fresh / "FY2020") == after[2020]
+    assert _tree(fresh / "FY2021") == after[2021]
