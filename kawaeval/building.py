@@ -12,6 +12,7 @@ changed but a year's assessment did not, its chapters are reused from the publis
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import signal
@@ -278,6 +279,10 @@ class _Build:
             for year, stamp in stale:
                 self._start_year(year, stamp, records)
             wait([y.done for y in list(self.active.values())])
+        except (Interrupt, KeyboardInterrupt):
+            with self.state:
+                self.interrupted = True
+            raise
         finally:
             if not self.interrupted:
                 self.executor.shutdown(wait=True)
@@ -455,6 +460,8 @@ class _Build:
         """Stop kernels and threads, remove staging folders; what was being built is named."""
         with self.state:
             self.interrupted = True
+        # the chapters' kernels are about to die on purpose: that is not news for the user
+        logging.getLogger("papermill").setLevel(logging.CRITICAL + 1)
         pool = getattr(self, "pool", None)
         executor = getattr(self, "executor", None)
         if pool is not None:

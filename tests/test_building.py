@@ -3,10 +3,13 @@
 import hashlib
 import io
 import json
+import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -635,3 +638,74 @@ def test_a_changed_file_rebuilds_only_the_years_whose_assessment_changed(tmp_pat
     assert build(fresh, force=True)[0] == {2020: "built", 2021: "built"}
     assert _tree(fresh / "FY2020") == after[2020]
     assert _tree(fresh / "FY2021") == after[2021]
+
+
+# ---------------------------------------------------------------- signals, locks, debris
+
+SLOW_BUILD = """
+import sys
+import time
+from pathlib import Path
+
+from kawaeval import building, cli
+from kawaeval.chapters import Chapter
+
+slow = Chapter("00_slow", Path({notebook!r}), "遅い章")
+building.chapters_for = lambda plan, goals=None: [slow]
+sys.exit(cli.main(["build", "--fiscal-year", "2021", "--out", {out!r}]))
+"""
+
+
+def _kernel_gone(pid: int) -> bool:
+    psutil = pytest.importorskip("psutil")
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("signum", "name", "code"), [(signal.SIGINT, "SIGINT", 130), (signal.SIGTERM, "SIGTERM", 143)]
+)
+def test_a_signal_stops_the_build_and_leaves_the_last_report(tmp_path, signum, name, code):
+    out = tmp_path / "reports"
+    chapter = Chapter("00_interpreter", FIXTURES / "interpreter_chapter.ipynb", "interpreter")
+    build_reports([2021], out_dir=out, chapters=[chapter], progress_stream=io.StringIO())
+    before = _tree(out / "FY2021")
+    marker = tmp_path / "kernel.pid"
+    script = SLOW_BUILD.format(notebook=str(FIXTURES / "slow_chapter.ipynb"), out=str(out))
+    build = subprocess.Popen(
+        [sys.executable, "-c", script],
+        env={**os.environ, "KAWAEVAL_TEST_MARKER": str(marker)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, as a terminal's foreground job
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not marker.exists() and build.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert marker.exists(), build.communicate()[1]
+        kernel = int(marker.read_text(encoding="utf-8"))
+        assert list(out.glob(".FY2021.tmp-*")), "the build is under way"
+        if signum == signal.SIGINT:
+            os.killpg(build.pid, signum)  # Ctrl-C reaches the whole foreground group
+        else:
+            build.send_signal(signum)  # a scheduler's time limit reaches the build only
+        _, err = build.communicate(timeout=60)
+    finally:
+        if build.poll() is None:
+            build.kill()
+    assert build.returncode == code, err
+    assert err == (
+        f"kawaeval build: FY2021 の作成を中断しました (interrupted by {name} while building"
+        " FY2021); 前回のレポートはそのままです (the last report is unchanged)\n"
+    )
+    assert _listing(out) == ["FY2021"]
+    assert _tree(out / "FY2021") == before
+    deadline = time.monotonic() + 10
+    while not _kernel_gone(kernel) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _kernel_gone(kernel), f"kernel {kernel} still running"
