@@ -709,3 +709,87 @@ def test_a_signal_stops_the_build_and_leaves_the_last_report(tmp_path, signum, n
     while not _kernel_gone(kernel) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert _kernel_gone(kernel), f"kernel {kernel} still running"
+
+
+@pytest.mark.slow
+def test_a_killed_builds_debris_is_cleared_and_a_live_ones_is_not(tmp_path):
+    from filelock import FileLock
+
+    out = tmp_path / "reports"
+    marker = tmp_path / "kernel.pid"
+    script = SLOW_BUILD.format(notebook=str(FIXTURES / "slow_chapter.ipynb"), out=str(out))
+    build = subprocess.Popen(
+        [sys.executable, "-c", script],
+        env={**os.environ, "KAWAEVAL_TEST_MARKER": str(marker)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    kernel = None
+    try:
+        deadline = time.monotonic() + 120
+        while not marker.exists() and build.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        kernel = int(marker.read_text(encoding="utf-8"))
+        build.kill()  # SIGKILL: no chance to clean up
+        build.wait()
+    finally:
+        if build.poll() is None:
+            build.kill()
+        if kernel is not None and not _kernel_gone(kernel):
+            os.kill(kernel, signal.SIGKILL)
+    (dead,) = out.glob(".FY2021.tmp-*")
+    # another build is writing FY2020 right now: its lock is held
+    live = out / ".FY2020.tmp-live"
+    (live / "data").mkdir(parents=True)
+    held = FileLock(out / ".FY2020.lock")
+    held.acquire()
+    try:
+        chapter = Chapter("00_interpreter", FIXTURES / "interpreter_chapter.ipynb", "interpreter")
+        build_reports([2021], out_dir=out, chapters=[chapter], progress_stream=io.StringIO())
+        assert not dead.exists()
+        assert live.is_dir()
+        assert _listing(out) == [".FY2020.tmp-live", "FY2021"]
+    finally:
+        held.release()
+    # once that build is over, the next build (even one with nothing to do) clears its folder
+    statuses = build_reports([2021], out_dir=out, chapters=[chapter], progress_stream=io.StringIO())
+    assert statuses[0].status == "up to date"
+    assert _listing(out) == ["FY2021"]
+
+
+@pytest.mark.slow
+def test_two_builds_of_one_year_wait_for_each_other_and_publish_one_report(tmp_path):
+    import threading
+
+    from filelock import FileLock
+
+    out = tmp_path / "reports"
+    out.mkdir()
+    chapter = Chapter("00_interpreter", FIXTURES / "interpreter_chapter.ipynb", "interpreter")
+    logs = [io.StringIO(), io.StringIO()]
+    results = [None, None]
+
+    def build(i):
+        results[i] = build_reports([2021], out_dir=out, chapters=[chapter], progress_stream=logs[i])
+
+    held = FileLock(out / ".FY2021.lock")
+    held.acquire()  # a third build is writing FY2021: both must wait for it
+    threads = [threading.Thread(target=build, args=(i,)) for i in range(2)]
+    try:
+        for thread in threads:
+            thread.start()
+        deadline = time.monotonic() + 120
+        waiting = f"FY2021: waiting for another build of FY2021 in {out} to finish"
+        while not all(waiting in log.getvalue() for log in logs):
+            assert time.monotonic() < deadline, [log.getvalue() for log in logs]
+            time.sleep(0.05)
+        assert not (out / "FY2021").exists()
+    finally:
+        held.release()
+        for thread in threads:
+            thread.join(timeout=120)
+    assert sorted(r[0].status for r in results) == ["built", "up to date"]
+    reference = tmp_path / "reference"
+    build_reports([2021], out_dir=reference, chapters=[chapter], progress_stream=io.StringIO())
+    assert _tree(out / "FY2021") == _tree(reference / "FY2021")
+    assert _listing(out) == ["FY2021"]
