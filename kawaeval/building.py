@@ -166,10 +166,8 @@ def input_files(raw_dir: Path, manifest: dict) -> list[dict]:
     return sorted(files, key=lambda f: f["file"])
 
 
-def quick_stamp(
-    raw_dir: Path, chapters: Sequence[Chapter], parameters: dict, fiscal_year: int
-) -> dict:
-    """What a report depends on, computed from file bytes alone (no pandas, no nbformat)."""
+def quick_stamp(raw_dir: Path, chapters: Sequence[Chapter], parameters: dict) -> dict:
+    """What a report depends on, from file bytes alone (no pandas, no nbformat); no year yet."""
     plan = plan_path(raw_dir)
     return {
         "package_version": __version__,
@@ -180,7 +178,7 @@ def quick_stamp(
         "chapters": [{"name": c.name, "title": c.title, **c.parameters} for c in chapters],
         "package_sha256": package_sha256(),
         "environment_sha256": environment_sha256(),
-        "parameters": {"fiscal_year": fiscal_year, **parameters},
+        "parameters": parameters,
         "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH") or None,
     }
 
@@ -242,8 +240,9 @@ class _Build:
         clear_stale_debris(self.out_dir)
         try:
             stale = []
+            common = quick_stamp(self.raw_dir, self.chapters, self.parameters)
             for year in self.years:
-                stamp = quick_stamp(self.raw_dir, self.chapters, self.parameters, year)
+                stamp = {**common, "parameters": {"fiscal_year": year, **self.parameters}}
                 if not self.force and self._up_to_date(year, stamp):
                     continue
                 stale.append((year, stamp))
