@@ -417,7 +417,6 @@ class _Build:
                 )
                 html = export_html(state.executed[chapter.name], chapter.title, nav)
                 write_text(staging / f"{chapter.name}.html", html)
-            # (a PDF step belongs here: every HTML page is written, nothing is published)
         manifest = state.records.manifest
         provenance = {
             "package_version": __version__,
@@ -428,6 +427,7 @@ class _Build:
             "inputs": [(f["file"], f["sha256"]) for f in input_files(self.raw_dir, manifest)],
         }
         write_text(staging / "index.html", index_page(state.assessment, pages, provenance))
+        # (a PDF step belongs here: every HTML page is written, nothing is published yet)
         write_json(staging / STAMP_FILE, state.stamp)
         with self.state:
             if self.interrupted:

@@ -151,10 +151,14 @@ def lock_path(out_dir: Path, fiscal_year: int) -> Path:
 
 
 def year_lock(out_dir: Path, fiscal_year: int):
-    """A (not yet acquired) inter-process lock on one year's report in ``out_dir``."""
+    """A (not yet acquired) inter-process lock on one year's report in ``out_dir``.
+
+    Not thread-local: the build takes it in its main thread and the pool thread that
+    publishes the year releases it.
+    """
     from filelock import FileLock
 
-    return FileLock(lock_path(out_dir, fiscal_year), is_singleton=False)
+    return FileLock(lock_path(out_dir, fiscal_year), is_singleton=False, thread_local=False)
 
 
 def acquire(lock, waiting: Callable[[], None], cancelled: Callable[[], bool] | None = None):

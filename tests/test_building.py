@@ -793,3 +793,22 @@ def test_two_builds_of_one_year_wait_for_each_other_and_publish_one_report(tmp_p
     build_reports([2021], out_dir=reference, chapters=[chapter], progress_stream=io.StringIO())
     assert _tree(out / "FY2021") == _tree(reference / "FY2021")
     assert _listing(out) == ["FY2021"]
+
+
+def test_a_year_lock_taken_in_one_thread_is_released_by_another(tmp_path):
+    import threading
+
+    from filelock import Timeout
+
+    lock = publishing.year_lock(tmp_path, 2021)
+    publishing.acquire(lock, waiting=lambda: pytest.fail("nobody holds it"))
+    other = publishing.year_lock(tmp_path, 2021)
+    with pytest.raises(Timeout):
+        other.acquire(timeout=0)
+    waited = []
+    releaser = threading.Thread(target=lock.release)  # the pool thread that publishes the year
+    releaser.start()
+    releaser.join()
+    publishing.acquire(other, waiting=lambda: waited.append(True))
+    assert waited == [] and other.is_locked
+    other.release()
