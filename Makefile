@@ -30,7 +30,7 @@ report: $(STAMP) ## build reports/FY2021/ from data/raw/ (FISCAL_YEAR=YYYY for a
 	@echo "open reports/FY$(FISCAL_YEAR)/index.html"
 
 reports-all: $(STAMP) ## build the four program years FY2018-FY2021
-	$(BIN)/kawaeval build --fiscal-year 2018 --fiscal-year 2019 --fiscal-year 2020 --fiscal-year 2021 --jobs 2
+	$(BIN)/kawaeval build --fiscal-year 2018 --fiscal-year 2019 --fiscal-year 2020 --fiscal-year 2021
 
 clean-data: $(STAMP) ## data/raw/ -> data/processed/ (tidy tables, rejected.csv, manifest.json)
 	$(BIN)/kawaeval clean

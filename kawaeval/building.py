@@ -1,198 +1,111 @@
-"""``kawaeval build``: run the chapter notebooks with papermill and export an offline HTML report.
+"""``kawaeval build``: the orchestration of one build, from records to published reports.
 
 One report folder per fiscal year (``OUT/FY2021/``): ``index.html`` and one self-contained HTML
 page per chapter, the executed notebooks, the cleaned data with its manifest and the
-assessment, and a build stamp. A report is built in a temporary folder inside ``OUT`` and
-replaces the previous one only when every chapter succeeded; two builds from the same inputs
-give the same bytes.
+assessment, and a build stamp. Every chapter of every year runs in one pool of ``jobs``
+kernels; a year is exported and published as soon as its own chapters are done.
+
+Whether a report is up to date is decided from its stamp alone (raw files' SHA-256, plan,
+notebooks, package, environment), without importing pandas or nbformat. When the inputs
+changed but a year's assessment did not, its chapters are reused from the published report.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
+import logging
 import os
 import shutil
-import subprocess
+import signal
 import sys
-import tempfile
 import threading
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import nbformat
-from papermill.exceptions import PapermillExecutionError
-
 from kawaeval import __version__
-from kawaeval.exceptions import ChapterExecutionError, UsageError
-from kawaeval.paths import (
-    NOTEBOOKS_DIR,
-    PACKAGE_DIR,
-    PROJECT_ROOT,
-    RAW_DIR,
-    REPORTS_DIR,
-    TEMPLATES_DIR,
+from kawaeval.chapters import Chapter, chapters_for, check_parameters
+from kawaeval.exceptions import BuildInterruptedError, ChapterExecutionError, UsageError
+from kawaeval.exporting import display_path
+from kawaeval.paths import RAW_DIR, REPORTS_DIR
+from kawaeval.plan import load_plan, plan_path
+from kawaeval.publishing import (
+    STAMP_FILE,
+    acquire,
+    clear_debris,
+    clear_stale_debris,
+    environment_sha256,
+    file_sha256,
+    git_commit,
+    keep_failed,
+    new_staging,
+    package_sha256,
+    publish,
+    raw_files,
+    read_stamp,
+    source_date,
+    write_json,
+    write_text,
+    year_lock,
 )
-from kawaeval.plan import Plan, load_plan
-from kawaeval.reading import file_sha256
 
 if TYPE_CHECKING:
     from kawaeval.cleaning import CleanResult
 
-TEMPLATE_NAME = "kawaeval"
-STAMP_FILE = "build-stamp.json"
+__all__ = ["BuildResult", "Chapter", "Interrupt", "build_reports", "chapters_for", "default_jobs"]
+
 ASSESSMENT_FILE = "assessment.json"
-KERNEL_NAME = "python3"
 # The files beside the pages, linked from the index page: (what, relative link).
 DOWNLOADS = (
     ("報告書の表（Excel、tables.xlsx）", "tables.xlsx"),
     ("取組の記録（Excel用CSV、data/tidy.csv）", "data/tidy.csv"),
     ("評価結果（JSON、data/assessment.json）", "data/assessment.json"),
 )
-
-# The chapters in reading order: (notebook stem, title). The goal chapter runs once per goal.
-CHAPTERS = (
-    ("01_plan", "第1章 計画と評価の方法"),
-    ("02_achievement", "第2章 全取組の達成度"),
-    ("03_highlights", "第3章 基本目標ごとの主な実績"),
-    ("04_overall", "第4章 総合的な評価"),
+# Stamp keys that say what the chapters were made from; "inputs" (the raw files) is not one of
+# them: a changed file whose year's assessment is unchanged leaves that year's chapters as is.
+CHAPTER_KEYS = (
+    "package_version",
+    "git_commit",
+    "plan",
+    "notebooks",
+    "chapters",
+    "package_sha256",
+    "environment_sha256",
+    "parameters",
+    "source_date_epoch",
+    "assessment_sha256",
 )
-GOAL_CHAPTER = ("05_goal", "第5章 基本目標{goal} {name}")
-APPENDIX_CHAPTER = ("06_appendix", "付録 取組一覧")  # last: every initiative (kawaeval.appendix)
-
-
-@dataclass(frozen=True)
-class Chapter:
-    """One page of the report: which notebook, under which name, with which extra parameters."""
-
-    name: str
-    notebook: Path
-    title: str
-    parameters: dict = field(default_factory=dict)
+QUICK_KEYS = (*(k for k in CHAPTER_KEYS if k != "assessment_sha256"), "inputs", "pdf")
 
 
 @dataclass(frozen=True)
 class BuildResult:
-    """What happened to one fiscal year: ``built`` or ``up to date``, and where the report is."""
+    """What happened to one fiscal year and where its report is.
+
+    ``status`` is ``built`` (chapters executed), ``reused`` (inputs changed but not this
+    year's assessment: chapters kept, data and index rewritten) or ``up to date``.
+    """
 
     fiscal_year: int
     status: str
     report_dir: Path
 
 
-def chapters_for(plan: Plan, goals: Sequence[int] | None = None) -> list[Chapter]:
-    """The report's chapters for a plan: the fixed ones, then the goal chapter once per goal."""
-    chapters = [Chapter(stem, NOTEBOOKS_DIR / f"{stem}.ipynb", title) for stem, title in CHAPTERS]
-    stem, title = GOAL_CHAPTER
-    for goal in goals if goals is not None else plan.goal_numbers:
-        name = plan.goal_by_number(goal).name
-        chapters.append(
-            Chapter(
-                f"{stem}{goal}",
-                NOTEBOOKS_DIR / f"{stem}.ipynb",
-                title.format(goal=goal, name=name),
-                {"goal": goal},
-            )
-        )
-    stem, title = APPENDIX_CHAPTER
-    chapters.append(Chapter(stem, NOTEBOOKS_DIR / f"{stem}.ipynb", title))
-    return chapters
+class Interrupt(BaseException):
+    """Raised in the main thread by the CLI's SIGINT/SIGTERM handler to stop a build."""
+
+    def __init__(self, signum: int):
+        self.signum = signum
+        super().__init__(signum)
 
 
-def check_parameters(
-    plan: Plan, fiscal_years: Sequence[int], goals: Sequence[int] | None = None
-) -> None:
-    """Refuse fiscal years and goals the plan does not have, naming the ones it has.
-
-    Raises
-    ------
-    UsageError
-        If a fiscal year is not a program year or a goal is not a goal of the plan.
-    """
-    years = plan.program_years
-    unknown = [y for y in fiscal_years if y not in years]
-    if unknown:
-        raise UsageError(
-            f"年度 {', '.join(map(str, unknown))} は{plan.program}の年度ではありません "
-            f"(--fiscal-year must be one of: {', '.join(map(str, years))})"
-        )
-    if not fiscal_years:
-        raise UsageError(
-            f"年度を指定してください (--fiscal-year one of: {', '.join(map(str, years))})"
-        )
-    if goals is not None:
-        bad = [g for g in goals if g not in plan.goal_numbers]
-        if bad:
-            raise UsageError(
-                f"基本目標 {', '.join(map(str, bad))} は計画にありません "
-                f"(goal must be one of: {', '.join(map(str, plan.goal_numbers))})"
-            )
-
-
-def source_date() -> str | None:
-    """The build date from SOURCE_DATE_EPOCH (reproducible-builds.org), None when unset.
-
-    Raises
-    ------
-    UsageError
-        If SOURCE_DATE_EPOCH is set but is not a whole number of seconds.
-    """
-    value = os.environ.get("SOURCE_DATE_EPOCH")
-    if value is None or value == "":
-        return None
+def default_jobs() -> int:
+    """The CPUs this process may use (its affinity mask where the OS has one)."""
     try:
-        seconds = int(value)
-    except ValueError:
-        raise UsageError(
-            f"SOURCE_DATE_EPOCH「{value}」は秒数ではありません"
-            " (expected whole seconds since 1970-01-01, e.g. 1700000000)"
-        ) from None
-    return datetime.fromtimestamp(seconds, tz=UTC).strftime("%Y-%m-%d")
-
-
-def git_commit() -> str | None:
-    """The commit the package was built from, or None when this is not a git checkout."""
-    if not (PROJECT_ROOT / ".git").exists():
-        return None
-    try:
-        done = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=PROJECT_ROOT,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-    except OSError:
-        return None
-    commit = done.stdout.strip()
-    return commit if done.returncode == 0 and commit else None
-
-
-def _package_sha256() -> str:
-    """One digest of the package's code, data and templates, so an edited library rebuilds."""
-    digest = hashlib.sha256()
-    for path in sorted(PACKAGE_DIR.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts:
-            digest.update(path.relative_to(PACKAGE_DIR).as_posix().encode() + b"\0")
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
-def _display_path(path: Path) -> str:
-    """A path as a report shows it: relative to the project when inside it, else its name only.
-
-    Reports are mailed: they must not reveal where the records sat on someone's PC, and the
-    same inputs in two folders must give the same bytes.
-    """
-    resolved = path.resolve()
-    try:
-        return resolved.relative_to(PROJECT_ROOT).as_posix()
-    except ValueError:
-        return resolved.name
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 class _Progress:
@@ -240,108 +153,8 @@ class _Progress:
             self.bar.close()
 
 
-def normalise_notebook(nb: nbformat.NotebookNode, chapter: Chapter, relative_output: str) -> None:
-    """Remove what differs between two runs: timings, absolute paths, random cell ids, versions."""
-    papermill = nb.metadata.get("papermill", {})
-    nb.metadata["papermill"] = {
-        "parameters": papermill.get("parameters", {}),
-        "input_path": _display_path(chapter.notebook),
-        "output_path": relative_output,
-    }
-    nb.metadata.get("language_info", {}).pop("version", None)
-    nb.metadata.pop("widgets", None)
-    count = 0
-    for index, cell in enumerate(nb.cells):
-        cell.id = f"cell-{index:03d}"
-        cell.metadata.pop("papermill", None)
-        cell.metadata.pop("execution", None)
-        if cell.cell_type != "code":
-            continue
-        if cell.get("execution_count") is not None:
-            count += 1
-            cell.execution_count = count
-        for output in cell.get("outputs", []):
-            if "execution_count" in output:
-                output.execution_count = cell.execution_count
-
-
-def export_html(nb: nbformat.NotebookNode, title: str, nav: str) -> str:
-    """A chapter as one self-contained HTML page: no code, no prompts, no network resources."""
-    from nbconvert import HTMLExporter
-
-    exporter = HTMLExporter(
-        template_name=TEMPLATE_NAME,
-        extra_template_basedirs=[str(TEMPLATES_DIR)],
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-        language_code="ja",
-        embed_images=True,
-        exclude_anchor_links=True,
-    )
-    nb = nbformat.from_dict(nb)
-    nb.metadata["title"] = title
-    body, _ = exporter.from_notebook_node(nb, resources={"kawaeval_nav": nav})
-    return body
-
-
-def _write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8", newline="\n")
-
-
-def _write_json(path: Path, data: object) -> None:
-    _write_text(path, json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
-
-
-def _execute(chapter: Chapter, output: Path, parameters: dict) -> None:
-    """Run one chapter with papermill in a fresh kernel of this interpreter, in its folder."""
-    import papermill
-
-    papermill.execute_notebook(
-        str(chapter.notebook),
-        str(output),
-        parameters=parameters,
-        # The kernel's working folder, set per kernel: papermill's own ``cwd`` changes the
-        # whole process's folder, which races when several years build in threads.
-        resources={"metadata": {"path": str(output.parent)}},
-        kernel_name=KERNEL_NAME,
-        progress_bar=False,
-        log_output=False,
-        request_save_on_cell_execute=False,
-        # the kernel's own log (unencrypted-TCP notice, interrupt at shutdown) is noise here
-        extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
-    )
-
-
-def _keep_failed(out_dir: Path, fiscal_year: int, chapter: Chapter, executed: Path) -> Path:
-    """Move the failed executed notebook (papermill's error banner included) out of the build."""
-    failed_dir = out_dir / f"FY{fiscal_year}.failed"
-    if failed_dir.exists():
-        shutil.rmtree(failed_dir)
-    target = failed_dir / "notebooks" / f"{chapter.name}.ipynb"
-    target.parent.mkdir(parents=True)
-    if executed.exists():
-        shutil.move(str(executed), target)
-    return target
-
-
-def _publish(staging: Path, final: Path) -> None:
-    """Put the finished report in place of the previous one (renames within one filesystem)."""
-    old = None
-    if final.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{final.name}.old-", dir=final.parent))
-        os.replace(final, old / final.name)
-    os.replace(staging, final)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-    failed = final.parent / f"{final.name}.failed"
-    if failed.exists():
-        shutil.rmtree(failed, ignore_errors=True)
-
-
 def input_files(raw_dir: Path, manifest: dict) -> list[dict]:
-    """Every input the report reads, with its SHA-256.
+    """Every input the report reads, with its SHA-256 (shown on the index page).
 
     The records come from the cleaning manifest; the optional judgements, highlights,
     indicators and notice files are found the way kawaeval.supplements finds them.
@@ -359,179 +172,372 @@ def input_files(raw_dir: Path, manifest: dict) -> list[dict]:
     return sorted(files, key=lambda f: f["file"])
 
 
-def _stamp(
-    fiscal_year: int,
-    inputs: list[dict],
-    plan: dict,
-    chapters: Sequence[Chapter],
-    parameters: dict,
-) -> dict:
-    """Everything a report depends on; equal stamps mean the report would come out the same."""
+def quick_stamp(raw_dir: Path, chapters: Sequence[Chapter], parameters: dict) -> dict:
+    """What a report depends on, from file bytes alone (no pandas, no nbformat); no year yet."""
+    plan = plan_path(raw_dir)
     return {
         "package_version": __version__,
         "git_commit": git_commit(),
-        "plan": plan,
-        "inputs": inputs,
+        "plan": {"file": plan.name, "sha256": file_sha256(plan)},
+        "inputs": raw_files(raw_dir),
         "notebooks": {c.name: file_sha256(c.notebook) for c in chapters},
         "chapters": [{"name": c.name, "title": c.title, **c.parameters} for c in chapters],
-        "package_sha256": _package_sha256(),
-        "parameters": {"fiscal_year": fiscal_year, **parameters},
+        "package_sha256": package_sha256(),
+        "environment_sha256": environment_sha256(),
+        "parameters": parameters,
         "source_date_epoch": os.environ.get("SOURCE_DATE_EPOCH") or None,
     }
 
 
-def _read_stamp(report_dir: Path) -> dict | None:
-    try:
-        return json.loads((report_dir / STAMP_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+def _same(old: dict | None, new: dict, keys: Sequence[str]) -> bool:
+    return old is not None and all(k in old and old[k] == new[k] for k in keys)
 
 
-def build_year(
-    fiscal_year: int,
-    raw_dir: Path,
-    out_dir: Path,
-    chapters: Sequence[Chapter],
-    force: bool = False,
-    allow_rejects: bool = False,
-    progress: _Progress | None = None,
-    records: CleanResult | None = None,
-    pdf: bool = False,
-) -> BuildResult:
-    """Build (or skip as up to date) the report of one fiscal year into ``out_dir/FY<year>/``.
+@dataclass
+class _Year:
+    """One fiscal year's build in progress."""
 
-    ``records`` is the cleaning result when the caller has just cleaned ``raw_dir``; every
-    chapter then presents the one assessment computed from it.
+    fiscal_year: int
+    final: Path
+    stamp: dict
+    lock: object
+    staging: Path | None = None
+    records: CleanResult | None = None
+    assessment: dict | None = None
+    executed: dict = field(default_factory=dict)  # chapter name -> normalised notebook
+    remaining: int = 0
+    error: BaseException | None = None
+    done: Future = field(default_factory=Future)
 
-    Raises
-    ------
-    InputFileError, PlanDefinitionError, RejectedRowsError, ManifestMismatchError, NoRecordsError
-        If the records cannot be cleaned (no kernel has started).
-    ChapterExecutionError
-        If a chapter fails; the previous report is left as it was.
-    PdfRenderError
-        If ``pdf`` and the PDF cannot be made; the previous report is left as it was.
-    """
-    from kawaeval.assessing import assess, check_records
-    from kawaeval.cleaning import clean_records, write_outputs
-    from kawaeval.presenting import index_page, page_nav
-    from kawaeval.supplements import load_supplements
-    from kawaeval.workbook import WORKBOOK_FILE, write_tables_workbook
 
-    progress = progress or _Progress(0)
-    final = out_dir / f"FY{fiscal_year}"
-    if records is None:
-        records = clean_records(raw_dir, out_dir=None, allow_rejects=allow_rejects)
-        check_records(records.tidy, fiscal_year, raw_dir)
-    manifest = records.manifest
-    parameters = {"raw_dir": _display_path(raw_dir), "allow_rejects": allow_rejects}
-    inputs = input_files(raw_dir, manifest)
-    stamp = {**_stamp(fiscal_year, inputs, manifest["plan"], chapters, parameters), "pdf": pdf}
-    if not force and final.is_dir() and _read_stamp(final) == stamp:
-        progress.skip(len(chapters))
-        progress.message(f"FY{fiscal_year}: up to date ({final}; --force rebuilds it)")
-        return BuildResult(fiscal_year, "up to date", final)
+class _Build:
+    """One ``kawaeval build`` run: quick checks, then every stale chapter in one pool."""
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".FY{fiscal_year}.tmp-", dir=out_dir))
-    staging.chmod(0o755)  # mkdtemp makes it private; the published report is for readers
-    try:
-        write_outputs(records, staging / "data")
-        supplements = load_supplements(raw_dir, records.plan)
-        assessment = assess(records.tidy, records.plan, fiscal_year, supplements, records.rejected)
-        _write_json(staging / "data" / ASSESSMENT_FILE, assessment)
-        write_tables_workbook(assessment, staging / WORKBOOK_FILE)
+    def __init__(
+        self,
+        years: list[int],
+        raw_dir: Path,
+        out_dir: Path,
+        chapters: Sequence[Chapter],
+        jobs: int,
+        force: bool,
+        allow_rejects: bool,
+        progress: _Progress,
+        warm_kernels: bool,
+        pdf: bool = False,
+    ):
+        self.years = years
+        self.raw_dir = raw_dir
+        self.out_dir = out_dir
+        self.chapters = list(chapters)
+        self.jobs = jobs
+        self.force = force
+        self.allow_rejects = allow_rejects
+        self.progress = progress
+        self.warm_kernels = warm_kernels
+        self.pdf = pdf
+        self.parameters = {"raw_dir": display_path(raw_dir), "allow_rejects": allow_rejects}
+        self.state = threading.Lock()  # guards ``interrupted`` against a publish under way
+        self.interrupted = False
+        self.active: dict[int, _Year] = {}
+        self.results: dict[int, BuildResult] = {}
 
-        # Chapters run in notebooks/ and read the assessment by a relative path, so the
-        # executed notebooks name no temporary or machine-specific folder.
-        notebook_parameters = {
-            "allow_rejects": allow_rejects,
-            "fiscal_year": fiscal_year,
-            "assessment_json": f"../data/{ASSESSMENT_FILE}",
+    # ------------------------------------------------------------ the two paths
+
+    def run(self) -> list[BuildResult]:
+        clear_stale_debris(self.out_dir)
+        try:
+            stale = []
+            common = quick_stamp(self.raw_dir, self.chapters, self.parameters)
+            for year in self.years:
+                stamp = {
+                    **common,
+                    "parameters": {"fiscal_year": year, **self.parameters},
+                    "pdf": self.pdf,
+                }
+                if not self.force and self._up_to_date(year, stamp):
+                    continue
+                stale.append((year, stamp))
+            if stale:
+                self._build(stale)
+        except (Interrupt, KeyboardInterrupt) as exc:
+            signum = exc.signum if isinstance(exc, Interrupt) else signal.SIGINT
+            raise self._interrupted(signum) from None
+        return [self.results[year] for year in self.years]
+
+    def _up_to_date(self, year: int, stamp: dict) -> bool:
+        final = self.out_dir / f"FY{year}"
+        if not (final.is_dir() and _same(read_stamp(final), stamp, QUICK_KEYS)):
+            return False
+        self.progress.skip(len(self.chapters))
+        self.progress.message(f"FY{year}: up to date ({final}; --force rebuilds it)")
+        self.results[year] = BuildResult(year, "up to date", final)
+        return True
+
+    def _build(self, stale: list[tuple[int, dict]]) -> None:
+        from kawaeval.assessing import check_records
+        from kawaeval.cleaning import clean_records
+        from kawaeval.executing import KernelPool
+
+        records = clean_records(self.raw_dir, out_dir=None, allow_rejects=self.allow_rejects)
+        for year, _ in stale:
+            check_records(records.tidy, year, self.raw_dir)
+        size = max(1, min(self.jobs, len(stale) * len(self.chapters)))
+        self.pool = KernelPool(size, warm=self.warm_kernels)
+        self.executor = ThreadPoolExecutor(max_workers=size, thread_name_prefix="kawaeval-chapter")
+        self.futures: list[Future] = []
+        try:
+            for year, stamp in stale:
+                self._start_year(year, stamp, records)
+            wait([y.done for y in list(self.active.values())])
+        except (Interrupt, KeyboardInterrupt):
+            with self.state:
+                self.interrupted = True
+            raise
+        finally:
+            if not self.interrupted:
+                self.executor.shutdown(wait=True)
+                self.pool.shutdown()
+        errors = [y.error for y in self.active.values() if y.error is not None]
+        if errors:
+            raise errors[0]
+
+    # ------------------------------------------------------------ one year
+
+    def _start_year(self, year: int, stamp: dict, records: CleanResult) -> None:
+        """Lock the year, write its data and assessment, then reuse or queue its chapters."""
+        final = self.out_dir / f"FY{year}"
+        lock = year_lock(self.out_dir, year)
+        state = _Year(year, final, stamp, lock, records=records)
+        self.active[year] = state
+        try:
+            self._prepare_year(state)
+        except Exception:
+            self._end_year(state)
+            raise
+
+    def _prepare_year(self, state: _Year) -> None:
+        from kawaeval.assessing import assess
+        from kawaeval.cleaning import write_outputs
+        from kawaeval.supplements import load_supplements
+        from kawaeval.workbook import WORKBOOK_FILE, write_tables_workbook
+
+        year, lock, records = state.fiscal_year, state.lock, state.records
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        acquire(
+            lock,
+            lambda: self.progress.message(
+                f"FY{year}: waiting for another build of FY{year} in {self.out_dir} to finish"
+                f" (lock {lock.lock_file})"
+            ),
+        )
+        clear_debris(self.out_dir, year)
+        if not self.force and self._up_to_date(year, state.stamp):  # the other build made it
+            self._end_year(state)
+            return
+
+        state.staging = new_staging(self.out_dir, year)
+        write_outputs(records, state.staging / "data")
+        supplements = load_supplements(self.raw_dir, records.plan)
+        state.assessment = assess(records.tidy, records.plan, year, supplements, records.rejected)
+        write_json(state.staging / "data" / ASSESSMENT_FILE, state.assessment)
+        write_tables_workbook(state.assessment, state.staging / WORKBOOK_FILE)
+        state.stamp = {
+            **state.stamp,
+            "assessment_sha256": file_sha256(state.staging / "data" / ASSESSMENT_FILE),
         }
-        (staging / "notebooks").mkdir()
-        executed = []
-        for chapter in chapters:
-            output = staging / "notebooks" / f"{chapter.name}.ipynb"
-            try:
-                _execute(chapter, output, {**notebook_parameters, **chapter.parameters})
-            except PapermillExecutionError as exc:
-                kept = _keep_failed(out_dir, fiscal_year, chapter, output)
-                raise ChapterExecutionError(
-                    f"{chapter.title} ({chapter.notebook.name})",
-                    kept,
-                    exc.cell_index,
-                    exc.ename,
-                    exc.evalue,
-                ) from None
-            nb = nbformat.read(output, as_version=4)
-            normalise_notebook(nb, chapter, f"notebooks/{chapter.name}.ipynb")
-            nbformat.write(nb, output)
-            executed.append((chapter, nb))
-            progress.chapter_done(fiscal_year, chapter)
+        (state.staging / "notebooks").mkdir()
+        if not self.force and self._reuse_chapters(state):
+            self.progress.skip(len(self.chapters))
+            self._finish_year(state, "reused")
+            return
+        state.remaining = len(self.chapters)
+        for chapter in self.chapters:
+            self.futures.append(self.executor.submit(self._run_chapter, state, chapter))
 
-        pages = [(c.title, f"{c.name}.html") for c in chapters]
-        for i, (chapter, nb) in enumerate(executed):
-            nav = page_nav(
-                pages[i - 1] if i else None, pages[i + 1] if i + 1 < len(pages) else None
-            )
-            _write_text(staging / f"{chapter.name}.html", export_html(nb, chapter.title, nav))
+    def _reuse_chapters(self, state: _Year) -> bool:
+        """Copy the published chapters when they were made from the same assessment and code."""
+        if not _same(read_stamp(state.final), state.stamp, CHAPTER_KEYS):
+            return False
+        names = [f"notebooks/{c.name}.ipynb" for c in self.chapters]
+        names += [f"{c.name}.html" for c in self.chapters]
+        if not all((state.final / name).is_file() for name in names):
+            return False
+        for name in names:
+            shutil.copyfile(state.final / name, state.staging / name)
+        return True
 
+    def _run_chapter(self, state: _Year, chapter: Chapter) -> None:
+        """Execute one chapter (in a pool thread); the year's last chapter finishes the year."""
+        from papermill.exceptions import PapermillExecutionError
+
+        from kawaeval.exporting import read_executed
+
+        relative = f"notebooks/{chapter.name}.ipynb"
+        output = state.staging / relative
+        try:
+            if state.error is None and not self.interrupted:
+                parameters = {
+                    "allow_rejects": self.allow_rejects,
+                    "fiscal_year": state.fiscal_year,
+                    # Chapters run in notebooks/ and read the assessment by a relative path,
+                    # so the executed notebooks name no temporary or machine-specific folder.
+                    "assessment_json": f"../data/{ASSESSMENT_FILE}",
+                    **chapter.parameters,
+                }
+                self.pool.execute(chapter.notebook, output, parameters, output.parent)
+                state.executed[chapter.name] = read_executed(output, chapter, relative)
+                self.progress.chapter_done(state.fiscal_year, chapter)
+        except PapermillExecutionError as exc:
+            with self.state:
+                if not self.interrupted and state.error is None:
+                    kept = keep_failed(self.out_dir, state.fiscal_year, chapter.name, output)
+                    state.error = ChapterExecutionError(
+                        f"{chapter.title} ({chapter.notebook.name})",
+                        kept,
+                        exc.cell_index,
+                        exc.ename,
+                        exc.evalue,
+                    )
+        except Exception as exc:  # a dead kernel after an interruption, a full disk...
+            if state.error is None and not self.interrupted:
+                state.error = exc
+        with self.state:
+            state.remaining -= 1
+            last = state.remaining == 0
+        if not last or self.interrupted:
+            return
+        if state.error is not None:
+            self._end_year(state)
+            return
+        try:
+            self._finish_year(state, "built")
+        except Exception as exc:
+            state.error = exc
+            self._end_year(state)
+
+    def _finish_year(self, state: _Year, status: str) -> None:
+        """Export the pages, write the index and stamp, publish, release the year."""
+        from kawaeval.exporting import export_html
+        from kawaeval.presenting import index_page, page_nav
+
+        staging, year = state.staging, state.fiscal_year
+        pages = [(c.title, f"{c.name}.html") for c in self.chapters]
+        if status == "built":
+            for i, chapter in enumerate(self.chapters):
+                nav = page_nav(
+                    pages[i - 1] if i else None, pages[i + 1] if i + 1 < len(pages) else None
+                )
+                html = export_html(state.executed[chapter.name], chapter.title, nav)
+                write_text(staging / f"{chapter.name}.html", html)
+        manifest = state.records.manifest
         provenance = {
             "package_version": __version__,
-            "git_commit": stamp["git_commit"],
+            "git_commit": state.stamp["git_commit"],
             "source_date": source_date(),
-            "parameters": {"fiscal_year": fiscal_year, **parameters},
+            "parameters": {"fiscal_year": year, **self.parameters},
             "plan": (manifest["plan"]["file"], manifest["plan"]["sha256"]),
-            "inputs": [(f["file"], f["sha256"]) for f in inputs],
+            "inputs": [(f["file"], f["sha256"]) for f in input_files(self.raw_dir, manifest)],
         }
-        _write_text(staging / "index.html", index_page(assessment, pages, provenance, DOWNLOADS))
-        if pdf:  # into the staging folder: a failed PDF leaves the previous report whole
+        write_text(
+            staging / "index.html", index_page(state.assessment, pages, provenance, DOWNLOADS)
+        )
+        if self.pdf:  # into the staging folder: a failed PDF leaves the previous report whole
             from kawaeval.pdf import write_report_pdf
 
-            write_report_pdf(staging, pages, assessment)
-        _write_json(staging / STAMP_FILE, stamp)
-        _publish(staging, final)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
-    progress.message(f"FY{fiscal_year}: report written to {final / 'index.html'}")
-    return BuildResult(fiscal_year, "built", final)
+            write_report_pdf(staging, pages, state.assessment)
+        write_json(staging / STAMP_FILE, state.stamp)
+        with self.state:
+            if self.interrupted:
+                return
+            publish(staging, state.final)
+            state.staging = None
+        if status == "reused":
+            self.progress.message(
+                f"FY{year}: chapters reused (this year's assessment did not change);"
+                " data and index updated"
+            )
+        self.progress.message(f"FY{year}: report written to {state.final / 'index.html'}")
+        self.results[year] = BuildResult(year, status, state.final)
+        self._end_year(state)
+
+    def _end_year(self, state: _Year) -> None:
+        """Remove what is left of the staging folder and release the year's lock."""
+        if state.staging is not None:
+            shutil.rmtree(state.staging, ignore_errors=True)
+            state.staging = None
+        if state.lock.is_locked:
+            state.lock.release()
+        if not state.done.done():
+            state.done.set_result(None)
+
+    # ------------------------------------------------------------ interruption
+
+    def _interrupted(self, signum: int) -> BuildInterruptedError:
+        """Stop kernels and threads, remove staging folders; what was being built is named."""
+        with self.state:
+            self.interrupted = True
+        # the chapters' kernels are about to die on purpose: that is not news for the user
+        logging.getLogger("papermill").setLevel(logging.CRITICAL + 1)
+        pool = getattr(self, "pool", None)
+        executor = getattr(self, "executor", None)
+        if pool is not None:
+            pool.shutdown()
+        if executor is not None:
+            executor.shutdown(wait=False, cancel_futures=True)
+            # running chapters end within about a second of their kernel's death
+            wait(getattr(self, "futures", []), timeout=30)
+            if pool is not None:
+                pool.shutdown()  # a kernel started in the meantime
+        unfinished = [y for y in self.years if y not in self.results]
+        for state in self.active.values():
+            if state.staging is not None:
+                shutil.rmtree(state.staging, ignore_errors=True)
+                state.staging = None
+            if state.lock.is_locked:
+                state.lock.release()
+        return BuildInterruptedError(signal.Signals(signum).name, unfinished)
 
 
 def build_reports(
     fiscal_years: Sequence[int],
     raw_dir: Path = RAW_DIR,
     out_dir: Path = REPORTS_DIR,
-    jobs: int = 1,
+    jobs: int | None = None,
     force: bool = False,
     allow_rejects: bool = False,
     goals: Sequence[int] | None = None,
     chapters: Sequence[Chapter] | None = None,
     progress_stream=None,
+    warm_kernels: bool = True,
     pdf: bool = False,
 ) -> list[BuildResult]:
-    """Build the report of each fiscal year, up to ``jobs`` years at once.
+    """Build (or find up to date) the report of each fiscal year, ``jobs`` chapters at once.
 
-    Parameters are checked, and the records cleaned, before any kernel starts. ``goals``
-    limits the goal chapters (default: every goal of the plan); ``chapters`` replaces the
-    chapter list altogether (tests use it); ``pdf`` also writes the report as one PDF.
+    Parameters are checked before anything is read. ``jobs`` defaults to every CPU this
+    process may use; ``goals`` limits the goal chapters (default: every goal of the plan);
+    ``chapters`` replaces the chapter list altogether (tests use it); ``warm_kernels`` is
+    passed to :class:`kawaeval.executing.KernelPool`; ``pdf`` also writes each report as one
+    PDF (:mod:`kawaeval.pdf`).
 
     Raises
     ------
     UsageError
         If a fiscal year or goal is not the plan's, or ``jobs`` is below 1.
     InputFileError, PlanDefinitionError, RejectedRowsError, ManifestMismatchError, NoRecordsError
-        If the records cannot be cleaned.
+        If the records cannot be cleaned (no kernel has started).
     ChapterExecutionError
         If a chapter fails (the other years still finish; the first failure is raised).
     PdfUnavailableError
-        If ``pdf`` and WeasyPrint is not installed (before any kernel starts).
+        If ``pdf`` and WeasyPrint is not installed (checked before anything is read).
+    PdfRenderError
+        If ``pdf`` and a PDF cannot be made; that year's previous report is left as it was.
+    BuildInterruptedError
+        If :class:`Interrupt` (or KeyboardInterrupt) reached the build: kernels are stopped,
+        staging folders removed, the reports not yet published left as they were.
     """
-    from kawaeval.assessing import check_records
-    from kawaeval.cleaning import clean_records
-
     raw_dir, out_dir = Path(raw_dir), Path(out_dir)
+    jobs = default_jobs() if jobs is None else jobs
     if jobs < 1:
         raise UsageError("--jobs must be 1 or more")
     plan = load_plan(raw_dir)
@@ -544,26 +550,19 @@ def build_reports(
         check_available()
     if chapters is None:
         chapters = chapters_for(plan, goals)
-    records = clean_records(raw_dir, out_dir=None, allow_rejects=allow_rejects)
-    for year in years:
-        check_records(records.tidy, year, raw_dir)
-
     progress = _Progress(len(years) * len(chapters), progress_stream)
-
-    def run(year: int) -> BuildResult:
-        return build_year(
-            year, raw_dir, out_dir, chapters, force, allow_rejects, progress, records, pdf
-        )
-
     try:
-        if jobs == 1 or len(years) == 1:
-            return [run(year) for year in years]
-        with ThreadPoolExecutor(max_workers=min(jobs, len(years))) as pool:
-            futures = [pool.submit(run, year) for year in years]
-            errors = [f.exception() for f in futures]
-        for error in errors:
-            if error is not None:
-                raise error
-        return [f.result() for f in futures]
+        return _Build(
+            years,
+            raw_dir,
+            out_dir,
+            chapters,
+            jobs,
+            force,
+            allow_rejects,
+            progress,
+            warm_kernels,
+            pdf,
+        ).run()
     finally:
         progress.close()

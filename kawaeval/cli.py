@@ -9,11 +9,12 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import signal
 import sys
 from pathlib import Path
 
 from kawaeval import __version__
-from kawaeval.exceptions import KawaevalError
+from kawaeval.exceptions import BuildInterruptedError, KawaevalError
 from kawaeval.paths import PROCESSED_DIR, RAW_DIR, REPORTS_DIR
 
 log = logging.getLogger("kawaeval")
@@ -70,9 +71,9 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument(
         "--jobs",
         type=_positive_int,
-        default=1,
+        default=None,
         metavar="N",
-        help="fiscal years built at once (default 1)",
+        help="chapters run at once, across all years (default: every CPU this process may use)",
     )
     build.add_argument(
         "--force", action="store_true", help="rebuild even when the report is up to date"
@@ -137,17 +138,32 @@ def _run_assess(args) -> int:
 
 
 def _run_build(args) -> int:
-    from kawaeval.building import build_reports
+    """Build the reports; SIGINT and SIGTERM stop it cleanly (exit 130 / 143, one line)."""
+    from kawaeval import building
 
-    build_reports(
-        fiscal_years=args.fiscal_year,
-        raw_dir=args.raw,
-        out_dir=args.out,
-        jobs=args.jobs,
-        force=args.force,
-        allow_rejects=args.allow_rejects,
-        pdf=args.pdf,
-    )
+    interrupted = []
+
+    def stop(signum, frame):
+        if not interrupted:  # a second Ctrl-C while cleaning up is ignored
+            interrupted.append(signum)
+            raise building.Interrupt(signum)
+
+    previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        building.build_reports(
+            fiscal_years=args.fiscal_year,
+            raw_dir=args.raw,
+            out_dir=args.out,
+            jobs=args.jobs,
+            force=args.force,
+            allow_rejects=args.allow_rejects,
+            pdf=args.pdf,
+        )
+    except building.Interrupt as exc:  # before the build had begun
+        raise BuildInterruptedError(signal.Signals(exc.signum).name, args.fiscal_year) from None
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     return 0
 
 
@@ -190,6 +206,9 @@ def main(argv: list[str] | None = None) -> int:
     }[args.command]
     try:
         return run(args)
+    except BuildInterruptedError as exc:
+        print(f"kawaeval {args.command}: {exc}", file=sys.stderr)
+        return exc.exit_code
     except KawaevalError as exc:
         print(f"kawaeval {args.command}: error: {exc}", file=sys.stderr)
         return exc.exit_code

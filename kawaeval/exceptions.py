@@ -191,3 +191,17 @@ class PdfRenderError(KawaevalError):
             f"PDF {self.path.name} を作成できませんでした (could not make the PDF): {problem}\n"
             "  the previous report was left untouched"
         )
+
+
+class BuildInterruptedError(KawaevalError):
+    """Raised when a build was stopped by a signal; the reports not yet published are unchanged."""
+
+    def __init__(self, signal_name: str, fiscal_years):
+        self.signal_name = signal_name
+        self.fiscal_years = list(fiscal_years)
+        self.exit_code = 128 + {"SIGINT": 2, "SIGTERM": 15}.get(signal_name, 1)
+        years = ", ".join(f"FY{y}" for y in self.fiscal_years) or "nothing"
+        super().__init__(
+            f"{years} の作成を中断しました (interrupted by {signal_name} while building {years});"
+            " 前回のレポートはそのままです (the last report is unchanged)"
+        )

@@ -3,17 +3,22 @@
 import hashlib
 import io
 import json
+import os
 import re
 import shutil
+import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nbformat
 import pytest
 from bs4 import BeautifulSoup
 
-from kawaeval import building, cli
-from kawaeval.building import Chapter, build_reports
+from kawaeval import building, cli, exporting, publishing
+from kawaeval.building import build_reports
+from kawaeval.chapters import Chapter
 from kawaeval.exceptions import UsageError
 from kawaeval.paths import NOTEBOOKS_DIR, PROJECT_ROOT, RAW_DIR
 from kawaeval.plan import load_plan
@@ -29,6 +34,11 @@ def _tree(folder: Path) -> dict[str, str]:
         for p in sorted(folder.rglob("*"))
         if p.is_file()
     }
+
+
+def _listing(out: Path) -> list[str]:
+    """The names in a reports folder, without the years' lock files (they stay, empty)."""
+    return sorted(p.name for p in out.iterdir() if not re.fullmatch(r"\.FY\d{4}\.lock", p.name))
 
 
 def _pages(report: Path) -> dict[str, BeautifulSoup]:
@@ -63,7 +73,7 @@ def _no_kernel_no_cleaning(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("must not be reached")
 
-    monkeypatch.setattr(building, "_execute", refuse)
+    monkeypatch.setattr("kawaeval.executing.KernelPool.execute", refuse)
     monkeypatch.setattr("papermill.execute_notebook", refuse)
     monkeypatch.setattr("kawaeval.cleaning.clean_records", refuse)
 
@@ -97,9 +107,9 @@ def test_bad_source_date_epoch_is_usage_error(tmp_path, monkeypatch):
 
 def test_source_date_follows_reproducible_builds(monkeypatch):
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
-    assert building.source_date() is None
+    assert publishing.source_date() is None
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    assert building.source_date() == "2023-11-14"
+    assert publishing.source_date() == "2023-11-14"
 
 
 def test_chapters_run_the_goal_chapter_once_per_goal():
@@ -140,7 +150,7 @@ def test_normalise_notebook_removes_what_differs_between_runs():
     ]
     nb.cells = [nbformat.v4.new_markdown_cell("m"), cell]
     chapter = Chapter("01_plan", NOTEBOOKS_DIR / "01_plan.ipynb", "第1章")
-    building.normalise_notebook(nb, chapter, "notebooks/01_plan.ipynb")
+    exporting.normalise_notebook(nb, chapter, "notebooks/01_plan.ipynb")
     assert nb.metadata == {
         "papermill": {
             "parameters": {"fiscal_year": 2021},
@@ -162,7 +172,7 @@ def test_normalise_notebook_removes_what_differs_between_runs():
 def test_report_folder_layout(report, sample_build):
     out, results, log = sample_build
     assert results == [building.BuildResult(2021, "built", report)]
-    assert sorted(p.name for p in out.iterdir()) == ["FY2021"]  # no temporary folder left
+    assert _listing(out) == ["FY2021"]  # no temporary folder left
     names = set(_tree(report))
     assert {
         "index.html",
@@ -285,7 +295,7 @@ def test_index_has_provenance(report):
         assert f"SHA-256 {f['sha256']}" in index
     assert f"SHA-256 {manifest['plan']['sha256']}" in index
     assert "fiscal_year = 2021, raw_dir = data/raw, allow_rejects = False" in index
-    commit = building.git_commit()
+    commit = publishing.git_commit()
     assert commit is None or re.fullmatch(r"[0-9a-f]{40}", commit)
     if commit:
         assert commit in index
@@ -370,12 +380,11 @@ def test_an_edited_package_file_changes_the_stamp(tmp_path, monkeypatch):
     fake_package = tmp_path / "kawaeval"
     (fake_package / "__pycache__").mkdir(parents=True)
     (fake_package / "assessing.py").write_text("RULE = 1\n", encoding="utf-8")
-    monkeypatch.setattr(building, "PACKAGE_DIR", fake_package)
-    first = building._package_sha256()
+    first = publishing.package_sha256(fake_package)
     (fake_package / "__pycache__" / "assessing.cpython-311.pyc").write_bytes(b"compiled")
-    assert building._package_sha256() == first  # byte-code caches do not count
+    assert publishing.package_sha256(fake_package) == first  # byte-code caches do not count
     (fake_package / "assessing.py").write_text("RULE = 2\n", encoding="utf-8")
-    assert building._package_sha256() != first
+    assert publishing.package_sha256(fake_package) != first
 
 
 @pytest.mark.slow
@@ -399,7 +408,7 @@ def test_failing_chapter_keeps_the_previous_report(sample_build, tmp_path, monke
         "  the previous report was left untouched\n"
     ) in err
     assert _tree(out / "FY2021") == before
-    assert sorted(p.name for p in out.iterdir()) == ["FY2021", "FY2021.failed"]
+    assert _listing(out) == ["FY2021", "FY2021.failed"]
     failed = nbformat.read(kept, as_version=4)
     assert "An Exception was encountered" in failed.cells[0].source  # papermill's banner
     (broken,) = [c for c in failed.cells if c.source == "1 / 0"]
@@ -476,7 +485,7 @@ def test_rejected_rows_stop_the_build_before_any_kernel(tmp_path, monkeypatch, c
     def refuse(*args, **kwargs):
         raise AssertionError("no kernel may start")
 
-    monkeypatch.setattr(building, "_execute", refuse)
+    monkeypatch.setattr("kawaeval.executing.KernelPool.execute", refuse)
     code = cli.main(
         ["build", "--fiscal-year", "2020", "--raw", str(ESCAPING_RAW), "--out", str(tmp_path)]
     )
@@ -517,9 +526,296 @@ def test_a_year_without_any_rating_stops_before_any_kernel(tmp_path, monkeypatch
     def refuse(*args, **kwargs):
         raise AssertionError("no kernel may start")
 
-    monkeypatch.setattr(building, "_execute", refuse)
+    monkeypatch.setattr("kawaeval.executing.KernelPool.execute", refuse)
     code = cli.main(["build", "--fiscal-year", "2021", "--raw", str(raw), "--out", str(tmp_path)])
     assert code == 1
     assert "2021年度の達成度の列がある取組が1件もありません" in capsys.readouterr().err
     assert cli.main(["assess", "--fiscal-year", "2021", "--json", "--raw", str(raw)]) == 1
     assert cli.main(["assess", "--fiscal-year", "2020", "--json", "--raw", str(raw)]) == 0
+
+
+# ---------------------------------------------------------------- all cores, up-to-date checks
+
+
+def test_jobs_default_to_every_cpu_this_process_may_use(tmp_path, monkeypatch):
+    sizes = []
+
+    class Pool:
+        def __init__(self, size, warm=True):
+            sizes.append((size, warm))
+
+        def execute(self, notebook, output, parameters, cwd):
+            raise RuntimeError("no kernel in this test")
+
+        def shutdown(self):
+            pass
+
+    monkeypatch.setattr("kawaeval.executing.KernelPool", Pool)
+    monkeypatch.setattr(building.os, "sched_getaffinity", lambda pid: {0, 2, 5}, raising=False)
+    assert building.default_jobs() == 3
+    assert cli._parser().parse_args(["build", "--fiscal-year", "2021"]).jobs is None
+    with pytest.raises(RuntimeError, match="no kernel in this test"):
+        build_reports([2021], out_dir=tmp_path, progress_stream=io.StringIO())
+    # seven chapters of one year, three CPUs: three chapters at once
+    assert sizes == [(3, True)]
+    assert _listing(tmp_path) == []  # the failed year left no staging folder
+
+
+@pytest.mark.slow
+def test_chapters_of_one_year_run_side_by_side(tmp_path):
+    meeting = tmp_path / "meeting"
+    meeting.mkdir()
+    notebook = FIXTURES / "rendezvous_chapter.ipynb"
+    chapters = [
+        Chapter("a", notebook, "A", {"meeting": str(meeting), "name": "a", "other": "b"}),
+        Chapter("b", notebook, "B", {"meeting": str(meeting), "name": "b", "other": "a"}),
+    ]
+    build_reports(
+        [2021], out_dir=tmp_path / "out", jobs=2, chapters=chapters, progress_stream=io.StringIO()
+    )
+    for name in ("a", "b"):
+        nb = nbformat.read(tmp_path / f"out/FY2021/notebooks/{name}.ipynb", as_version=4)
+        assert nb.cells[-1].outputs[0].text == "together\n"
+
+
+@pytest.mark.slow
+def test_an_unchanged_build_imports_neither_pandas_nor_nbformat(sample_build, tmp_path):
+    out = tmp_path / "reports"
+    shutil.copytree(sample_build[0], out)
+    before = _tree(out / "FY2021")
+    script = (
+        "import sys\n"
+        "from kawaeval import cli\n"
+        f"code = cli.main(['build', '--fiscal-year', '2021', '--out', {str(out)!r}])\n"
+        "heavy = ('pandas', 'nbformat', 'matplotlib', 'jsonschema', 'papermill', 'nbconvert')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy), code)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, check=False
+    )
+    assert done.stdout == "[] 0\n", done.stderr
+    assert f"FY2021: up to date ({out / 'FY2021'}; --force rebuilds it)" in done.stderr
+    assert _tree(out / "FY2021") == before
+
+
+@pytest.mark.slow
+def test_a_changed_file_rebuilds_only_the_years_whose_assessment_changed(tmp_path):
+    raw = tmp_path / "raw"
+    shutil.copytree(RAW_DIR, raw)
+    chapter = Chapter("00_interpreter", FIXTURES / "interpreter_chapter.ipynb", "interpreter")
+
+    def build(out, force=False):
+        log = io.StringIO()
+        results = build_reports(
+            [2020, 2021],
+            raw_dir=raw,
+            out_dir=out,
+            chapters=[chapter],
+            force=force,
+            progress_stream=log,
+        )
+        return {r.fiscal_year: r.status for r in results}, log.getvalue()
+
+    out = tmp_path / "out"
+    assert build(out)[0] == {2020: "built", 2021: "built"}
+    statuses, log = build(out)
+    assert statuses == {2020: "up to date", 2021: "up to date"}
+    assert "FY2020: up to date" in log and "FY2021: up to date" in log
+    before = {year: _tree(out / f"FY{year}") for year in (2020, 2021)}
+
+    # one FY2021 rating of one bureau's file changes: FY2020's assessment does not
+    path = raw / "initiatives_kowan.csv"
+    text = path.read_text(encoding="utf-8")
+    old_row = "2-2-04,基本目標２,Ⅱ,取組2-2-04（仮称・サンプル）,港湾局,３,３,３,３,"
+    assert old_row in text
+    path.write_text(text.replace(old_row, old_row[:-2] + "４,"), encoding="utf-8")
+    statuses, log = build(out)
+    assert statuses == {2020: "reused", 2021: "built"}
+    assert "FY2020: chapters reused (this year's assessment did not change)" in log
+    after = {year: _tree(out / f"FY{year}") for year in (2020, 2021)}
+    assert (
+        after[2020]["notebooks/00_interpreter.ipynb"]
+        == before[2020]["notebooks/00_interpreter.ipynb"]
+    )
+    assert after[2020]["data/assessment.json"] == before[2020]["data/assessment.json"]
+    assert after[2020]["data/tidy.csv"] != before[2020]["data/tidy.csv"]  # data is today's
+    assert after[2021]["data/assessment.json"] != before[2021]["data/assessment.json"]
+    # a reused report is byte for byte the report a full build makes
+    fresh = tmp_path / "fresh"
+    assert build(fresh, force=True)[0] == {2020: "built", 2021: "built"}
+    assert _tree(fresh / "FY2020") == after[2020]
+    assert _tree(fresh / "FY2021") == after[2021]
+
+
+# ---------------------------------------------------------------- signals, locks, debris
+
+SLOW_BUILD = """
+import sys
+import time
+from pathlib import Path
+
+from kawaeval import building, cli
+from kawaeval.chapters import Chapter
+
+slow = Chapter("00_slow", Path({notebook!r}), "遅い章")
+building.chapters_for = lambda plan, goals=None: [slow]
+sys.exit(cli.main(["build", "--fiscal-year", "2021", "--out", {out!r}]))
+"""
+
+
+def _kernel_gone(pid: int) -> bool:
+    psutil = pytest.importorskip("psutil")
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("signum", "name", "code"), [(signal.SIGINT, "SIGINT", 130), (signal.SIGTERM, "SIGTERM", 143)]
+)
+def test_a_signal_stops_the_build_and_leaves_the_last_report(tmp_path, signum, name, code):
+    out = tmp_path / "reports"
+    chapter = Chapter("00_interpreter", FIXTURES / "interpreter_chapter.ipynb", "interpreter")
+    build_reports([2021], out_dir=out, chapters=[chapter], progress_stream=io.StringIO())
+    before = _tree(out / "FY2021")
+    marker = tmp_path / "kernel.pid"
+    script = SLOW_BUILD.format(notebook=str(FIXTURES / "slow_chapter.ipynb"), out=str(out))
+    build = subprocess.Popen(
+        [sys.executable, "-c", script],
+        env={**os.environ, "KAWAEVAL_TEST_MARKER": str(marker)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, as a terminal's foreground job
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not marker.exists() and build.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert marker.exists(), build.communicate()[1]
+        kernel = int(marker.read_text(encoding="utf-8"))
+        assert list(out.glob(".FY2021.tmp-*")), "the build is under way"
+        if signum == signal.SIGINT:
+            os.killpg(build.pid, signum)  # Ctrl-C reaches the whole foreground group
+        else:
+            build.send_signal(signum)  # a scheduler's time limit reaches the build only
+        _, err = build.communicate(timeout=60)
+    finally:
+        if build.poll() is None:
+            build.kill()
+    assert build.returncode == code, err
+    assert err == (
+        f"kawaeval build: FY2021 の作成を中断しました (interrupted by {name} while building"
+        " FY2021); 前回のレポートはそのままです (the last report is unchanged)\n"
+    )
+    assert _listing(out) == ["FY2021"]
+    assert _tree(out / "FY2021") == before
+    deadline = time.monotonic() + 10
+    while not _kernel_gone(kernel) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _kernel_gone(kernel), f"kernel {kernel} still running"
+
+
+@pytest.mark.slow
+def test_a_killed_builds_debris_is_cleared_and_a_live_ones_is_not(tmp_path):
+    from filelock import FileLock
+
+    out = tmp_path / "reports"
+    marker = tmp_path / "kernel.pid"
+    script = SLOW_BUILD.format(notebook=str(FIXTURES / "slow_chapter.ipynb"), out=str(out))
+    build = subprocess.Popen(
+        [sys.executable, "-c", script],
+        env={**os.environ, "KAWAEVAL_TEST_MARKER": str(marker)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    kernel = None
+    try:
+        deadline = time.monotonic() + 120
+        while not marker.exists() and build.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        kernel = int(marker.read_text(encoding="utf-8"))
+        build.kill()  # SIGKILL: no chance to clean up
+        build.wait()
+    finally:
+        if build.poll() is None:
+            build.kill()
+        if kernel is not None and not _kernel_gone(kernel):
+            os.kill(kernel, signal.SIGKILL)
+    (dead,) = out.glob(".FY2021.tmp-*")
+    # another build is writing FY2020 right now: its lock is held
+    live = out / ".FY2020.tmp-live"
+    (live / "data").mkdir(parents=True)
+    held = FileLock(out / ".FY2020.lock")
+    held.acquire()
+    try:
+        chapter = Chapter("00_interpreter", FIXTURES / "interpreter_chapter.ipynb", "interpreter")
+        build_reports([2021], out_dir=out, chapters=[chapter], progress_stream=io.StringIO())
+        assert not dead.exists()
+        assert live.is_dir()
+        assert _listing(out) == [".FY2020.tmp-live", "FY2021"]
+    finally:
+        held.release()
+    # once that build is over, the next build (even one with nothing to do) clears its folder
+    statuses = build_reports([2021], out_dir=out, chapters=[chapter], progress_stream=io.StringIO())
+    assert statuses[0].status == "up to date"
+    assert _listing(out) == ["FY2021"]
+
+
+@pytest.mark.slow
+def test_two_builds_of_one_year_wait_for_each_other_and_publish_one_report(tmp_path):
+    import threading
+
+    from filelock import FileLock
+
+    out = tmp_path / "reports"
+    out.mkdir()
+    chapter = Chapter("00_interpreter", FIXTURES / "interpreter_chapter.ipynb", "interpreter")
+    logs = [io.StringIO(), io.StringIO()]
+    results = [None, None]
+
+    def build(i):
+        results[i] = build_reports([2021], out_dir=out, chapters=[chapter], progress_stream=logs[i])
+
+    held = FileLock(out / ".FY2021.lock")
+    held.acquire()  # a third build is writing FY2021: both must wait for it
+    threads = [threading.Thread(target=build, args=(i,)) for i in range(2)]
+    try:
+        for thread in threads:
+            thread.start()
+        deadline = time.monotonic() + 120
+        waiting = f"FY2021: waiting for another build of FY2021 in {out} to finish"
+        while not all(waiting in log.getvalue() for log in logs):
+            assert time.monotonic() < deadline, [log.getvalue() for log in logs]
+            time.sleep(0.05)
+        assert not (out / "FY2021").exists()
+    finally:
+        held.release()
+        for thread in threads:
+            thread.join(timeout=120)
+    assert sorted(r[0].status for r in results) == ["built", "up to date"]
+    reference = tmp_path / "reference"
+    build_reports([2021], out_dir=reference, chapters=[chapter], progress_stream=io.StringIO())
+    assert _tree(out / "FY2021") == _tree(reference / "FY2021")
+    assert _listing(out) == ["FY2021"]
+
+
+def test_a_year_lock_taken_in_one_thread_is_released_by_another(tmp_path):
+    import threading
+
+    from filelock import Timeout
+
+    lock = publishing.year_lock(tmp_path, 2021)
+    publishing.acquire(lock, waiting=lambda: pytest.fail("nobody holds it"))
+    other = publishing.year_lock(tmp_path, 2021)
+    with pytest.raises(Timeout):
+        other.acquire(timeout=0)
+    waited = []
+    releaser = threading.Thread(target=lock.release)  # the pool thread that publishes the year
+    releaser.start()
+    releaser.join()
+    publishing.acquire(other, waiting=lambda: waited.append(True))
+    assert waited == [] and other.is_locked
+    other.release()
