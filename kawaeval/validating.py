@@ -21,6 +21,12 @@ ACHIEVEMENT_DTYPE = pd.CategoricalDtype(list(ACHIEVEMENTS), ordered=True)
 TIDY_ORDER = ["goal", "direction", "initiative_id", "fiscal_year"]
 
 
+def text_array(values: pd.Series) -> arrow.Array:
+    """A column as one Arrow large-string array (no copy for Arrow-backed text)."""
+    array = arrow.array(values.astype(TEXT), type=arrow.large_string())
+    return array.combine_chunks() if isinstance(array, arrow.ChunkedArray) else array
+
+
 def _goal_direction_keys(goal: pd.Series, direction: pd.Series) -> pd.Series:
     return goal.astype("int64") * 1000 + direction.astype("int64")
 

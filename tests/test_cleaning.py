@@ -14,21 +14,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kawaeval import cleaning
-from kawaeval.cleaning import (
-    REJECTED_COLUMNS,
-    TIDY_COLUMNS,
-    check_manifest,
-    clean,
-    clean_records,
+from kawaeval import outputs
+from kawaeval.cleaning import TIDY_COLUMNS, check_manifest, clean, clean_records
+from kawaeval.exceptions import InputFileError, ManifestMismatchError, RejectedRowsError
+from kawaeval.outputs import REJECTED_COLUMNS
+from kawaeval.plan import ACHIEVEMENTS, load_plan
+from kawaeval.spellings import (
     header_role,
     parse_achievement,
     parse_direction,
     parse_fiscal_year_header,
     parse_goal,
 )
-from kawaeval.exceptions import InputFileError, ManifestMismatchError, RejectedRowsError
-from kawaeval.plan import ACHIEVEMENTS, load_plan
 from kawaeval.validating import TEXT
 
 FIXTURES = Path(__file__).parent / "fixtures" / "clean"
@@ -919,7 +916,7 @@ def test_random_spellings_give_the_counts_they_were_drawn_from(
 
 
 def test_csv_writer_gives_the_bytes_of_pandas_to_csv(tmp_path, monkeypatch):
-    monkeypatch.setattr(cleaning, "CSV_CHUNK_ROWS", 2)  # several chunks
+    monkeypatch.setattr(outputs, "CSV_CHUNK_ROWS", 2)  # several chunks
     values = ["a,b", 'say "hi"', "two\nlines", "cr\ronly", " spaced ", "", "漢字", None]
     frame = pd.DataFrame(
         {
@@ -929,6 +926,6 @@ def test_csv_writer_gives_the_bytes_of_pandas_to_csv(tmp_path, monkeypatch):
             'odd,"name"': pd.array(values[::-1], dtype=TEXT),
         }
     )
-    cleaning._write_csv(frame, tmp_path / "fast.csv")
+    outputs._write_csv(frame, tmp_path / "fast.csv")
     frame.to_csv(tmp_path / "pandas.csv", index=False, encoding="utf-8-sig", lineterminator="\n")
     assert (tmp_path / "fast.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()
