@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 
 from kawaeval.exceptions import OutputWriteError
 from kawaeval.plan import Plan
+from kawaeval.spreadsheet import neutralise, neutralise_arrow, neutralise_frame
 from kawaeval.validating import TEXT, text_array
 
 REJECTED_COLUMNS = ["file", "row", "column", "value", "reason"]
@@ -98,16 +99,17 @@ _NEEDS_QUOTES = '[,"\n]'
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    """CSV in UTF-8 with BOM (Excel in Japan opens it as is), "\\n" line endings.
+    """CSV for Excel: UTF-8 with BOM (Excel in Japan opens it as is), "\\n" line endings, and
+    text that Excel would run as a formula neutralised (:mod:`kawaeval.spreadsheet`).
 
-    The bytes are those of ``DataFrame.to_csv(index=False)`` (minimal quoting: a field is quoted
-    when it holds a comma, a double quote or a line feed), built with Arrow kernels a chunk of
-    rows at a time; a column of another type falls back to pandas.
+    The bytes are those of ``neutralise_frame(frame).to_csv(index=False)`` (minimal quoting: a
+    field is quoted when it holds a comma, a double quote or a line feed), built with Arrow
+    kernels a chunk of rows at a time; a column of another type falls back to pandas.
     """
     if not all(_csv_field_kind(frame[c]) for c in frame.columns):
-        frame.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+        neutralise_frame(frame).to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
         return
-    header = ",".join(_csv_quote(str(c)) for c in frame.columns) + "\n"
+    header = ",".join(_csv_quote(str(neutralise(c))) for c in frame.columns) + "\n"
     with path.open("wb") as handle:
         handle.write(codecs.BOM_UTF8 + header.encode("utf-8"))
         for first in range(0, len(frame), CSV_CHUNK_ROWS):
@@ -142,12 +144,12 @@ def _csv_fields(column: pd.Series) -> pa.Array:
     if kind == "integer":
         return pc.cast(pa.array(column.to_numpy()), pa.large_string())
     if kind == "categorical":
-        categories = [_csv_quote(str(v)) for v in column.cat.categories]
+        categories = [_csv_quote(str(neutralise(v))) for v in column.cat.categories]
         codes = column.cat.codes.to_numpy()
         indices = pa.array(codes, mask=codes < 0)
         fields = pa.array(categories, type=pa.large_string()).take(indices)
         return pc.fill_null(fields, "")
-    text = text_array(column)
+    text = neutralise_arrow(text_array(column))
     quote = pc.match_substring_regex(text, _NEEDS_QUOTES)
     if pc.any(quote).as_py():
         quote_mark = _large('"')

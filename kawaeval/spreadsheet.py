@@ -9,13 +9,17 @@ so a record that begins with ``=`` never runs as a formula in a staff member's E
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from datetime import datetime
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 """First characters that make Excel (or LibreOffice) read a text cell as a formula."""
+_STARTS_A_FORMULA = "^[" + "".join(re.escape(c) for c in FORMULA_TRIGGERS) + "]"
 
 FIXED_TIME = datetime(2000, 1, 1)
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -26,6 +30,15 @@ def neutralise(value: object) -> object:
     if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
         return "'" + value
     return value
+
+
+def neutralise_arrow(text: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """:func:`neutralise` over a whole Arrow string column at once (for a million rows)."""
+    risky = pc.match_substring_regex(text, _STARTS_A_FORMULA)
+    if not pc.any(risky).as_py():
+        return text
+    apostrophe, nothing = pa.scalar("'", type=text.type), pa.scalar("", type=text.type)
+    return pc.if_else(risky, pc.binary_join_element_wise(apostrophe, text, nothing), text)
 
 
 def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:

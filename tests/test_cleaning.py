@@ -26,6 +26,7 @@ from kawaeval.spellings import (
     parse_fiscal_year_header,
     parse_goal,
 )
+from kawaeval.spreadsheet import neutralise_frame
 from kawaeval.validating import TEXT
 
 FIXTURES = Path(__file__).parent / "fixtures" / "clean"
@@ -915,17 +916,50 @@ def test_random_spellings_give_the_counts_they_were_drawn_from(
     assert result.manifest["totals"]["accepted_rows"] == len(records)
 
 
-def test_csv_writer_gives_the_bytes_of_pandas_to_csv(tmp_path, monkeypatch):
+def test_csv_writer_gives_the_bytes_of_pandas_to_csv_of_the_neutralised_frame(
+    tmp_path, monkeypatch
+):
     monkeypatch.setattr(outputs, "CSV_CHUNK_ROWS", 2)  # several chunks
     values = ["a,b", 'say "hi"', "two\nlines", "cr\ronly", " spaced ", "", "漢字", None]
+    values += ["=1+1", "-5", "@x,y", '+"q"']
     frame = pd.DataFrame(
         {
             "text": pd.array(values, dtype=TEXT),
-            "category": pd.Categorical(values, categories=pd.Index(values[:-1], dtype=TEXT)),
-            "number": range(len(values)),
+            "category": pd.Categorical(
+                values, categories=pd.Index(values[:-5] + values[-4:], dtype=TEXT)
+            ),
+            "number": range(-3, len(values) - 3),
             'odd,"name"': pd.array(values[::-1], dtype=TEXT),
         }
     )
     outputs._write_csv(frame, tmp_path / "fast.csv")
-    frame.to_csv(tmp_path / "pandas.csv", index=False, encoding="utf-8-sig", lineterminator="\n")
+    neutralise_frame(frame).to_csv(
+        tmp_path / "pandas.csv", index=False, encoding="utf-8-sig", lineterminator="\n"
+    )
     assert (tmp_path / "fast.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()
+    written = (tmp_path / "fast.csv").read_text(encoding="utf-8-sig")
+    assert '\n"a,b","a,b",-3,' in written  # numbers stay numbers
+    for line in ("\n'=1+1,'=1+1,5,", "\n'-5,'-5,6,", '\n"\'@x,y","\'@x,y",7,', '\n"\'+""q""",'):
+        assert line in written
+
+
+def test_formula_text_is_neutralised_in_the_csv_files_and_exact_in_parquet(tmp_path):
+    hostile = '=HYPERLINK("http://evil","x")'
+    raw = one_file(
+        tmp_path,
+        [*BASE, "R3"],
+        ["K1", "1", "1", '"=HYPERLINK(""http://evil"",""x"")"', "3"],
+        ["K2", "1", "1", "-1 マイナスから始まる取組", "=1+1"],
+    )
+    out = tmp_path / "out"
+    clean_records(raw, out_dir=out, allow_rejects=True)
+    back = pd.read_parquet(out / "tidy.parquet")
+    assert back["name"].tolist() == [hostile]
+    csv_text = (out / "tidy.csv").read_text(encoding="utf-8-sig")
+    assert '\nK1,1,1,"\'=HYPERLINK(""http://evil"",""x"")",,2021,' in csv_text
+    tidy_csv = pd.read_csv(out / "tidy.csv", encoding="utf-8-sig", keep_default_na=False)
+    assert tidy_csv["name"].tolist() == ["'" + hostile]
+    assert tidy_csv["goal"].dtype == "int64" and tidy_csv["source_row"].tolist() == [2]
+    rejected = pd.read_csv(out / "rejected.csv", encoding="utf-8-sig", keep_default_na=False)
+    assert rejected["value"].tolist() == ["'=1+1"]
+    assert rejected["row"].tolist() == [3]
