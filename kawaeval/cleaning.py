@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 
 from kawaeval import __version__
 from kawaeval.exceptions import InputFileError, ManifestMismatchError, RejectedRowsError
-from kawaeval.outputs import REJECTED_COLUMNS, CleanResult, write_outputs
+from kawaeval.outputs import CleanResult, write_outputs
 from kawaeval.paths import BUNDLED_PLAN, PROJECT_ROOT
 from kawaeval.plan import ACHIEVEMENTS, Plan, load_plan
 from kawaeval.reading import (
@@ -479,7 +479,8 @@ def _duplicate_problems(checked: list[_Checked]) -> list[pd.DataFrame]:
                 }
             )
     if not lines:
-        return [pd.DataFrame(columns=["part", *REJECTED_COLUMNS, "_position"])]
+        columns = ["part", "file", "row", "column", "value", "reason", "_position"]
+        return [pd.DataFrame(columns=columns)]
     return [pd.DataFrame(lines)]
 
 
@@ -608,6 +609,23 @@ def _tidy(
     return tidy, [int(a) for a in accepted]
 
 
+def _initiatives_of(checked: list[_Checked], problems: pd.DataFrame) -> tuple[pd.Series, ...]:
+    """The id and name (as cleaned; missing where blank) of each problem's raw row."""
+    columns = []
+    for name in ("initiative_id", "name"):
+        values = np.full(len(problems), None, dtype=object)
+        for i, c in enumerate(checked):
+            mine = np.flatnonzero(problems["part"].to_numpy() == i)
+            if not len(mine):
+                continue
+            source_rows = c.fields["source_row"].to_numpy()
+            at = np.searchsorted(source_rows, problems["row"].to_numpy(dtype=np.int64)[mine])
+            values[mine] = c.fields[name].to_numpy(dtype=object)[at]
+        column = pd.Series(values, index=problems.index, dtype=TEXT)
+        columns.append(column.mask(column.eq("")))
+    return tuple(columns)
+
+
 def _plan_file_name(plan: Plan) -> str:
     """The plan file as a relative name: ``plan.toml`` from the raw folder, or the bundled path."""
     source = Path(plan.source)
@@ -651,10 +669,13 @@ def clean(raw_dir: Path, plan: Plan | None = None) -> CleanResult:
         np.unique(all_problems.loc[all_problems["part"].eq(i), "row"].to_numpy(dtype=np.int64))
         for i in range(len(checked))
     ]
+    initiative_ids, names = _initiatives_of(checked, all_problems)
     rejected = pd.DataFrame(
         {
             "file": all_problems["file"].astype(TEXT),
             "row": all_problems["row"].astype("int64"),
+            "initiative_id": initiative_ids,
+            "name": names,
             "column": all_problems["column"].astype(TEXT),
             "value": all_problems["value"].astype(TEXT),
             "reason": all_problems["reason"].astype(TEXT),

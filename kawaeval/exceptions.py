@@ -41,7 +41,11 @@ class PlanDefinitionError(KawaevalError):
 
 
 class RejectedRowsError(KawaevalError):
-    """Raised when rows were rejected and the run was not told to go on (--allow-rejects)."""
+    """Raised when rows were rejected and the run was not told to go on (--allow-rejects).
+
+    Each problem is listed with its file, Excel row, the initiative (id and name, where
+    readable), column, value and reason.
+    """
 
     def __init__(self, rejected):
         self.rejected = rejected
@@ -51,11 +55,19 @@ class RejectedRowsError(KawaevalError):
             f" ({rows} rows rejected, {len(rejected)} problems). "
             "Fix them in the raw files, or rerun with --allow-rejects to report them and go on:"
         ]
-        for row in rejected.itertuples(index=False):
+        for row in rejected.to_dict("records"):
             lines.append(
-                f"  - {row.file} 行 {row.row} 列「{row.column}」値「{row.value}」: {row.reason}"
+                f"  - {_initiative(row)}{row['file']} 行 {row['row']} "
+                f"列「{row['column']}」値「{row['value']}」: {row['reason']}"
             )
         super().__init__("\n".join(lines))
+
+
+def _initiative(row: dict) -> str:
+    """``取組「id name」`` and a space for a rejected row whose id or name is readable, else ""."""
+    parts = [row.get(key) for key in ("initiative_id", "name")]
+    parts = [p for p in parts if isinstance(p, str) and p]
+    return f"取組「{' '.join(parts)}」 " if parts else ""
 
 
 class ManifestMismatchError(KawaevalError):

@@ -26,7 +26,7 @@ from kawaeval.plan import Plan
 from kawaeval.spreadsheet import neutralise, neutralise_arrow, neutralise_frame
 from kawaeval.validating import TEXT, text_array
 
-REJECTED_COLUMNS = ["file", "row", "column", "value", "reason"]
+REJECTED_COLUMNS = ["file", "row", "initiative_id", "name", "column", "value", "reason"]
 OUTPUT_FILES = ("tidy.parquet", "tidy.csv", "rejected.csv", "manifest.json")
 
 

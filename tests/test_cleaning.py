@@ -46,6 +46,11 @@ def write_csv(folder: Path, rows: list[list[str]], name="initiatives.csv", encod
     return folder
 
 
+def plain(frame: pd.DataFrame) -> list[list]:
+    """Rows as lists, missing values as None."""
+    return frame.astype(object).where(frame.notna(), None).values.tolist()
+
+
 def one_file(tmp_path: Path, header: list[str], *rows: list[str]) -> Path:
     return write_csv(tmp_path / "raw", [header, *rows])
 
@@ -262,7 +267,7 @@ def test_code_with_a_label_that_is_not_its_own_is_rejected_saying_why(tmp_path, 
     raw = one_file(tmp_path, [*BASE, "R2", "R3"], ["A", "1", "1", "x", "3:ほぼ目標どおり", value])
     result = clean(raw)
     assert result.tidy.empty
-    assert result.rejected.values.tolist() == [["initiatives.csv", 2, "R3", value, reason]]
+    assert plain(result.rejected) == [["initiatives.csv", 2, "A", "x", "R3", value, reason]]
 
 
 def test_code_label_and_dash_spellings_are_read_over_a_whole_file(tmp_path):
@@ -376,13 +381,23 @@ def dup(other: str, id_: str) -> str:
     )
 
 
-def test_every_kind_of_bad_row_is_rejected_with_file_row_column_value_reason():
+def test_every_kind_of_bad_row_is_rejected_with_file_row_initiative_column_value_reason():
     result = clean(WITH_REJECTS)
-    assert result.rejected.values.tolist() == [
-        ["initiatives_a.csv", 2, "ID", "A1", dup("initiatives_a.csv 行 10", "A1")],
+    assert plain(result.rejected) == [
+        [
+            "initiatives_a.csv",
+            2,
+            "A1",
+            "正しい取組",
+            "ID",
+            "A1",
+            dup("initiatives_a.csv 行 10", "A1"),
+        ],
         [
             "initiatives_a.csv",
             3,
+            "A2",
+            "基本目標が計画にない",
             "基本目標",
             "4",
             "基本目標 4 は計画にありません。1、2、3 のいずれかを入力してください",
@@ -390,6 +405,8 @@ def test_every_kind_of_bad_row_is_rejected_with_file_row_column_value_reason():
         [
             "initiatives_a.csv",
             4,
+            "A3",
+            "基本目標が読めない",
             "基本目標",
             "一",
             "基本目標を判別できません。1、2、3 のいずれか（１、基本目標1、Ⅰ なども可）"
@@ -398,6 +415,8 @@ def test_every_kind_of_bad_row_is_rejected_with_file_row_column_value_reason():
         [
             "initiatives_a.csv",
             5,
+            "A4",
+            "方向性の基本目標が違う",
             "取組の方向性",
             "2-2",
             "取組の方向性の基本目標 2 が基本目標の列（1）と一致しません。どちらかを直してください",
@@ -405,14 +424,26 @@ def test_every_kind_of_bad_row_is_rejected_with_file_row_column_value_reason():
         [
             "initiatives_a.csv",
             6,
+            "A5",
+            "方向性が計画にない",
             "取組の方向性",
             "5",
             "基本目標 1 に取組の方向性 5 はありません。1、2、3 のいずれかを入力してください",
         ],
-        ["initiatives_a.csv", 7, "2021年度", "おおむね達成", ACHIEVEMENT_REASON],
+        [
+            "initiatives_a.csv",
+            7,
+            "A6",
+            "達成度が読めない",
+            "2021年度",
+            "おおむね達成",
+            ACHIEVEMENT_REASON,
+        ],
         [
             "initiatives_a.csv",
             8,
+            None,
+            "番号がない",
             "ID",
             "",
             "取組番号が空欄です。取組ごとに重ならない番号を入力してください (id is blank)",
@@ -420,13 +451,39 @@ def test_every_kind_of_bad_row_is_rejected_with_file_row_column_value_reason():
         [
             "initiatives_a.csv",
             9,
+            "A7",
+            None,
             "取組名",
             "",
             "取組名が空欄です。取組名を入力してください (name is blank)",
         ],
-        ["initiatives_a.csv", 10, "ID", "A1", dup("initiatives_a.csv 行 2", "A1")],
-        ["initiatives_a.csv", 11, "ID", "B1", dup("initiatives_b.csv 行 2", "B1")],
-        ["initiatives_b.csv", 2, "ID", "B1", dup("initiatives_a.csv 行 11", "B1")],
+        [
+            "initiatives_a.csv",
+            10,
+            "A1",
+            "番号が重複",
+            "ID",
+            "A1",
+            dup("initiatives_a.csv 行 2", "A1"),
+        ],
+        [
+            "initiatives_a.csv",
+            11,
+            "B1",
+            "ファイルをまたいで重複",
+            "ID",
+            "B1",
+            dup("initiatives_b.csv 行 2", "B1"),
+        ],
+        [
+            "initiatives_b.csv",
+            2,
+            "B1",
+            "ファイルをまたいで重複",
+            "ID",
+            "B1",
+            dup("initiatives_a.csv 行 11", "B1"),
+        ],
     ]
     assert result.tidy[["initiative_id", "fiscal_year", "achievement"]].astype(
         str
@@ -766,7 +823,8 @@ def test_rejected_rows_stop_the_run_and_write_nothing(tmp_path):
     lines = str(caught.value).splitlines()
     assert lines[0].startswith("11 行を受け付けられませんでした（問題 11 件） (11 rows rejected")
     assert lines[1] == (
-        "  - initiatives_a.csv 行 2 列「ID」値「A1」: " + dup("initiatives_a.csv 行 10", "A1")
+        "  - 取組「A1 正しい取組」 "
+        "initiatives_a.csv 行 2 列「ID」値「A1」: " + dup("initiatives_a.csv 行 10", "A1")
     )
     assert len(lines) == 12
 
@@ -782,10 +840,13 @@ def test_allow_rejects_writes_every_output(tmp_path):
     ]
     rejected = (out / "rejected.csv").read_bytes()
     assert rejected.startswith(
-        b"\xef\xbb\xbffile,row,column,value,reason\ninitiatives_a.csv,2,ID,A1,"
+        "\ufefffile,row,initiative_id,name,column,value,reason\n"
+        "initiatives_a.csv,2,A1,正しい取組,ID,A1,".encode()
     )
     assert b"\r\n" not in rejected
     assert rejected.count(b"\n") == 12
+    assert "\ninitiatives_a.csv,8,,番号がない,ID,,取組番号が空欄です".encode() in rejected
+    assert "\ninitiatives_a.csv,9,A7,,取組名,,取組名が空欄です".encode() in rejected
     assert json.loads((out / "manifest.json").read_text(encoding="utf-8")) == result.manifest
     back = pd.read_parquet(out / "tidy.parquet")
     text = ["bureau", "achievement_raw", "reason", "source_file"]
@@ -797,7 +858,9 @@ def test_allow_rejects_writes_every_output(tmp_path):
 
 def test_rejected_csv_is_header_only_when_nothing_was_rejected(tmp_path):
     clean_records(TWO_BUREAUS, out_dir=tmp_path)
-    assert (tmp_path / "rejected.csv").read_bytes() == b"\xef\xbb\xbffile,row,column,value,reason\n"
+    assert (
+        tmp_path / "rejected.csv"
+    ).read_bytes() == b"\xef\xbb\xbffile,row,initiative_id,name,column,value,reason\n"
     tidy_csv = (tmp_path / "tidy.csv").read_bytes()
     assert tidy_csv.startswith(
         "\ufeffinitiative_id,goal,direction,name,bureau,fiscal_year,achievement,achievement_raw,"
