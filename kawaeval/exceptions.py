@@ -31,6 +31,26 @@ class InputFileError(KawaevalError):
         super().__init__(f"{self.path.name}: {problem}")
 
 
+class FormulaWithoutValueError(InputFileError):
+    """Raised when a workbook cell holds a formula but no saved result to read.
+
+    Excel saves each formula's result beside it, and that result is what is read; programs
+    such as openpyxl save the formula alone, leaving nothing to read.
+    """
+
+    def __init__(self, path: Path | str, sheet: str, cell: str, count: int = 1):
+        self.sheet = sheet
+        self.cell = cell
+        self.count = count
+        others = f"（ほか {count - 1} セルも同じ）" if count > 1 else ""
+        super().__init__(
+            path,
+            f"シート「{sheet}」のセル {cell} は数式ですが、計算結果が保存されていません{others} "
+            f"(cell {cell} holds a formula without its value: the file was saved by a program "
+            "other than Excel). Excel で開いて保存し直してから、もう一度実行してください",
+        )
+
+
 class PlanDefinitionError(KawaevalError):
     """Raised when the plan definition file is missing a key or contradicts itself."""
 

@@ -142,6 +142,12 @@ BAD_INPUTS = {
         f"kawaeval clean: error: initiatives_cover_sheet.xlsx: {NO_ID} "
         "(シート「記入例」を読みました。データのシートの名前を「取組」にしてください)"
     ],
+    "formula_without_value": [
+        "kawaeval clean: error: initiatives_formulas.xlsx: シート「取組」のセル A2 は数式ですが、"
+        "計算結果が保存されていません（ほか 3 セルも同じ） (cell A2 holds a formula without its "
+        "value: the file was saved by a program other than Excel). "
+        "Excel で開いて保存し直してから、もう一度実行してください"
+    ],
     "duplicate_id": [
         "kawaeval clean: error: 2 行を受け付けられませんでした（問題 2 件） "
         "(2 rows rejected, 2 problems). "

@@ -795,7 +795,9 @@ def test_xlsx_sheet_named_torikumi_gets_no_sheet_note(tmp_path):
     )
 
 
-@pytest.mark.parametrize("variant", ["utf8", "utf8_bom", "cp932", "xlsx_second_sheet"])
+@pytest.mark.parametrize(
+    "variant", ["utf8", "utf8_bom", "cp932", "xlsx_second_sheet", "xlsx_formulas"]
+)
 def test_every_encoding_and_format_gives_the_same_tidy_table(variant):
     folder = FIXTURES / "formats" / variant
     result = clean(folder)
