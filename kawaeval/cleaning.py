@@ -729,8 +729,8 @@ def clean_records(
 ) -> CleanResult:
     """Clean, check the manifest, stop on rejected rows unless allowed, then write outputs.
 
-    Outputs (``tidy.parquet``, ``tidy.csv``, ``rejected.csv``, ``manifest.json``) replace the
-    previous ones only once all of them are written; a failed run leaves the old ones in place.
+    The outputs (``tidy.parquet``, ``achievements.csv``, ``rejected.csv``, ``manifest.json``)
+    replace the previous ones only once all are written; a failed run leaves the old ones.
 
     Raises
     ------

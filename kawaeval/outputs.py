@@ -1,7 +1,11 @@
-"""The tidy outputs on disk: ``tidy.parquet``, ``tidy.csv``, ``rejected.csv``, ``manifest.json``.
+"""The cleaned outputs on disk: ``tidy.parquet``, ``achievements.csv``, ``rejected.csv``,
+``manifest.json``.
 
-Byte-stable (the same records give the same bytes) and replaced atomically. ``tidy.parquet``
-keeps the exact text; the CSV files are for people opening them in Excel.
+Byte-stable (the same records give the same bytes) and replaced atomically. ``tidy.parquet`` is
+the tidy table with its exact text, for code; the CSV files are for people opening them in Excel:
+formula-safe, and ``achievements.csv`` is wide (one row per initiative, one column per year, as
+the bureaus write it), since Excel opens at most 1,048,576 rows and the long table has about four
+per initiative.
 """
 
 from __future__ import annotations
@@ -27,7 +31,10 @@ from kawaeval.spreadsheet import neutralise, neutralise_arrow, neutralise_frame
 from kawaeval.validating import TEXT, text_array
 
 REJECTED_COLUMNS = ["file", "row", "initiative_id", "name", "column", "value", "reason"]
-OUTPUT_FILES = ("tidy.parquet", "tidy.csv", "rejected.csv", "manifest.json")
+OUTPUT_FILES = ("tidy.parquet", "achievements.csv", "rejected.csv", "manifest.json")
+FORMER_OUTPUTS = ("tidy.csv",)  # the long table as CSV, before 0.2: removed, not left stale
+PER_INITIATIVE = ["initiative_id", "goal", "direction", "name", "bureau"]
+AFTER_YEARS = ["reason", "source_file", "source_row"]
 
 
 @dataclass(frozen=True)
@@ -58,12 +65,13 @@ def _write_outputs(result: CleanResult, out_dir: Path) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".kawaeval-clean-", dir=out_dir))
     try:
-        plain = result.tidy.assign(
-            **{c: _decoded(result.tidy[c]) for c in _categorical_text(result.tidy)}
+        table = pa.Table.from_pandas(result.tidy, preserve_index=False)
+        dictionaries = [f.name for f in table.schema if pa.types.is_dictionary(f.type)]
+        pq.write_table(
+            table, staging / "tidy.parquet", compression="snappy", use_dictionary=dictionaries
         )
-        table = pa.Table.from_pandas(plain, preserve_index=False)
-        pq.write_table(table, staging / "tidy.parquet", compression="snappy")
-        _write_csv(result.tidy, staging / "tidy.csv")
+        by_year = achievements_by_year(result.tidy, result.plan.program_years)
+        _write_csv(by_year, staging / "achievements.csv")
         _write_csv(result.rejected, staging / "rejected.csv")
         (staging / "manifest.json").write_text(
             json.dumps(result.manifest, ensure_ascii=False, indent=2) + "\n",
@@ -72,26 +80,43 @@ def _write_outputs(result: CleanResult, out_dir: Path) -> None:
         )
         for name in OUTPUT_FILES:
             os.replace(staging / name, out_dir / name)
+        for name in FORMER_OUTPUTS:
+            (out_dir / name).unlink(missing_ok=True)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _categorical_text(frame: pd.DataFrame) -> list[str]:
-    """Columns holding text as a categorical (decoded to plain strings in tidy.parquet)."""
-    return [
-        c
-        for c in frame.columns
-        if isinstance(frame[c].dtype, pd.CategoricalDtype) and frame[c].cat.categories.dtype == TEXT
-    ]
+def achievements_by_year(tidy: pd.DataFrame, years) -> pd.DataFrame:
+    """The tidy table back in the bureaus' shape: one row per initiative (in tidy order), one
+    ``achievement_<year>`` column per program year (missing where its file had no such column).
+
+    An initiative's tidy rows are consecutive and share one source file and row, so the wide
+    table is built from integer comparisons and takes, not a pivot.
+    """
+    years = np.asarray(sorted(years), dtype=np.int64)
+    n = len(tidy)
+    file_codes = _codes(tidy["source_file"])
+    rows = tidy["source_row"].to_numpy()
+    new = np.ones(n, dtype=bool)
+    new[1:] = (rows[1:] != rows[:-1]) | (file_codes[1:] != file_codes[:-1])
+    starts = np.flatnonzero(new)
+    codes = np.full((len(starts), len(years)), -1, dtype=np.int8)
+    slot = np.searchsorted(years, tidy["fiscal_year"].to_numpy())
+    codes[np.cumsum(new) - 1, slot] = _codes(tidy["achievement"])
+    first = tidy.iloc[starts].reset_index(drop=True)
+    dtype = tidy["achievement"].dtype
+    columns = {c: first[c] for c in PER_INITIATIVE}
+    for j, year in enumerate(years):
+        columns[f"achievement_{year}"] = pd.Categorical.from_codes(codes[:, j], dtype=dtype)
+    columns.update({c: first[c] for c in AFTER_YEARS})
+    return pd.DataFrame(columns, copy=False)
 
 
-def _decoded(column: pd.Series) -> pd.Series:
-    """A categorical text column as plain Arrow strings (an Arrow take; pandas' astype is slow)."""
-    encoded = pa.array(column.array)
-    dictionary = encoded.dictionary.cast(pa.large_string())
-    decoded = pa.table({"text": dictionary.take(encoded.indices)})
-    text = decoded.to_pandas(types_mapper={pa.large_string(): TEXT}.get)["text"]
-    return text.set_axis(column.index)
+def _codes(column: pd.Series) -> np.ndarray:
+    """Integer codes of a column's values (a categorical's own codes, else a factorisation)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return column.cat.codes.to_numpy()
+    return pd.factorize(column)[0]
 
 
 CSV_CHUNK_ROWS = 262_144
@@ -150,14 +175,38 @@ def _csv_fields(column: pd.Series) -> pa.Array:
         fields = pa.array(categories, type=pa.large_string()).take(indices)
         return pc.fill_null(fields, "")
     text = neutralise_arrow(text_array(column))
-    quote = pc.match_substring_regex(text, _NEEDS_QUOTES)
-    if pc.any(quote).as_py():
+    quote = _needs_quotes(text)
+    if quote is not None:
         quote_mark = _large('"')
         escaped = pc.binary_join_element_wise(
             quote_mark, pc.replace_substring(text, '"', '""'), quote_mark, _large("")
         )
         text = pc.if_else(quote, escaped, text)
     return pc.fill_null(text, "")
+
+
+_QUOTED_BYTES = np.frombuffer(b',"\n', dtype=np.uint8)
+
+
+def _needs_quotes(text: pa.Array) -> pa.Array | None:
+    """Which rows hold a comma, a double quote or a line feed (None when none does).
+
+    A scan of the UTF-8 bytes for those three ASCII bytes (which never occur inside a multi-byte
+    character), mapped to rows through the offsets: several times faster than a regex per row.
+    """
+    _, offsets_buffer, data_buffer = text.buffers()
+    offsets = np.frombuffer(offsets_buffer, dtype=np.int64)[
+        text.offset : text.offset + len(text) + 1
+    ]
+    if data_buffer is None or not len(offsets):
+        return None
+    data = np.frombuffer(data_buffer, dtype=np.uint8)[offsets[0] : offsets[-1]]
+    hits = np.flatnonzero(np.isin(data, _QUOTED_BYTES)) + offsets[0]
+    if not len(hits):
+        return None
+    mask = np.zeros(len(text), dtype=bool)
+    mask[np.searchsorted(offsets, hits, side="right") - 1] = True
+    return pa.array(mask)
 
 
 def _large(text: str) -> pa.Scalar:

@@ -22,7 +22,7 @@ def test_clean_writes_outputs_and_exits_0(tmp_path, capsys):
     assert captured.err == (f"cleaned 5 raw rows from 2 file(s): 5 accepted, 0 rejected -> {out}\n")
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["totals"] == {"raw_rows": 5, "accepted_rows": 5, "rejected_rows": 0}
-    assert (out / "tidy.csv").read_bytes().count(b"\n") == 21
+    assert (out / "achievements.csv").read_bytes().count(b"\n") == 6
 
 
 def test_rejected_rows_exit_1_with_every_problem_listed(tmp_path, capsys):

@@ -835,9 +835,9 @@ def test_allow_rejects_writes_every_output(tmp_path):
     out = tmp_path / "out"
     result = clean_records(WITH_REJECTS, out_dir=out, allow_rejects=True)
     assert sorted(p.name for p in out.iterdir()) == [
+        "achievements.csv",
         "manifest.json",
         "rejected.csv",
-        "tidy.csv",
         "tidy.parquet",
     ]
     rejected = (out / "rejected.csv").read_bytes()
@@ -850,12 +850,45 @@ def test_allow_rejects_writes_every_output(tmp_path):
     assert "\ninitiatives_a.csv,8,,番号がない,ID,,取組番号が空欄です".encode() in rejected
     assert "\ninitiatives_a.csv,9,A7,,取組名,,取組名が空欄です".encode() in rejected
     assert json.loads((out / "manifest.json").read_text(encoding="utf-8")) == result.manifest
-    back = pd.read_parquet(out / "tidy.parquet")
-    text = ["bureau", "achievement_raw", "reason", "source_file"]
-    pd.testing.assert_frame_equal(back, result.tidy.astype(dict.fromkeys(text, TEXT)))
-    csv_back = pd.read_csv(out / "tidy.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False)
-    assert list(csv_back.columns) == TIDY_COLUMNS
-    assert csv_back["initiative_id"].tolist() == ["A8", "A8", "B2", "B2"]
+    back = pd.read_parquet(out / "tidy.parquet")  # the tidy table as cleaning holds it
+    assert list(back.columns) == TIDY_COLUMNS
+    assert plain(back) == plain(result.tidy)
+    assert {c: back[c].dtype.name for c in back} == {
+        c: result.tidy[c].dtype.name for c in result.tidy
+    }
+    csv_back = pd.read_csv(
+        out / "achievements.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False
+    )
+    assert csv_back.values.tolist() == [
+        [
+            "A8",
+            "2",
+            "3",
+            "正しい取組",
+            "",
+            "",
+            "",
+            "on_target",
+            "exceeded",
+            "",
+            "initiatives_a.csv",
+            "12",
+        ],
+        [
+            "B2",
+            "3",
+            "2",
+            "正しい取組",
+            "",
+            "",
+            "",
+            "below",
+            "not_evaluated",
+            "",
+            "initiatives_b.csv",
+            "3",
+        ],
+    ]
 
 
 def test_rejected_csv_is_header_only_when_nothing_was_rejected(tmp_path):
@@ -863,19 +896,35 @@ def test_rejected_csv_is_header_only_when_nothing_was_rejected(tmp_path):
     assert (
         tmp_path / "rejected.csv"
     ).read_bytes() == b"\xef\xbb\xbffile,row,initiative_id,name,column,value,reason\n"
-    tidy_csv = (tmp_path / "tidy.csv").read_bytes()
-    assert tidy_csv.startswith(
-        "\ufeffinitiative_id,goal,direction,name,bureau,fiscal_year,achievement,achievement_raw,"
-        "reason,source_file,source_row\n1-1-01,1,1,ビジネス拠点の形成,経済労働局,2018,on_target,"
-        "ほぼ目標どおり,新型コロナウイルス感染症の影響により商談会を中止したため,"
-        "initiatives_01_keizai.csv,2\n".encode()
+    by_year = (tmp_path / "achievements.csv").read_bytes()
+    assert by_year.startswith(
+        "\ufeffinitiative_id,goal,direction,name,bureau,achievement_2018,achievement_2019,"
+        "achievement_2020,achievement_2021,reason,source_file,source_row\n"
+        "1-1-01,1,1,ビジネス拠点の形成,経済労働局,on_target,on_target,below,on_target,"
+        "新型コロナウイルス感染症の影響により商談会を中止したため,initiatives_01_keizai.csv,2\n"
+        "1-2-01,1,2,海外展開の支援,経済労働局,exceeded,on_target,below,exceeded,,"
+        "initiatives_01_keizai.csv,3\n".encode()
     )
+    assert by_year.count(b"\n") == 6  # one line per initiative, not per year
+
+
+def test_the_excel_csv_leaves_blank_the_years_a_file_has_no_column_for(tmp_path):
+    raw = one_file(tmp_path, [*BASE, "R2", "R3"], ["K1", "1", "1", "x", "3", "－"])
+    clean_records(raw, out_dir=tmp_path / "out")
+    lines = (tmp_path / "out" / "achievements.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert lines[1] == "K1,1,1,x,,,,on_target,not_evaluated,,initiatives.csv,2"
+
+
+def test_an_older_long_tidy_csv_is_removed_rather_than_left_stale(tmp_path):
+    (tmp_path / "tidy.csv").write_text("stale", encoding="utf-8")
+    clean_records(TWO_BUREAUS, out_dir=tmp_path)
+    assert not (tmp_path / "tidy.csv").exists()
 
 
 def test_cleaning_twice_gives_identical_bytes(tmp_path):
     clean_records(WITH_REJECTS, out_dir=tmp_path / "one", allow_rejects=True)
     clean_records(WITH_REJECTS, out_dir=tmp_path / "two", allow_rejects=True)
-    for name in ("tidy.parquet", "tidy.csv", "rejected.csv", "manifest.json"):
+    for name in ("tidy.parquet", "achievements.csv", "rejected.csv", "manifest.json"):
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
 
 
@@ -1020,11 +1069,11 @@ def test_formula_text_is_neutralised_in_the_csv_files_and_exact_in_parquet(tmp_p
     clean_records(raw, out_dir=out, allow_rejects=True)
     back = pd.read_parquet(out / "tidy.parquet")
     assert back["name"].tolist() == [hostile]
-    csv_text = (out / "tidy.csv").read_text(encoding="utf-8-sig")
-    assert '\nK1,1,1,"\'=HYPERLINK(""http://evil"",""x"")",,2021,' in csv_text
-    tidy_csv = pd.read_csv(out / "tidy.csv", encoding="utf-8-sig", keep_default_na=False)
-    assert tidy_csv["name"].tolist() == ["'" + hostile]
-    assert tidy_csv["goal"].dtype == "int64" and tidy_csv["source_row"].tolist() == [2]
+    csv_text = (out / "achievements.csv").read_text(encoding="utf-8-sig")
+    assert '\nK1,1,1,"\'=HYPERLINK(""http://evil"",""x"")",,,,,on_target,' in csv_text
+    by_year = pd.read_csv(out / "achievements.csv", encoding="utf-8-sig", keep_default_na=False)
+    assert by_year["name"].tolist() == ["'" + hostile]
+    assert by_year["goal"].dtype == "int64" and by_year["source_row"].tolist() == [2]
     rejected = pd.read_csv(out / "rejected.csv", encoding="utf-8-sig", keep_default_na=False)
     assert rejected["value"].tolist() == ["'=1+1"]
     assert rejected["row"].tolist() == [3]
