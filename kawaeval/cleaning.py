@@ -497,14 +497,19 @@ def _categories(
     return codes, pd.CategoricalDtype(pd.Index(categories, dtype=TEXT))
 
 
-def _categorical(codes: np.ndarray, dtype: pd.CategoricalDtype) -> pd.Categorical:
-    """A Categorical of ``codes`` keeping only the categories in use (still sorted)."""
+def _categorical(
+    codes: np.ndarray, dtype: pd.CategoricalDtype, spread: np.ndarray | None = None
+) -> pd.Categorical:
+    """A Categorical of ``codes`` (taken at ``spread`` if given, where every code is taken)
+    keeping only the categories in use (still sorted), in the smallest integer type."""
     used = np.bincount(codes + 1, minlength=len(dtype.categories) + 1)[1:] > 0
+    small = np.int8 if len(dtype.categories) < 127 else np.int32
     if not used.all():
-        renumber = np.append(np.cumsum(used) - 1, -1).astype(np.int32)
+        renumber = np.append(np.cumsum(used) - 1, -1).astype(small)
         codes = renumber[codes]
         dtype = pd.CategoricalDtype(dtype.categories[used])
-    return pd.Categorical.from_codes(codes, dtype=dtype)
+    codes = codes.astype(small, copy=False)
+    return pd.Categorical.from_codes(codes if spread is None else codes[spread], dtype=dtype)
 
 
 def _tidy(
@@ -576,31 +581,41 @@ def _tidy(
         raw_codes[first : first + size, j] = piece
     codes = codes[order].ravel()
     present = codes != _NOT_A_CODE
-    rows = np.repeat(order, k)[present]
+    # Gathering in two steps, the initiatives in tidy order and then each repeated over its
+    # years, reads memory in order; one gather at np.repeat(order, k) jumps about and is slower.
+    rows = np.repeat(np.arange(n, dtype=np.int64), k)[present]
     take = pa.array(rows)
+    wide = pa.array(order)
 
-    strings = pa.table({"initiative_id": ids.take(take), "name": text("name").take(take)})
+    strings = pa.table(
+        {
+            "initiative_id": ids.take(wide).take(take),
+            "name": text("name").take(wide).take(take),
+        }
+    )
     strings = strings.to_pandas(types_mapper={pa.large_string(): TEXT}.get, split_blocks=True)
     optional = {}
     for name in ("bureau", "reason"):
         (indices,), dtype = _categories([_encode(text(name))])
-        optional[name] = _categorical(indices[rows], dtype)
+        # Every accepted initiative has a tidy row, so the categories in use are found on the
+        # initiatives before spreading the codes over their years.
+        optional[name] = _categorical(indices[order], dtype, spread=rows)
     files = sorted({c.table.file for c in checked})
     file_codes = np.array([files.index(c.table.file) for c in checked], dtype=np.int32)
     file_dtype = pd.CategoricalDtype(pd.Index(files, dtype=TEXT))
     tidy = pd.DataFrame(
         {
             "initiative_id": strings["initiative_id"],
-            "goal": goal[rows],
-            "direction": direction[rows],
+            "goal": goal[order][rows],
+            "direction": direction[order][rows],
             "name": strings["name"],
             "bureau": optional["bureau"],
             "fiscal_year": np.tile(np.asarray(years, dtype=np.int64), n)[present],
             "achievement": pd.Categorical.from_codes(codes[present], dtype=ACHIEVEMENT_DTYPE),
             "achievement_raw": _categorical(raw_codes[order].ravel()[present], raw_dtype),
             "reason": optional["reason"],
-            "source_file": _categorical(file_codes[part[rows]], file_dtype),
-            "source_row": source_row[rows],
+            "source_file": _categorical(file_codes[part[order]], file_dtype, spread=rows),
+            "source_row": source_row[order][rows],
         },
         copy=False,  # copying would stack the int columns into one 2-D block: a needless copy
     )
@@ -620,7 +635,7 @@ def _initiatives_of(checked: list[_Checked], problems: pd.DataFrame) -> tuple[pd
                 continue
             source_rows = c.fields["source_row"].to_numpy()
             at = np.searchsorted(source_rows, problems["row"].to_numpy(dtype=np.int64)[mine])
-            values[mine] = c.fields[name].to_numpy(dtype=object)[at]
+            values[mine] = c.fields[name].iloc[at].to_numpy(dtype=object)
         column = pd.Series(values, index=problems.index, dtype=TEXT)
         columns.append(column.mask(column.eq("")))
     return tuple(columns)
