@@ -546,6 +546,13 @@ def _tidy(
             ]
         )
 
+    def every_row(name: str) -> pa.Array:
+        """A text field of every raw row, rejected ones too: taken at ``kept`` when needed,
+        which is cheaper than filtering a million strings first."""
+        arrays = [text_array(c.fields[name]) for c in checked]
+        return arrays[0] if len(arrays) == 1 else pa.concat_arrays(arrays)
+
+    kept = np.flatnonzero(np.concatenate(keeps))  # accepted rows among every file's raw rows
     goal, direction, source_row = numbers("goal"), numbers("direction"), numbers("source_row")
     part = np.repeat(np.arange(len(checked), dtype=np.int32), sizes)
     ids = text("initiative_id")
@@ -590,16 +597,16 @@ def _tidy(
     strings = pa.table(
         {
             "initiative_id": ids.take(wide).take(take),
-            "name": text("name").take(wide).take(take),
+            "name": every_row("name").take(pa.array(kept[order])).take(take),
         }
     )
     strings = strings.to_pandas(types_mapper={pa.large_string(): TEXT}.get, split_blocks=True)
     optional = {}
     for name in ("bureau", "reason"):
-        (indices,), dtype = _categories([_encode(text(name))])
+        (indices,), dtype = _categories([_encode(every_row(name))])
         # Every accepted initiative has a tidy row, so the categories in use are found on the
         # initiatives before spreading the codes over their years.
-        optional[name] = _categorical(indices[order], dtype, spread=rows)
+        optional[name] = _categorical(indices[kept[order]], dtype, spread=rows)
     files = sorted({c.table.file for c in checked})
     file_codes = np.array([files.index(c.table.file) for c in checked], dtype=np.int32)
     file_dtype = pd.CategoricalDtype(pd.Index(files, dtype=TEXT))

@@ -67,8 +67,16 @@ def _write_outputs(result: CleanResult, out_dir: Path) -> None:
     try:
         table = pa.Table.from_pandas(result.tidy, preserve_index=False)
         dictionaries = [f.name for f in table.schema if pa.types.is_dictionary(f.type)]
+        numbers = [f.name for f in table.schema if pa.types.is_integer(f.type)]
+        # Dictionaries are written as they are (no hashing of millions of strings); min/max
+        # statistics only for the number columns (reading by year filters on them), since
+        # computing them for a million ids and names costs more than they save on 30 MB.
         pq.write_table(
-            table, staging / "tidy.parquet", compression="snappy", use_dictionary=dictionaries
+            table,
+            staging / "tidy.parquet",
+            compression="snappy",
+            use_dictionary=dictionaries,
+            write_statistics=numbers,
         )
         by_year = achievements_by_year(result.tidy, result.plan.program_years)
         _write_csv(by_year, staging / "achievements.csv")
