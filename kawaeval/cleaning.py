@@ -48,7 +48,13 @@ from kawaeval.spellings import (
     read_achievement,
     spelling_key,
 )
-from kawaeval.validating import ACHIEVEMENT_DTYPE, TEXT, text_array, validate_tidy
+from kawaeval.validating import (
+    ACHIEVEMENT_DTYPE,
+    TEXT,
+    is_in_small,
+    text_array,
+    validate_tidy,
+)
 
 __all__ = [  # CleanResult and write_outputs are imported from here by building and the CLI
     "TIDY_COLUMNS",
@@ -141,12 +147,15 @@ def _normalised_ids(values: pd.Series) -> pd.Series:
     return ids
 
 
-def _optional_text(values: pd.Series | None, length: int) -> pd.api.extensions.ExtensionArray:
-    """Stripped text (Arrow's trim, as pandas' ``str.strip`` uses), empty as missing."""
+def _optional_text(values: pd.Series | None, length: int) -> tuple[np.ndarray, list]:
+    """An optional text column as (code of each row's distinct value, the distinct values
+    trimmed with empty ones as None): trimming a few distinct bureaus or reasons, not a million
+    cells."""
     if values is None:
-        return pd.array(pa.nulls(length, pa.large_string()), dtype=TEXT)
-    text = pc.utf8_trim_whitespace(text_array(values))
-    return pd.array(pc.if_else(pc.equal(text, ""), None, text), dtype=TEXT)
+        return np.full(length, -1, dtype=np.int32), []
+    indices, distinct = _encode(values)
+    trimmed = pc.utf8_trim_whitespace(pa.array(distinct, type=pa.large_string())).to_pylist()
+    return indices, [text or None for text in trimmed]
 
 
 # ---------------------------------------------------------------- one file
@@ -263,6 +272,7 @@ class _Checked:
     fields: pd.DataFrame
     achievement_codes: dict[int, np.ndarray]
     achievement_raw: dict[int, tuple[np.ndarray, list]]
+    optional: dict[str, tuple[np.ndarray, list]]  # bureau, reason: codes and distinct values
     problems: list[pd.DataFrame]
 
 
@@ -305,7 +315,7 @@ def _check_table(table: RawTable, layout: _Layout, plan: Plan) -> _Checked:
     allowed_goals = "、".join(str(g) for g in goal_numbers)
     goal = _map_distinct(cells[roles["goal"]], lambda v: _or_minus_one(parse_goal(v)), np.int64)
     goal_unreadable = goal < 0
-    goal_unknown = ~goal_unreadable & ~np.isin(goal, goal_numbers)
+    goal_unknown = ~goal_unreadable & ~is_in_small(goal, goal_numbers)
     problems.append(
         _problems(
             table,
@@ -341,7 +351,7 @@ def _check_table(table: RawTable, layout: _Layout, plan: Plan) -> _Checked:
         goal_ok
         & ~direction_unreadable
         & ~disagree
-        & ~np.isin(goal * 1000 + direction, allowed_pairs)
+        & ~is_in_small(goal * 1000 + direction, allowed_pairs)
     )
     problems.append(
         _problems(
@@ -409,13 +419,15 @@ def _check_table(table: RawTable, layout: _Layout, plan: Plan) -> _Checked:
             "goal": goal,
             "direction": direction,
             "name": names,
-            "bureau": _optional_text(cells[roles["bureau"]] if "bureau" in roles else None, n),
-            "reason": _optional_text(cells[roles["reason"]] if "reason" in roles else None, n),
             "source_row": cells.index.to_numpy(dtype=np.int64),
         },
         copy=False,  # copying would stack the int columns into one 2-D block: a needless copy
     )
-    return _Checked(table, layout, fields, codes, raw, problems)
+    optional = {
+        name: _optional_text(cells[roles[name]] if name in roles else None, n)
+        for name in ("bureau", "reason")
+    }
+    return _Checked(table, layout, fields, codes, raw, optional, problems)
 
 
 # ---------------------------------------------------------------- all files
@@ -603,7 +615,8 @@ def _tidy(
     strings = strings.to_pandas(types_mapper={pa.large_string(): TEXT}.get, split_blocks=True)
     optional = {}
     for name in ("bureau", "reason"):
-        (indices,), dtype = _categories([_encode(every_row(name))])
+        pieces, dtype = _categories([c.optional[name] for c in checked])
+        indices = np.concatenate(pieces)
         # Every accepted initiative has a tidy row, so the categories in use are found on the
         # initiatives before spreading the codes over their years.
         optional[name] = _categorical(indices[kept[order]], dtype, spread=rows)
