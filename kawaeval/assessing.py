@@ -22,7 +22,7 @@ from kawaeval.exceptions import NoRecordsError, UnknownFiscalYearError
 from kawaeval.plan import ACHIEVED, ACHIEVEMENTS, EVALUATED, Grade, Plan, load_plan
 from kawaeval.supplements import Supplements, empty_supplements, load_supplements
 
-REJECTED_COLUMNS = ("file", "row", "column", "value", "reason")
+REJECTED_COLUMNS = ("file", "row", "initiative_id", "name", "column", "value", "reason")
 
 
 def round_half_up_pct(count: int, total: int) -> float | None:
@@ -576,7 +576,14 @@ def grading_rule(plan: Plan) -> dict:
     }
 
 
+def _blank_as_none(value) -> str | None:
+    """The rejected row's id or name, None where it was blank or unreadable."""
+    text = _text_or_none(value)
+    return text if text else None
+
+
 def _data_quality(rejected: pd.DataFrame | None) -> dict:
+    """Rejected raw rows: one item per problem, naming the initiative where readable."""
     if rejected is None or rejected.empty:
         return {"rejected_rows": 0, "rejected": []}
     rows = []
@@ -585,6 +592,8 @@ def _data_quality(rejected: pd.DataFrame | None) -> dict:
             {
                 "file": str(r["file"]),
                 "row": None if pd.isna(r["row"]) else int(r["row"]),
+                "initiative_id": _blank_as_none(r.get("initiative_id")),
+                "name": _blank_as_none(r.get("name")),
                 "column": _text_or_none(r["column"]),
                 "value": _text_or_none(r["value"]),
                 "reason": str(r["reason"]),

@@ -59,7 +59,7 @@ ASSESSMENT_FILE = "assessment.json"
 # The files beside the pages, linked from the index page: (what, relative link).
 DOWNLOADS = (
     ("報告書の表（Excel、tables.xlsx）", "tables.xlsx"),
-    ("取組の記録（Excel用CSV、data/tidy.csv）", "data/tidy.csv"),
+    ("取組の記録（Excel用CSV、data/achievements.csv）", "data/achievements.csv"),
     ("評価結果（JSON、data/assessment.json）", "data/assessment.json"),
 )
 # Stamp keys that say what the chapters were made from; "inputs" (the raw files) is not one of

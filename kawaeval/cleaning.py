@@ -1,19 +1,15 @@
 """Raw initiatives tables -> the tidy table, the rejected rows and the manifest.
 
-Every header and value spelling of the data contract is recognised here. Work is vectorised:
-each column's *distinct* values are normalised once, then mapped back onto the rows, and the
-tidy table is built with Arrow takes rather than a Python loop per cell.
+Finds each field's column in a sheet, checks every row, finds duplicate ids and builds the
+tidy frame. What a spelling means lives in :mod:`kawaeval.spellings`; writing the outputs in
+:mod:`kawaeval.outputs`. Work is vectorised: each column's *distinct* values are read once,
+then mapped back onto the rows, and the tidy table is built with Arrow takes rather than a
+Python loop per cell.
 """
 
 from __future__ import annotations
 
-import codecs
-import json
 import logging
-import os
-import re
-import shutil
-import tempfile
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,15 +18,10 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from kawaeval import __version__
-from kawaeval.exceptions import (
-    InputFileError,
-    ManifestMismatchError,
-    OutputWriteError,
-    RejectedRowsError,
-)
+from kawaeval.exceptions import InputFileError, ManifestMismatchError, RejectedRowsError
+from kawaeval.outputs import CleanResult, write_outputs
 from kawaeval.paths import BUNDLED_PLAN, PROJECT_ROOT
 from kawaeval.plan import ACHIEVEMENTS, Plan, load_plan
 from kawaeval.reading import (
@@ -40,7 +31,39 @@ from kawaeval.reading import (
     find_initiative_files,
     read_initiative_file,
 )
-from kawaeval.validating import ACHIEVEMENT_DTYPE, TEXT, validate_tidy
+from kawaeval.spellings import (
+    HEADER_ROLES,
+    LOOKS_LIKE_A_YEAR,
+    REASON_ACHIEVEMENT,
+    REASON_DUPLICATE_FIX,
+    REASON_ID_BLANK,
+    REASON_NAME_BLANK,
+    REQUIRED_ROLES,
+    ROLE_LABELS,
+    achievement_spellings,
+    header_role,
+    parse_direction,
+    parse_fiscal_year_header,
+    parse_goal,
+    read_achievement,
+    spelling_key,
+)
+from kawaeval.validating import (
+    ACHIEVEMENT_DTYPE,
+    TEXT,
+    is_in_small,
+    text_array,
+    validate_tidy,
+)
+
+__all__ = [  # CleanResult and write_outputs are imported from here by building and the CLI
+    "TIDY_COLUMNS",
+    "CleanResult",
+    "check_manifest",
+    "clean",
+    "clean_records",
+    "write_outputs",
+]
 
 log = logging.getLogger(__name__)
 
@@ -57,83 +80,8 @@ TIDY_COLUMNS = [
     "source_file",
     "source_row",
 ]
-REJECTED_COLUMNS = ["file", "row", "column", "value", "reason"]
-OUTPUT_FILES = ("tidy.parquet", "tidy.csv", "rejected.csv", "manifest.json")
 
-# Header spellings (after NFKC, spaces removed, Latin letters lower-cased) -> role.
-HEADER_ROLES = {
-    "initiative_id": ("取組番号", "番号", "no", "no.", "id"),
-    "goal": ("基本目標",),
-    "direction": ("取組の方向性", "方向性"),
-    "name": ("取組名", "事務事業名", "取組"),
-    "bureau": ("所管局", "所管課", "局名"),
-    "reason": ("主な理由", "下回った理由", "理由"),
-}
-REQUIRED_ROLES = ("initiative_id", "name", "goal", "direction")
-ROLE_LABELS = {
-    "initiative_id": "取組番号 (id)",
-    "goal": "基本目標 (goal)",
-    "direction": "取組の方向性 (direction)",
-    "name": "取組名 (name)",
-    "bureau": "所管局 (bureau)",
-    "reason": "理由 (reason)",
-}
-_HEADER_TO_ROLE = {
-    spelling: role for role, spellings in HEADER_ROLES.items() for spelling in spellings
-}
-
-ERA_BASE = {"平成": 1988, "H": 1988, "令和": 2018, "R": 2018}
-_YEAR_HEADER = re.compile(
-    r"(?P<pre>.*?)"
-    r"(?:(?P<era>平成|令和|H|R)(?P<era_year>元|[0-9]{1,2})(?:年度|年)?"
-    r"(?:\((?P<paren>[0-9]{4})(?:年度|年)?\))?"
-    r"|(?:FY)?(?P<west>[0-9]{4}))"
-    r"(?P<post>.*)"
-)
-_YEAR_WRAPPER = re.compile(
-    r"(?:達成度|達成状況|評価結果|評価|結果|年度|年|度|の|[()\[\]【】「」『』:/_・-])*"
-)
-_LOOKS_LIKE_A_YEAR = re.compile(r"[0-9]{4}|平成|令和|年度|\b[HRhr][0-9]{1,2}\b")
-
-# Achievement spellings (after NFKC and removing spaces) -> category.
-ACHIEVEMENT_SPELLINGS = {
-    "exceeded": ("目標を上回って達成", "目標を上回った", "目標を大きく上回って達成", "1", "2"),
-    "on_target": ("ほぼ目標どおり", "ほぼ目標通り", "目標をほぼ達成", "3"),
-    "below": ("目標を下回った", "目標を大きく下回った", "4", "5"),
-    # dashes: hyphen-minus, full-width hyphen-minus, horizontal bar, em dash, minus sign,
-    # katakana long-vowel mark (and its half-width form), hyphen, non-breaking hyphen, en dash
-    "not_evaluated": ("", "-", "－", "―", "—", "−", "ー", "ｰ", "‐", "‑", "–", "対象外"),
-}
-# Kawasaki's 5-level scale: code -> (category, its own label and that label's other spellings).
-FIVE_LEVELS = {
-    "1": ("exceeded", ("目標を大きく上回って達成",)),
-    "2": ("exceeded", ("目標を上回って達成",)),
-    "3": ("on_target", ("ほぼ目標どおり", "ほぼ目標通り")),
-    "4": ("below", ("目標を下回った",)),
-    "5": ("below", ("目標を大きく下回った",)),
-}
-# A code written with a label, as dropdowns give it: "3 ほぼ目標どおり", "3:…", "2.…", "4(…)".
-_CODE_WITH_LABEL = re.compile(r"(?P<code>[1-5])(?:[:.、・)]?(?P<label>[^()]+)|\((?P<paren>.+)\))")
 _NOT_A_CODE = -1
-
-REASON_ID_BLANK = "取組番号が空欄です。取組ごとに重ならない番号を入力してください (id is blank)"
-REASON_DUPLICATE_FIX = "取組ごとに重ならない番号にしてください (duplicate id)"
-REASON_NAME_BLANK = "取組名が空欄です。取組名を入力してください (name is blank)"
-REASON_ACHIEVEMENT = (
-    "達成度の値を判別できません。目標を上回って達成 / ほぼ目標どおり / 目標を下回った、"
-    "5段階の1〜5、または空欄・－（評価対象外）のいずれかを入力してください"
-)
-_DASHES = "-‐‑−–ー"
-
-
-@dataclass(frozen=True)
-class CleanResult:
-    """What cleaning produced: tidy rows, rejected rows, the manifest and the plan used."""
-
-    tidy: pd.DataFrame
-    rejected: pd.DataFrame
-    manifest: dict
-    plan: Plan
 
 
 @dataclass
@@ -144,101 +92,7 @@ class _Layout:
     years: dict[int, int] = field(default_factory=dict)
 
 
-# ---------------------------------------------------------------- spellings of single values
-
-
-def _key(text: str) -> str:
-    """NFKC, all spaces (full-width too) removed: the form spellings are compared in."""
-    return "".join(unicodedata.normalize("NFKC", str(text)).split())
-
-
-def header_role(header: str) -> str | None:
-    """The field a non-year header names (``initiative_id``, ``goal``...), or None."""
-    key = _key(header)
-    return _HEADER_TO_ROLE.get(key.lower() if key.isascii() else key)
-
-
-def parse_fiscal_year_header(header: str) -> int | None:
-    """The Western fiscal year a header names (``平成30年度`` -> 2018), or None if it names none.
-
-    Raises
-    ------
-    ValueError
-        If the header gives an era year and a Western year in brackets that disagree.
-    """
-    key = _key(header).upper()
-    match = _YEAR_HEADER.fullmatch(key)
-    if match is None:
-        return None
-    for part in (match["pre"], match["post"]):
-        if not _YEAR_WRAPPER.fullmatch(part):
-            return None
-    if match["west"] is not None:
-        return int(match["west"])
-    number = 1 if match["era_year"] == "元" else int(match["era_year"])
-    if number < 1:
-        return None
-    year = ERA_BASE[match["era"]] + number
-    if match["paren"] is not None and int(match["paren"]) != year:
-        era = "平成" if match["era"] in ("平成", "H") else "令和"
-        written = "元" if number == 1 else str(number)
-        raise ValueError(
-            f"{era}{written}年度は {year} 年度ですが、括弧内は {match['paren']} 年度です"
-        )
-    return year
-
-
-_ROMAN = re.compile(r"(X{0,3})(IX|IV|V?I{0,3})")
-_ROMAN_VALUES = {"I": 1, "V": 5, "X": 10}
-
-
-def _number(text: str) -> int | None:
-    """An Arabic or Roman numeral (I, II, III ... after NFKC) as an int, else None."""
-    if text.isascii() and text.isdigit():
-        return int(text)
-    upper = text
-    if upper and _ROMAN.fullmatch(upper):
-        total = 0
-        for i, char in enumerate(upper):
-            value = _ROMAN_VALUES[char]
-            following = _ROMAN_VALUES[upper[i + 1]] if i + 1 < len(upper) else 0
-            total += -value if value < following else value
-        return total
-    return None
-
-
-def parse_goal(value: str) -> int | None:
-    """The goal number a cell names (``１``, ``基本目標1``, ``Ⅰ``...), or None."""
-    key = _key(value)
-    key = key.removeprefix("基本目標")
-    return _number(key)
-
-
-def parse_direction(value: str) -> tuple[int | None, int] | None:
-    """(goal or None, direction) a cell names (``2``, ``方向性2``, ``Ⅱ``, ``1-2``), or None."""
-    key = _key(value)
-    for prefix in ("取組の方向性", "方向性"):
-        key = key.removeprefix(prefix)
-    for dash in _DASHES:
-        if dash in key:
-            goal_part, _, direction_part = key.partition(dash)
-            goal, direction = parse_goal(goal_part), _number(direction_part)
-            if goal is None or direction is None:
-                return None
-            return goal, direction
-    direction = _number(key)
-    return None if direction is None else (None, direction)
-
-
-def achievement_spellings(plan: Plan | None = None) -> dict[str, str]:
-    """Every accepted achievement spelling (normalised) -> category, plus the plan's labels."""
-    spellings = {
-        _key(s): category for category, values in ACHIEVEMENT_SPELLINGS.items() for s in values
-    }
-    if plan is not None:
-        for category, label in plan.achievement_labels.items():
-            spellings.setdefault(_key(label), category)
-    return spellings
+# ---------------------------------------------------------------- cells to numbers
 
 
 def _or_minus_one(number: int | None) -> int:
@@ -255,49 +109,12 @@ def _direction_part(value: str, part: int) -> int:
     return parsed[1]
 
 
-def parse_achievement(value: str, plan: Plan | None = None) -> str | None:
-    """The achievement category a cell names, or None for a value the contract does not know."""
-    return read_achievement(value, achievement_spellings(plan))[0]
-
-
-def read_achievement(value: str, spellings: dict[str, str]) -> tuple[str | None, str | None]:
-    """(category, None) for an accepted achievement cell, else (None, the reason it is bad).
-
-    Besides the ``spellings`` (see :func:`achievement_spellings`), a 5-level code written with
-    its own label (``3 ほぼ目標どおり``, ``３：ほぼ目標どおり``, ``4（目標を下回った）``) is
-    accepted; a code written with another level's label is bad, with a reason saying so.
-    """
-    key = _key(value)
-    category = spellings.get(key)
-    if category is not None:
-        return category, None
-    match = _CODE_WITH_LABEL.fullmatch(key)
-    if match is not None:
-        code = match["code"]
-        label = match["label"] if match["label"] is not None else match["paren"]
-        own_category, own_labels = FIVE_LEVELS[code]
-        if label in own_labels:
-            return own_category, None
-        if spellings.get(label, "not_evaluated") != "not_evaluated" and not label.isdigit():
-            return None, (
-                f"達成度のコード {code} と表記「{label}」が一致しません"
-                f"（{code} は「{own_labels[0]}」）。コードか表記のどちらかを直してください"
-            )
-    return None, REASON_ACHIEVEMENT
-
-
 # ---------------------------------------------------------------- vectorised helpers
-
-
-def _arrow(values: pd.Series) -> pa.Array:
-    """The column as one Arrow string array (no copy for Arrow-backed columns)."""
-    array = pa.array(values.astype(TEXT), type=pa.large_string())
-    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
 
 def _encode(values: pd.Series | pa.Array) -> tuple[np.ndarray, list]:
     """Dictionary encoding: (index of each row's value, -1 for missing; the distinct values)."""
-    array = values if isinstance(values, pa.Array) else _arrow(values)
+    array = values if isinstance(values, pa.Array) else text_array(values)
     encoded = pc.dictionary_encode(array)
     if isinstance(encoded, pa.ChunkedArray):
         encoded = encoded.combine_chunks()
@@ -330,12 +147,15 @@ def _normalised_ids(values: pd.Series) -> pd.Series:
     return ids
 
 
-def _optional_text(values: pd.Series | None, length: int) -> pd.api.extensions.ExtensionArray:
-    """Stripped text (Arrow's trim, as pandas' ``str.strip`` uses), empty as missing."""
+def _optional_text(values: pd.Series | None, length: int) -> tuple[np.ndarray, list]:
+    """An optional text column as (code of each row's distinct value, the distinct values
+    trimmed with empty ones as None): trimming a few distinct bureaus or reasons, not a million
+    cells."""
     if values is None:
-        return pd.array(pa.nulls(length, pa.large_string()), dtype=TEXT)
-    text = pc.utf8_trim_whitespace(_arrow(values))
-    return pd.array(pc.if_else(pc.equal(text, ""), None, text), dtype=TEXT)
+        return np.full(length, -1, dtype=np.int32), []
+    indices, distinct = _encode(values)
+    trimmed = pc.utf8_trim_whitespace(pa.array(distinct, type=pa.large_string())).to_pylist()
+    return indices, [text or None for text in trimmed]
 
 
 # ---------------------------------------------------------------- one file
@@ -380,7 +200,7 @@ def _layout(table: RawTable, plan: Plan) -> _Layout:
                 table.path, f"列「{header}」の年度が矛盾しています: {exc}。どちらかを直してください"
             ) from exc
         if year is None:
-            if _LOOKS_LIKE_A_YEAR.search(_key(header)):
+            if LOOKS_LIKE_A_YEAR.search(spelling_key(header)):
                 log.warning(
                     "%s: 列「%s」は年度の列のようですが、年度を読み取れないため使いません "
                     "(column ignored). "
@@ -388,7 +208,7 @@ def _layout(table: RawTable, plan: Plan) -> _Layout:
                     table.file,
                     header,
                 )
-            elif _key(header):
+            elif spelling_key(header):
                 log.info(
                     "%s: 列「%s」は認識できないため使いません (column ignored)", table.file, header
                 )
@@ -452,6 +272,7 @@ class _Checked:
     fields: pd.DataFrame
     achievement_codes: dict[int, np.ndarray]
     achievement_raw: dict[int, tuple[np.ndarray, list]]
+    optional: dict[str, tuple[np.ndarray, list]]  # bureau, reason: codes and distinct values
     problems: list[pd.DataFrame]
 
 
@@ -494,7 +315,7 @@ def _check_table(table: RawTable, layout: _Layout, plan: Plan) -> _Checked:
     allowed_goals = "、".join(str(g) for g in goal_numbers)
     goal = _map_distinct(cells[roles["goal"]], lambda v: _or_minus_one(parse_goal(v)), np.int64)
     goal_unreadable = goal < 0
-    goal_unknown = ~goal_unreadable & ~np.isin(goal, goal_numbers)
+    goal_unknown = ~goal_unreadable & ~is_in_small(goal, goal_numbers)
     problems.append(
         _problems(
             table,
@@ -530,7 +351,7 @@ def _check_table(table: RawTable, layout: _Layout, plan: Plan) -> _Checked:
         goal_ok
         & ~direction_unreadable
         & ~disagree
-        & ~np.isin(goal * 1000 + direction, allowed_pairs)
+        & ~is_in_small(goal * 1000 + direction, allowed_pairs)
     )
     problems.append(
         _problems(
@@ -598,13 +419,15 @@ def _check_table(table: RawTable, layout: _Layout, plan: Plan) -> _Checked:
             "goal": goal,
             "direction": direction,
             "name": names,
-            "bureau": _optional_text(cells[roles["bureau"]] if "bureau" in roles else None, n),
-            "reason": _optional_text(cells[roles["reason"]] if "reason" in roles else None, n),
             "source_row": cells.index.to_numpy(dtype=np.int64),
         },
         copy=False,  # copying would stack the int columns into one 2-D block: a needless copy
     )
-    return _Checked(table, layout, fields, codes, raw, problems)
+    optional = {
+        name: _optional_text(cells[roles[name]] if name in roles else None, n)
+        for name in ("bureau", "reason")
+    }
+    return _Checked(table, layout, fields, codes, raw, optional, problems)
 
 
 # ---------------------------------------------------------------- all files
@@ -628,7 +451,7 @@ def _repeated(ids: pa.Array) -> np.ndarray:
 
 def _duplicate_problems(checked: list[_Checked]) -> list[pd.DataFrame]:
     """Both (all) places of an id that appears more than once, each naming the others."""
-    all_ids = pa.concat_arrays([_arrow(c.fields["initiative_id"]) for c in checked])
+    all_ids = pa.concat_arrays([text_array(c.fields["initiative_id"]) for c in checked])
     repeated_mask = _repeated(all_ids) & pc.not_equal(all_ids, "").to_numpy(zero_copy_only=False)
     lines = []
     if repeated_mask.any():
@@ -668,7 +491,8 @@ def _duplicate_problems(checked: list[_Checked]) -> list[pd.DataFrame]:
                 }
             )
     if not lines:
-        return [pd.DataFrame(columns=["part", *REJECTED_COLUMNS, "_position"])]
+        columns = ["part", "file", "row", "column", "value", "reason", "_position"]
+        return [pd.DataFrame(columns=columns)]
     return [pd.DataFrame(lines)]
 
 
@@ -685,14 +509,19 @@ def _categories(
     return codes, pd.CategoricalDtype(pd.Index(categories, dtype=TEXT))
 
 
-def _categorical(codes: np.ndarray, dtype: pd.CategoricalDtype) -> pd.Categorical:
-    """A Categorical of ``codes`` keeping only the categories in use (still sorted)."""
+def _categorical(
+    codes: np.ndarray, dtype: pd.CategoricalDtype, spread: np.ndarray | None = None
+) -> pd.Categorical:
+    """A Categorical of ``codes`` (taken at ``spread`` if given, where every code is taken)
+    keeping only the categories in use (still sorted), in the smallest integer type."""
     used = np.bincount(codes + 1, minlength=len(dtype.categories) + 1)[1:] > 0
+    small = np.int8 if len(dtype.categories) < 127 else np.int32
     if not used.all():
-        renumber = np.append(np.cumsum(used) - 1, -1).astype(np.int32)
+        renumber = np.append(np.cumsum(used) - 1, -1).astype(small)
         codes = renumber[codes]
         dtype = pd.CategoricalDtype(dtype.categories[used])
-    return pd.Categorical.from_codes(codes, dtype=dtype)
+    codes = codes.astype(small, copy=False)
+    return pd.Categorical.from_codes(codes if spread is None else codes[spread], dtype=dtype)
 
 
 def _tidy(
@@ -724,11 +553,18 @@ def _tidy(
     def text(name: str) -> pa.Array:
         return pa.concat_arrays(
             [
-                _arrow(c.fields[name]).filter(pa.array(keep))
+                text_array(c.fields[name]).filter(pa.array(keep))
                 for c, keep in zip(checked, keeps, strict=True)
             ]
         )
 
+    def every_row(name: str) -> pa.Array:
+        """A text field of every raw row, rejected ones too: taken at ``kept`` when needed,
+        which is cheaper than filtering a million strings first."""
+        arrays = [text_array(c.fields[name]) for c in checked]
+        return arrays[0] if len(arrays) == 1 else pa.concat_arrays(arrays)
+
+    kept = np.flatnonzero(np.concatenate(keeps))  # accepted rows among every file's raw rows
     goal, direction, source_row = numbers("goal"), numbers("direction"), numbers("source_row")
     part = np.repeat(np.arange(len(checked), dtype=np.int32), sizes)
     ids = text("initiative_id")
@@ -764,37 +600,65 @@ def _tidy(
         raw_codes[first : first + size, j] = piece
     codes = codes[order].ravel()
     present = codes != _NOT_A_CODE
-    rows = np.repeat(order, k)[present]
+    # Gathering in two steps, the initiatives in tidy order and then each repeated over its
+    # years, reads memory in order; one gather at np.repeat(order, k) jumps about and is slower.
+    rows = np.repeat(np.arange(n, dtype=np.int64), k)[present]
     take = pa.array(rows)
+    wide = pa.array(order)
 
-    strings = pa.table({"initiative_id": ids.take(take), "name": text("name").take(take)})
+    strings = pa.table(
+        {
+            "initiative_id": ids.take(wide).take(take),
+            "name": every_row("name").take(pa.array(kept[order])).take(take),
+        }
+    )
     strings = strings.to_pandas(types_mapper={pa.large_string(): TEXT}.get, split_blocks=True)
     optional = {}
     for name in ("bureau", "reason"):
-        (indices,), dtype = _categories([_encode(text(name))])
-        optional[name] = _categorical(indices[rows], dtype)
+        pieces, dtype = _categories([c.optional[name] for c in checked])
+        indices = np.concatenate(pieces)
+        # Every accepted initiative has a tidy row, so the categories in use are found on the
+        # initiatives before spreading the codes over their years.
+        optional[name] = _categorical(indices[kept[order]], dtype, spread=rows)
     files = sorted({c.table.file for c in checked})
     file_codes = np.array([files.index(c.table.file) for c in checked], dtype=np.int32)
     file_dtype = pd.CategoricalDtype(pd.Index(files, dtype=TEXT))
     tidy = pd.DataFrame(
         {
             "initiative_id": strings["initiative_id"],
-            "goal": goal[rows],
-            "direction": direction[rows],
+            "goal": goal[order][rows],
+            "direction": direction[order][rows],
             "name": strings["name"],
             "bureau": optional["bureau"],
             "fiscal_year": np.tile(np.asarray(years, dtype=np.int64), n)[present],
             "achievement": pd.Categorical.from_codes(codes[present], dtype=ACHIEVEMENT_DTYPE),
             "achievement_raw": _categorical(raw_codes[order].ravel()[present], raw_dtype),
             "reason": optional["reason"],
-            "source_file": _categorical(file_codes[part[rows]], file_dtype),
-            "source_row": source_row[rows],
+            "source_file": _categorical(file_codes[part[order]], file_dtype, spread=rows),
+            "source_row": source_row[order][rows],
         },
         copy=False,  # copying would stack the int columns into one 2-D block: a needless copy
     )
     behind = present.reshape(n, k).any(axis=1)
     accepted = np.bincount(part[order][behind], minlength=len(checked))
     return tidy, [int(a) for a in accepted]
+
+
+def _initiatives_of(checked: list[_Checked], problems: pd.DataFrame) -> tuple[pd.Series, ...]:
+    """The id and name (as cleaned; missing where blank) of each problem's raw row."""
+    columns = []
+    for name in ("initiative_id", "name"):
+        values = np.full(len(problems), None, dtype=object)
+        for i, c in enumerate(checked):
+            mine = np.flatnonzero(problems["part"].to_numpy() == i)
+            if not len(mine):
+                continue
+            source_rows = c.fields["source_row"].to_numpy()
+            at = np.searchsorted(source_rows, problems["row"].to_numpy(dtype=np.int64)[mine])
+            values[mine] = c.fields[name].iloc[at].to_numpy(dtype=object)
+        column = pd.Series(values, index=problems.index, dtype=TEXT)
+        columns.append(column.mask(column.eq("")))
+    return tuple(columns)
 
 
 def _plan_file_name(plan: Plan) -> str:
@@ -840,10 +704,13 @@ def clean(raw_dir: Path, plan: Plan | None = None) -> CleanResult:
         np.unique(all_problems.loc[all_problems["part"].eq(i), "row"].to_numpy(dtype=np.int64))
         for i in range(len(checked))
     ]
+    initiative_ids, names = _initiatives_of(checked, all_problems)
     rejected = pd.DataFrame(
         {
             "file": all_problems["file"].astype(TEXT),
             "row": all_problems["row"].astype("int64"),
+            "initiative_id": initiative_ids,
+            "name": names,
             "column": all_problems["column"].astype(TEXT),
             "value": all_problems["value"].astype(TEXT),
             "reason": all_problems["reason"].astype(TEXT),
@@ -897,8 +764,8 @@ def clean_records(
 ) -> CleanResult:
     """Clean, check the manifest, stop on rejected rows unless allowed, then write outputs.
 
-    Outputs (``tidy.parquet``, ``tidy.csv``, ``rejected.csv``, ``manifest.json``) replace the
-    previous ones only once all of them are written; a failed run leaves the old ones in place.
+    The outputs (``tidy.parquet``, ``achievements.csv``, ``rejected.csv``, ``manifest.json``)
+    replace the previous ones only once all are written; a failed run leaves the old ones.
 
     Raises
     ------
@@ -918,136 +785,3 @@ def clean_records(
     if out_dir is not None:
         write_outputs(result, Path(out_dir))
     return result
-
-
-def write_outputs(result: CleanResult, out_dir: Path) -> None:
-    """Write the four outputs into ``out_dir`` byte-for-byte reproducibly, replacing atomically.
-
-    Raises
-    ------
-    OutputWriteError
-        If the folder cannot be created or written to; earlier outputs are left as they were.
-    """
-    try:
-        _write_outputs(result, Path(out_dir))
-    except OSError as exc:
-        raise OutputWriteError(out_dir, exc.strerror or str(exc)) from exc
-
-
-def _write_outputs(result: CleanResult, out_dir: Path) -> None:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".kawaeval-clean-", dir=out_dir))
-    try:
-        plain = result.tidy.assign(
-            **{c: _decoded(result.tidy[c]) for c in _categorical_text(result.tidy)}
-        )
-        table = pa.Table.from_pandas(plain, preserve_index=False)
-        pq.write_table(table, staging / "tidy.parquet", compression="snappy")
-        _write_csv(result.tidy, staging / "tidy.csv")
-        _write_csv(result.rejected, staging / "rejected.csv")
-        (staging / "manifest.json").write_text(
-            json.dumps(result.manifest, ensure_ascii=False, indent=2) + "\n",
-            encoding="utf-8",
-            newline="\n",
-        )
-        for name in OUTPUT_FILES:
-            os.replace(staging / name, out_dir / name)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
-def _categorical_text(frame: pd.DataFrame) -> list[str]:
-    """Columns holding text as a categorical (decoded to plain strings in tidy.parquet)."""
-    return [
-        c
-        for c in frame.columns
-        if isinstance(frame[c].dtype, pd.CategoricalDtype) and frame[c].cat.categories.dtype == TEXT
-    ]
-
-
-def _decoded(column: pd.Series) -> pd.Series:
-    """A categorical text column as plain Arrow strings (an Arrow take; pandas' astype is slow)."""
-    encoded = pa.array(column.array)
-    dictionary = encoded.dictionary.cast(pa.large_string())
-    decoded = pa.table({"text": dictionary.take(encoded.indices)})
-    text = decoded.to_pandas(types_mapper={pa.large_string(): TEXT}.get)["text"]
-    return text.set_axis(column.index)
-
-
-CSV_CHUNK_ROWS = 262_144
-_NEEDS_QUOTES = '[,"\n]'
-
-
-def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    """CSV in UTF-8 with BOM (Excel in Japan opens it as is), "\\n" line endings.
-
-    The bytes are those of ``DataFrame.to_csv(index=False)`` (minimal quoting: a field is quoted
-    when it holds a comma, a double quote or a line feed), built with Arrow kernels a chunk of
-    rows at a time; a column of another type falls back to pandas.
-    """
-    if not all(_csv_field_kind(frame[c]) for c in frame.columns):
-        frame.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
-        return
-    header = ",".join(_csv_quote(str(c)) for c in frame.columns) + "\n"
-    with path.open("wb") as handle:
-        handle.write(codecs.BOM_UTF8 + header.encode("utf-8"))
-        for first in range(0, len(frame), CSV_CHUNK_ROWS):
-            chunk = frame.iloc[first : first + CSV_CHUNK_ROWS]
-            fields = [_csv_fields(chunk[c]) for c in chunk.columns]
-            lines = pc.binary_join_element_wise(
-                pc.binary_join_element_wise(*fields, _large(",")), _large(""), _large("\n")
-            )
-            handle.write(_string_bytes(lines))
-
-
-def _csv_quote(text: str) -> str:
-    if re.search(_NEEDS_QUOTES, text):
-        return '"' + text.replace('"', '""') + '"'
-    return text
-
-
-def _csv_field_kind(column: pd.Series) -> str | None:
-    dtype = column.dtype
-    if isinstance(dtype, pd.CategoricalDtype):
-        return "categorical" if dtype.categories.dtype in (TEXT, "str", object) else None
-    if dtype == TEXT:
-        return "text"
-    if pd.api.types.is_integer_dtype(dtype) and not pd.api.types.is_extension_array_dtype(dtype):
-        return "integer"
-    return None
-
-
-def _csv_fields(column: pd.Series) -> pa.Array:
-    """One CSV field per row as Arrow strings: quoted where needed, missing as empty."""
-    kind = _csv_field_kind(column)
-    if kind == "integer":
-        return pc.cast(pa.array(column.to_numpy()), pa.large_string())
-    if kind == "categorical":
-        categories = [_csv_quote(str(v)) for v in column.cat.categories]
-        codes = column.cat.codes.to_numpy()
-        indices = pa.array(codes, mask=codes < 0)
-        fields = pa.array(categories, type=pa.large_string()).take(indices)
-        return pc.fill_null(fields, "")
-    text = _arrow(column)
-    quote = pc.match_substring_regex(text, _NEEDS_QUOTES)
-    if pc.any(quote).as_py():
-        quote_mark = _large('"')
-        escaped = pc.binary_join_element_wise(
-            quote_mark, pc.replace_substring(text, '"', '""'), quote_mark, _large("")
-        )
-        text = pc.if_else(quote, escaped, text)
-    return pc.fill_null(text, "")
-
-
-def _large(text: str) -> pa.Scalar:
-    return pa.scalar(text, type=pa.large_string())
-
-
-def _string_bytes(array: pa.Array) -> memoryview:
-    """The characters of a (large) string array, back to back, without copying."""
-    array = array.cast(pa.large_string())
-    offsets = np.frombuffer(array.buffers()[1], dtype=np.int64)[array.offset :]
-    data = array.buffers()[2]
-    if data is None:
-        return memoryview(b"")
-    return memoryview(data)[int(offsets[0]) : int(offsets[len(array)])]

@@ -31,6 +31,26 @@ class InputFileError(KawaevalError):
         super().__init__(f"{self.path.name}: {problem}")
 
 
+class FormulaWithoutValueError(InputFileError):
+    """Raised when a workbook cell holds a formula but no saved result to read.
+
+    Excel saves each formula's result beside it, and that result is what is read; programs
+    such as openpyxl save the formula alone, leaving nothing to read.
+    """
+
+    def __init__(self, path: Path | str, sheet: str, cell: str, count: int = 1):
+        self.sheet = sheet
+        self.cell = cell
+        self.count = count
+        others = f"（ほか {count - 1} セルも同じ）" if count > 1 else ""
+        super().__init__(
+            path,
+            f"シート「{sheet}」のセル {cell} は数式ですが、計算結果が保存されていません{others} "
+            f"(cell {cell} holds a formula without its value: the file was saved by a program "
+            "other than Excel). Excel で開いて保存し直してから、もう一度実行してください",
+        )
+
+
 class PlanDefinitionError(KawaevalError):
     """Raised when the plan definition file is missing a key or contradicts itself."""
 
@@ -41,7 +61,11 @@ class PlanDefinitionError(KawaevalError):
 
 
 class RejectedRowsError(KawaevalError):
-    """Raised when rows were rejected and the run was not told to go on (--allow-rejects)."""
+    """Raised when rows were rejected and the run was not told to go on (--allow-rejects).
+
+    Each problem is listed with its file, Excel row, the initiative (id and name, where
+    readable), column, value and reason.
+    """
 
     def __init__(self, rejected):
         self.rejected = rejected
@@ -51,11 +75,19 @@ class RejectedRowsError(KawaevalError):
             f" ({rows} rows rejected, {len(rejected)} problems). "
             "Fix them in the raw files, or rerun with --allow-rejects to report them and go on:"
         ]
-        for row in rejected.itertuples(index=False):
+        for row in rejected.to_dict("records"):
             lines.append(
-                f"  - {row.file} 行 {row.row} 列「{row.column}」値「{row.value}」: {row.reason}"
+                f"  - {_initiative(row)}{row['file']} 行 {row['row']} "
+                f"列「{row['column']}」値「{row['value']}」: {row['reason']}"
             )
         super().__init__("\n".join(lines))
+
+
+def _initiative(row: dict) -> str:
+    """``取組「id name」`` and a space for a rejected row whose id or name is readable, else ""."""
+    parts = [row.get(key) for key in ("initiative_id", "name")]
+    parts = [p for p in parts if isinstance(p, str) and p]
+    return f"取組「{' '.join(parts)}」 " if parts else ""
 
 
 class ManifestMismatchError(KawaevalError):

@@ -16,13 +16,14 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from xml.etree import ElementTree
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
-from kawaeval.exceptions import InputFileError
+from kawaeval.exceptions import FormulaWithoutValueError, InputFileError
 
 log = logging.getLogger(__name__)
 
@@ -248,7 +249,64 @@ def _read_xlsx(path: Path, data: bytes) -> tuple[str, pd.DataFrame]:
         raise InputFileError(
             path, f"XLSX として読めません (not a readable XLSX workbook): {exc}"
         ) from exc
+    missing = formulas_without_values(data, sheet)
+    if missing:
+        raise FormulaWithoutValueError(path, sheet, missing[0], len(missing))
     return sheet, frame
+
+
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_RELATION = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_PACKAGE_RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_HAS_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_TEXT_RESULTS = ("str", "s", "inlineStr")
+
+
+def formulas_without_values(data: bytes, sheet: str) -> list[str]:
+    """Cells (``C5``...) of ``sheet`` that hold a formula but no saved result, in sheet order.
+
+    Excel writes each formula's last result in ``<v>`` and readers use that; a workbook saved
+    by a program that does not calculate (openpyxl, for one) has an empty or no ``<v>``.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as book:
+            part = _sheet_part(book, sheet)
+            xml = book.read(part) if part is not None else b""
+        if not _HAS_FORMULA.search(xml):
+            return []
+        missing = []
+        for _, element in ElementTree.iterparse(io.BytesIO(xml)):
+            if element.tag != f"{_MAIN}c":
+                continue
+            if element.find(f"{_MAIN}f") is not None:
+                value = element.find(f"{_MAIN}v")
+                empty = value is None or not (value.text or "")
+                if empty and not (value is not None and element.get("t") in _TEXT_RESULTS):
+                    missing.append(element.get("r", "?"))
+            element.clear()
+    except (KeyError, zipfile.BadZipFile, ElementTree.ParseError):
+        return []  # a layout this check does not know; the cells were read by openpyxl
+    return missing
+
+
+def _sheet_part(book: zipfile.ZipFile, sheet: str) -> str | None:
+    """The zip entry of the sheet named ``sheet`` (from the workbook and its relationships)."""
+    workbook = ElementTree.fromstring(book.read("xl/workbook.xml"))
+    relation = next(
+        (s.get(_RELATION) for s in workbook.iter(f"{_MAIN}sheet") if s.get("name") == sheet), None
+    )
+    rels = ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
+    target = next(
+        (
+            r.get("Target")
+            for r in rels.iter(f"{_PACKAGE_RELS}Relationship")
+            if r.get("Id") == relation
+        ),
+        None,
+    )
+    if target is None:
+        return None
+    return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
 
 
 def _non_blank(cells: pd.DataFrame) -> np.ndarray:

@@ -13,9 +13,12 @@ import zipfile
 from datetime import datetime
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 """First characters that make Excel (or LibreOffice) read a text cell as a formula."""
+_TRIGGER_BYTES = pa.array([c.encode() for c in FORMULA_TRIGGERS], type=pa.binary())
 
 FIXED_TIME = datetime(2000, 1, 1)
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -26,6 +29,18 @@ def neutralise(value: object) -> object:
     if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
         return "'" + value
     return value
+
+
+def neutralise_arrow(text: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """:func:`neutralise` over a whole Arrow string column at once (for a million rows)."""
+    # Every trigger is one ASCII byte, so the first byte of the UTF-8 text decides (no regex).
+    binary = pa.large_binary() if pa.types.is_large_string(text.type) else pa.binary()
+    first = pc.binary_slice(text.cast(binary), 0, 1)
+    risky = pc.fill_null(pc.is_in(first, value_set=_TRIGGER_BYTES), False)
+    if not pc.any(risky).as_py():
+        return text
+    apostrophe, nothing = pa.scalar("'", type=text.type), pa.scalar("", type=text.type)
+    return pc.if_else(risky, pc.binary_join_element_wise(apostrophe, text, nothing), text)
 
 
 def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:

@@ -21,11 +21,17 @@ ACHIEVEMENT_DTYPE = pd.CategoricalDtype(list(ACHIEVEMENTS), ordered=True)
 TIDY_ORDER = ["goal", "direction", "initiative_id", "fiscal_year"]
 
 
+def text_array(values: pd.Series) -> arrow.Array:
+    """A column as one Arrow large-string array (no copy for Arrow-backed text)."""
+    array = arrow.array(values.astype(TEXT), type=arrow.large_string())
+    return array.combine_chunks() if isinstance(array, arrow.ChunkedArray) else array
+
+
 def _goal_direction_keys(goal: pd.Series, direction: pd.Series) -> pd.Series:
     return goal.astype("int64") * 1000 + direction.astype("int64")
 
 
-def _in(values: np.ndarray, allowed: list[int]) -> np.ndarray:
+def is_in_small(values: np.ndarray, allowed: list[int]) -> np.ndarray:
     """``np.isin`` for a few small allowed integers, by table look-up rather than hashing."""
     ok = np.zeros(len(values), dtype=bool)
     if not allowed:
@@ -41,7 +47,7 @@ def _in(values: np.ndarray, allowed: list[int]) -> np.ndarray:
 def _isin(allowed: list[int]) -> pa.Check:
     allowed = sorted(set(allowed))
     return pa.Check(
-        lambda s: pd.Series(_in(s.to_numpy(), allowed), index=s.index),
+        lambda s: pd.Series(is_in_small(s.to_numpy(), allowed), index=s.index),
         name="isin",
         error=f"isin({allowed})",
     )
@@ -117,7 +123,7 @@ def tidy_schema(plan: Plan) -> pa.DataFrameSchema:
 
     def direction_in_goal(frame: pd.DataFrame) -> pd.Series:
         keys = _goal_direction_keys(frame["goal"], frame["direction"]).to_numpy()
-        return pd.Series(_in(keys, allowed_pairs), index=frame.index)
+        return pd.Series(is_in_small(keys, allowed_pairs), index=frame.index)
 
     return pa.DataFrameSchema(
         {

@@ -504,7 +504,7 @@ def test_output_is_plain_json_and_deterministic():
             {"file": "a.csv", "row": 5, "column": "2021年度", "value": "x", "reason": "bad"},
             {"file": "a.csv", "row": 5, "column": "基本目標", "value": "9", "reason": "bad"},
         ]
-    )
+    ).assign(initiative_id=pd.array(["K1", "K1"], dtype="string"), name=pd.NA)
     first = assess(tidy, PLAN, 2021, rejected=rejected)
     assert json.dumps(first) == json.dumps(assess(tidy, PLAN, 2021, rejected=rejected))
     assert json.loads(json.dumps(first)) == first
@@ -512,6 +512,8 @@ def test_output_is_plain_json_and_deterministic():
     assert first["data_quality"]["rejected"][0] == {
         "file": "a.csv",
         "row": 5,
+        "initiative_id": "K1",
+        "name": None,
         "column": "2021年度",
         "value": "x",
         "reason": "bad",
@@ -535,3 +537,29 @@ def test_cli_unknown_fiscal_year_exits_2_naming_allowed_years(tmp_path, capsys):
     assert captured.out == ""
     assert "指定できる年度: 2018, 2019, 2020, 2021" in captured.err
     assert "Traceback" not in captured.err
+
+
+def test_data_quality_names_the_initiative_of_each_rejected_row():
+    from pathlib import Path
+
+    raw = Path(__file__).parent / "fixtures" / "clean" / "with_rejects"
+    quality = assess_records(raw, 2021, allow_rejects=True)["data_quality"]
+    assert quality["rejected_rows"] == 11
+    by_row = {(r["file"], r["row"]): r for r in quality["rejected"]}
+    assert by_row[("initiatives_a.csv", 3)] == {
+        "file": "initiatives_a.csv",
+        "row": 3,
+        "initiative_id": "A2",
+        "name": "基本目標が計画にない",
+        "column": "基本目標",
+        "value": "4",
+        "reason": "基本目標 4 は計画にありません。1、2、3 のいずれかを入力してください",
+    }
+    assert (
+        by_row[("initiatives_a.csv", 8)]["initiative_id"],
+        by_row[("initiatives_a.csv", 8)]["name"],
+    ) == (None, "番号がない")
+    assert (
+        by_row[("initiatives_a.csv", 9)]["initiative_id"],
+        by_row[("initiatives_a.csv", 9)]["name"],
+    ) == ("A7", None)

@@ -50,7 +50,7 @@ def final(assessments) -> dict:
 def tidy(tmp_path_factory) -> pd.DataFrame:
     out = tmp_path_factory.mktemp("processed")
     run_cli(["clean", "--out", str(out)])
-    return pd.read_csv(out / "tidy.csv", encoding="utf-8-sig", dtype=str)
+    return pd.read_csv(out / "achievements.csv", encoding="utf-8-sig", dtype=str)
 
 
 def goal_of(assessment: dict, goal: int) -> dict:

@@ -22,7 +22,7 @@ def test_clean_writes_outputs_and_exits_0(tmp_path, capsys):
     assert captured.err == (f"cleaned 5 raw rows from 2 file(s): 5 accepted, 0 rejected -> {out}\n")
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["totals"] == {"raw_rows": 5, "accepted_rows": 5, "rejected_rows": 0}
-    assert (out / "tidy.csv").read_bytes().count(b"\n") == 21
+    assert (out / "achievements.csv").read_bytes().count(b"\n") == 6
 
 
 def test_rejected_rows_exit_1_with_every_problem_listed(tmp_path, capsys):
@@ -38,12 +38,23 @@ def test_rejected_rows_exit_1_with_every_problem_listed(tmp_path, capsys):
         "Fix them in the raw files, or rerun with --allow-rejects to report them and go on:"
     )
     assert lines[6] == (
-        "  - initiatives_a.csv 行 7 列「2021年度」値「おおむね達成」: 達成度の値を判別できません。"
+        "  - 取組「A6 達成度が読めない」 "
+        "initiatives_a.csv 行 7 列「2021年度」値「おおむね達成」: "
+        "達成度の値を判別できません。"
         "目標を上回って達成 / ほぼ目標どおり / 目標を下回った、5段階の1〜5、"
         "または空欄・－（評価対象外）のいずれかを入力してください"
     )
+    assert lines[7:9] == [  # blank id, then blank name: the other one names the initiative
+        "  - 取組「番号がない」 "
+        "initiatives_a.csv 行 8 列「ID」値「」: "
+        "取組番号が空欄です。取組ごとに重ならない番号を入力してください (id is blank)",
+        "  - 取組「A7」 "
+        "initiatives_a.csv 行 9 列「取組名」値「」: "
+        "取組名が空欄です。取組名を入力してください (name is blank)",
+    ]
     assert lines[11] == (
-        "  - initiatives_b.csv 行 2 列「ID」値「B1」: 取組番号「B1」が重複しています"
+        "  - 取組「B1 ファイルをまたいで重複」 "
+        "initiatives_b.csv 行 2 列「ID」値「B1」: 取組番号「B1」が重複しています"
         "（initiatives_a.csv 行 11 と同じ番号）。"
         "取組ごとに重ならない番号にしてください (duplicate id)"
     )
@@ -131,42 +142,55 @@ BAD_INPUTS = {
         f"kawaeval clean: error: initiatives_cover_sheet.xlsx: {NO_ID} "
         "(シート「記入例」を読みました。データのシートの名前を「取組」にしてください)"
     ],
+    "formula_without_value": [
+        "kawaeval clean: error: initiatives_formulas.xlsx: シート「取組」のセル A2 は数式ですが、"
+        "計算結果が保存されていません（ほか 3 セルも同じ） (cell A2 holds a formula without its "
+        "value: the file was saved by a program other than Excel). "
+        "Excel で開いて保存し直してから、もう一度実行してください"
+    ],
     "duplicate_id": [
         "kawaeval clean: error: 2 行を受け付けられませんでした（問題 2 件） "
         "(2 rows rejected, 2 problems). "
         "Fix them in the raw files, or rerun with --allow-rejects to report them and go on:",
-        "  - initiatives_a.csv 行 2 列「取組番号」値「1-1-01」: 取組番号「1-1-01」が重複しています"
+        "  - 取組「1-1-01 取組A」 "
+        "initiatives_a.csv 行 2 列「取組番号」値「1-1-01」: 取組番号「1-1-01」が重複しています"
         "（initiatives_b.csv 行 2 と同じ番号）。"
         "取組ごとに重ならない番号にしてください (duplicate id)",
-        "  - initiatives_b.csv 行 2 列「取組番号」値「1-1-01」: 取組番号「1-1-01」が重複しています"
+        "  - 取組「1-1-01 取組B」 "
+        "initiatives_b.csv 行 2 列「取組番号」値「1-1-01」: 取組番号「1-1-01」が重複しています"
         "（initiatives_a.csv 行 2 と同じ番号）。"
         "取組ごとに重ならない番号にしてください (duplicate id)",
     ],
     "bad_achievement": [
         REJECTED_ONE,
-        "  - initiatives_bad_achievement.csv 行 2 列「2021年度」値「おおむね達成」: "
+        "  - 取組「1-1-01 達成度が読めない」 "
+        "initiatives_bad_achievement.csv 行 2 列「2021年度」値「おおむね達成」: "
         "達成度の値を判別できません。目標を上回って達成 / ほぼ目標どおり / 目標を下回った、"
         "5段階の1〜5、または空欄・－（評価対象外）のいずれかを入力してください",
     ],
     "code_label_mismatch": [
         REJECTED_ONE,
-        "  - initiatives_code_label_mismatch.csv 行 2 列「2021年度」値「3 目標を下回った」: "
+        "  - 取組「1-1-01 コードと表記が違う」 "
+        "initiatives_code_label_mismatch.csv 行 2 列「2021年度」値「3 目標を下回った」: "
         "達成度のコード 3 と表記「目標を下回った」が一致しません（3 は「ほぼ目標どおり」）。"
         "コードか表記のどちらかを直してください",
     ],
     "bad_goal": [
         REJECTED_ONE,
-        "  - initiatives_bad_goal.csv 行 2 列「基本目標」値「4」: "
+        "  - 取組「1-1-01 基本目標が計画にない」 "
+        "initiatives_bad_goal.csv 行 2 列「基本目標」値「4」: "
         "基本目標 4 は計画にありません。1、2、3 のいずれかを入力してください",
     ],
     "goal_direction_disagree": [
         REJECTED_ONE,
-        "  - initiatives_goal_direction_disagree.csv 行 2 列「取組の方向性」値「2-1」: "
+        "  - 取組「1-1-01 方向性の基本目標が違う」 "
+        "initiatives_goal_direction_disagree.csv 行 2 列「取組の方向性」値「2-1」: "
         "取組の方向性の基本目標 2 が基本目標の列（1）と一致しません。どちらかを直してください",
     ],
     "unknown_direction": [
         REJECTED_ONE,
-        "  - initiatives_unknown_direction.csv 行 2 列「取組の方向性」値「5」: "
+        "  - 取組「1-1-01 方向性が計画にない」 "
+        "initiatives_unknown_direction.csv 行 2 列「取組の方向性」値「5」: "
         "基本目標 1 に取組の方向性 5 はありません。1、2、3 のいずれかを入力してください",
     ],
 }

@@ -14,21 +14,19 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kawaeval import cleaning
-from kawaeval.cleaning import (
-    REJECTED_COLUMNS,
-    TIDY_COLUMNS,
-    check_manifest,
-    clean,
-    clean_records,
+from kawaeval import outputs
+from kawaeval.cleaning import TIDY_COLUMNS, check_manifest, clean, clean_records
+from kawaeval.exceptions import InputFileError, ManifestMismatchError, RejectedRowsError
+from kawaeval.outputs import REJECTED_COLUMNS
+from kawaeval.plan import ACHIEVEMENTS, load_plan
+from kawaeval.spellings import (
     header_role,
     parse_achievement,
     parse_direction,
     parse_fiscal_year_header,
     parse_goal,
 )
-from kawaeval.exceptions import InputFileError, ManifestMismatchError, RejectedRowsError
-from kawaeval.plan import ACHIEVEMENTS, load_plan
+from kawaeval.spreadsheet import neutralise_frame
 from kawaeval.validating import TEXT
 
 FIXTURES = Path(__file__).parent / "fixtures" / "clean"
@@ -46,6 +44,11 @@ def write_csv(folder: Path, rows: list[list[str]], name="initiatives.csv", encod
     text = "".join(",".join(row) + "\r\n" for row in rows)
     (folder / name).write_bytes(text.encode(encoding))
     return folder
+
+
+def plain(frame: pd.DataFrame) -> list[list]:
+    """Rows as lists, missing values as None."""
+    return frame.astype(object).where(frame.notna(), None).values.tolist()
 
 
 def one_file(tmp_path: Path, header: list[str], *rows: list[str]) -> Path:
@@ -264,7 +267,7 @@ def test_code_with_a_label_that_is_not_its_own_is_rejected_saying_why(tmp_path, 
     raw = one_file(tmp_path, [*BASE, "R2", "R3"], ["A", "1", "1", "x", "3:ほぼ目標どおり", value])
     result = clean(raw)
     assert result.tidy.empty
-    assert result.rejected.values.tolist() == [["initiatives.csv", 2, "R3", value, reason]]
+    assert plain(result.rejected) == [["initiatives.csv", 2, "A", "x", "R3", value, reason]]
 
 
 def test_code_label_and_dash_spellings_are_read_over_a_whole_file(tmp_path):
@@ -378,13 +381,23 @@ def dup(other: str, id_: str) -> str:
     )
 
 
-def test_every_kind_of_bad_row_is_rejected_with_file_row_column_value_reason():
+def test_every_kind_of_bad_row_is_rejected_with_file_row_initiative_column_value_reason():
     result = clean(WITH_REJECTS)
-    assert result.rejected.values.tolist() == [
-        ["initiatives_a.csv", 2, "ID", "A1", dup("initiatives_a.csv 行 10", "A1")],
+    assert plain(result.rejected) == [
+        [
+            "initiatives_a.csv",
+            2,
+            "A1",
+            "正しい取組",
+            "ID",
+            "A1",
+            dup("initiatives_a.csv 行 10", "A1"),
+        ],
         [
             "initiatives_a.csv",
             3,
+            "A2",
+            "基本目標が計画にない",
             "基本目標",
             "4",
             "基本目標 4 は計画にありません。1、2、3 のいずれかを入力してください",
@@ -392,6 +405,8 @@ def test_every_kind_of_bad_row_is_rejected_with_file_row_column_value_reason():
         [
             "initiatives_a.csv",
             4,
+            "A3",
+            "基本目標が読めない",
             "基本目標",
             "一",
             "基本目標を判別できません。1、2、3 のいずれか（１、基本目標1、Ⅰ なども可）"
@@ -400,6 +415,8 @@ def test_every_kind_of_bad_row_is_rejected_with_file_row_column_value_reason():
         [
             "initiatives_a.csv",
             5,
+            "A4",
+            "方向性の基本目標が違う",
             "取組の方向性",
             "2-2",
             "取組の方向性の基本目標 2 が基本目標の列（1）と一致しません。どちらかを直してください",
@@ -407,14 +424,26 @@ def test_every_kind_of_bad_row_is_rejected_with_file_row_column_value_reason():
         [
             "initiatives_a.csv",
             6,
+            "A5",
+            "方向性が計画にない",
             "取組の方向性",
             "5",
             "基本目標 1 に取組の方向性 5 はありません。1、2、3 のいずれかを入力してください",
         ],
-        ["initiatives_a.csv", 7, "2021年度", "おおむね達成", ACHIEVEMENT_REASON],
+        [
+            "initiatives_a.csv",
+            7,
+            "A6",
+            "達成度が読めない",
+            "2021年度",
+            "おおむね達成",
+            ACHIEVEMENT_REASON,
+        ],
         [
             "initiatives_a.csv",
             8,
+            None,
+            "番号がない",
             "ID",
             "",
             "取組番号が空欄です。取組ごとに重ならない番号を入力してください (id is blank)",
@@ -422,13 +451,39 @@ def test_every_kind_of_bad_row_is_rejected_with_file_row_column_value_reason():
         [
             "initiatives_a.csv",
             9,
+            "A7",
+            None,
             "取組名",
             "",
             "取組名が空欄です。取組名を入力してください (name is blank)",
         ],
-        ["initiatives_a.csv", 10, "ID", "A1", dup("initiatives_a.csv 行 2", "A1")],
-        ["initiatives_a.csv", 11, "ID", "B1", dup("initiatives_b.csv 行 2", "B1")],
-        ["initiatives_b.csv", 2, "ID", "B1", dup("initiatives_a.csv 行 11", "B1")],
+        [
+            "initiatives_a.csv",
+            10,
+            "A1",
+            "番号が重複",
+            "ID",
+            "A1",
+            dup("initiatives_a.csv 行 2", "A1"),
+        ],
+        [
+            "initiatives_a.csv",
+            11,
+            "B1",
+            "ファイルをまたいで重複",
+            "ID",
+            "B1",
+            dup("initiatives_b.csv 行 2", "B1"),
+        ],
+        [
+            "initiatives_b.csv",
+            2,
+            "B1",
+            "ファイルをまたいで重複",
+            "ID",
+            "B1",
+            dup("initiatives_a.csv 行 11", "B1"),
+        ],
     ]
     assert result.tidy[["initiative_id", "fiscal_year", "achievement"]].astype(
         str
@@ -740,7 +795,9 @@ def test_xlsx_sheet_named_torikumi_gets_no_sheet_note(tmp_path):
     )
 
 
-@pytest.mark.parametrize("variant", ["utf8", "utf8_bom", "cp932", "xlsx_second_sheet"])
+@pytest.mark.parametrize(
+    "variant", ["utf8", "utf8_bom", "cp932", "xlsx_second_sheet", "xlsx_formulas"]
+)
 def test_every_encoding_and_format_gives_the_same_tidy_table(variant):
     folder = FIXTURES / "formats" / variant
     result = clean(folder)
@@ -768,7 +825,8 @@ def test_rejected_rows_stop_the_run_and_write_nothing(tmp_path):
     lines = str(caught.value).splitlines()
     assert lines[0].startswith("11 行を受け付けられませんでした（問題 11 件） (11 rows rejected")
     assert lines[1] == (
-        "  - initiatives_a.csv 行 2 列「ID」値「A1」: " + dup("initiatives_a.csv 行 10", "A1")
+        "  - 取組「A1 正しい取組」 "
+        "initiatives_a.csv 行 2 列「ID」値「A1」: " + dup("initiatives_a.csv 行 10", "A1")
     )
     assert len(lines) == 12
 
@@ -777,42 +835,96 @@ def test_allow_rejects_writes_every_output(tmp_path):
     out = tmp_path / "out"
     result = clean_records(WITH_REJECTS, out_dir=out, allow_rejects=True)
     assert sorted(p.name for p in out.iterdir()) == [
+        "achievements.csv",
         "manifest.json",
         "rejected.csv",
-        "tidy.csv",
         "tidy.parquet",
     ]
     rejected = (out / "rejected.csv").read_bytes()
     assert rejected.startswith(
-        b"\xef\xbb\xbffile,row,column,value,reason\ninitiatives_a.csv,2,ID,A1,"
+        "\ufefffile,row,initiative_id,name,column,value,reason\n"
+        "initiatives_a.csv,2,A1,正しい取組,ID,A1,".encode()
     )
     assert b"\r\n" not in rejected
     assert rejected.count(b"\n") == 12
+    assert "\ninitiatives_a.csv,8,,番号がない,ID,,取組番号が空欄です".encode() in rejected
+    assert "\ninitiatives_a.csv,9,A7,,取組名,,取組名が空欄です".encode() in rejected
     assert json.loads((out / "manifest.json").read_text(encoding="utf-8")) == result.manifest
-    back = pd.read_parquet(out / "tidy.parquet")
-    text = ["bureau", "achievement_raw", "reason", "source_file"]
-    pd.testing.assert_frame_equal(back, result.tidy.astype(dict.fromkeys(text, TEXT)))
-    csv_back = pd.read_csv(out / "tidy.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False)
-    assert list(csv_back.columns) == TIDY_COLUMNS
-    assert csv_back["initiative_id"].tolist() == ["A8", "A8", "B2", "B2"]
+    back = pd.read_parquet(out / "tidy.parquet")  # the tidy table as cleaning holds it
+    assert list(back.columns) == TIDY_COLUMNS
+    assert plain(back) == plain(result.tidy)
+    assert {c: back[c].dtype.name for c in back} == {
+        c: result.tidy[c].dtype.name for c in result.tidy
+    }
+    csv_back = pd.read_csv(
+        out / "achievements.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False
+    )
+    assert csv_back.values.tolist() == [
+        [
+            "A8",
+            "2",
+            "3",
+            "正しい取組",
+            "",
+            "",
+            "",
+            "on_target",
+            "exceeded",
+            "",
+            "initiatives_a.csv",
+            "12",
+        ],
+        [
+            "B2",
+            "3",
+            "2",
+            "正しい取組",
+            "",
+            "",
+            "",
+            "below",
+            "not_evaluated",
+            "",
+            "initiatives_b.csv",
+            "3",
+        ],
+    ]
 
 
 def test_rejected_csv_is_header_only_when_nothing_was_rejected(tmp_path):
     clean_records(TWO_BUREAUS, out_dir=tmp_path)
-    assert (tmp_path / "rejected.csv").read_bytes() == b"\xef\xbb\xbffile,row,column,value,reason\n"
-    tidy_csv = (tmp_path / "tidy.csv").read_bytes()
-    assert tidy_csv.startswith(
-        "\ufeffinitiative_id,goal,direction,name,bureau,fiscal_year,achievement,achievement_raw,"
-        "reason,source_file,source_row\n1-1-01,1,1,ビジネス拠点の形成,経済労働局,2018,on_target,"
-        "ほぼ目標どおり,新型コロナウイルス感染症の影響により商談会を中止したため,"
-        "initiatives_01_keizai.csv,2\n".encode()
+    assert (
+        tmp_path / "rejected.csv"
+    ).read_bytes() == b"\xef\xbb\xbffile,row,initiative_id,name,column,value,reason\n"
+    by_year = (tmp_path / "achievements.csv").read_bytes()
+    assert by_year.startswith(
+        "\ufeffinitiative_id,goal,direction,name,bureau,achievement_2018,achievement_2019,"
+        "achievement_2020,achievement_2021,reason,source_file,source_row\n"
+        "1-1-01,1,1,ビジネス拠点の形成,経済労働局,on_target,on_target,below,on_target,"
+        "新型コロナウイルス感染症の影響により商談会を中止したため,initiatives_01_keizai.csv,2\n"
+        "1-2-01,1,2,海外展開の支援,経済労働局,exceeded,on_target,below,exceeded,,"
+        "initiatives_01_keizai.csv,3\n".encode()
     )
+    assert by_year.count(b"\n") == 6  # one line per initiative, not per year
+
+
+def test_the_excel_csv_leaves_blank_the_years_a_file_has_no_column_for(tmp_path):
+    raw = one_file(tmp_path, [*BASE, "R2", "R3"], ["K1", "1", "1", "x", "3", "－"])
+    clean_records(raw, out_dir=tmp_path / "out")
+    lines = (tmp_path / "out" / "achievements.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert lines[1] == "K1,1,1,x,,,,on_target,not_evaluated,,initiatives.csv,2"
+
+
+def test_an_older_long_tidy_csv_is_removed_rather_than_left_stale(tmp_path):
+    (tmp_path / "tidy.csv").write_text("stale", encoding="utf-8")
+    clean_records(TWO_BUREAUS, out_dir=tmp_path)
+    assert not (tmp_path / "tidy.csv").exists()
 
 
 def test_cleaning_twice_gives_identical_bytes(tmp_path):
     clean_records(WITH_REJECTS, out_dir=tmp_path / "one", allow_rejects=True)
     clean_records(WITH_REJECTS, out_dir=tmp_path / "two", allow_rejects=True)
-    for name in ("tidy.parquet", "tidy.csv", "rejected.csv", "manifest.json"):
+    for name in ("tidy.parquet", "achievements.csv", "rejected.csv", "manifest.json"):
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
 
 
@@ -918,17 +1030,50 @@ def test_random_spellings_give_the_counts_they_were_drawn_from(
     assert result.manifest["totals"]["accepted_rows"] == len(records)
 
 
-def test_csv_writer_gives_the_bytes_of_pandas_to_csv(tmp_path, monkeypatch):
-    monkeypatch.setattr(cleaning, "CSV_CHUNK_ROWS", 2)  # several chunks
+def test_csv_writer_gives_the_bytes_of_pandas_to_csv_of_the_neutralised_frame(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setattr(outputs, "CSV_CHUNK_ROWS", 2)  # several chunks
     values = ["a,b", 'say "hi"', "two\nlines", "cr\ronly", " spaced ", "", "漢字", None]
+    values += ["=1+1", "-5", "@x,y", '+"q"']
     frame = pd.DataFrame(
         {
             "text": pd.array(values, dtype=TEXT),
-            "category": pd.Categorical(values, categories=pd.Index(values[:-1], dtype=TEXT)),
-            "number": range(len(values)),
+            "category": pd.Categorical(
+                values, categories=pd.Index(values[:-5] + values[-4:], dtype=TEXT)
+            ),
+            "number": range(-3, len(values) - 3),
             'odd,"name"': pd.array(values[::-1], dtype=TEXT),
         }
     )
-    cleaning._write_csv(frame, tmp_path / "fast.csv")
-    frame.to_csv(tmp_path / "pandas.csv", index=False, encoding="utf-8-sig", lineterminator="\n")
+    outputs._write_csv(frame, tmp_path / "fast.csv")
+    neutralise_frame(frame).to_csv(
+        tmp_path / "pandas.csv", index=False, encoding="utf-8-sig", lineterminator="\n"
+    )
     assert (tmp_path / "fast.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()
+    written = (tmp_path / "fast.csv").read_text(encoding="utf-8-sig")
+    assert '\n"a,b","a,b",-3,' in written  # numbers stay numbers
+    for line in ("\n'=1+1,'=1+1,5,", "\n'-5,'-5,6,", '\n"\'@x,y","\'@x,y",7,', '\n"\'+""q""",'):
+        assert line in written
+
+
+def test_formula_text_is_neutralised_in_the_csv_files_and_exact_in_parquet(tmp_path):
+    hostile = '=HYPERLINK("http://evil","x")'
+    raw = one_file(
+        tmp_path,
+        [*BASE, "R3"],
+        ["K1", "1", "1", '"=HYPERLINK(""http://evil"",""x"")"', "3"],
+        ["K2", "1", "1", "-1 マイナスから始まる取組", "=1+1"],
+    )
+    out = tmp_path / "out"
+    clean_records(raw, out_dir=out, allow_rejects=True)
+    back = pd.read_parquet(out / "tidy.parquet")
+    assert back["name"].tolist() == [hostile]
+    csv_text = (out / "achievements.csv").read_text(encoding="utf-8-sig")
+    assert '\nK1,1,1,"\'=HYPERLINK(""http://evil"",""x"")",,,,,on_target,' in csv_text
+    by_year = pd.read_csv(out / "achievements.csv", encoding="utf-8-sig", keep_default_na=False)
+    assert by_year["name"].tolist() == ["'" + hostile]
+    assert by_year["goal"].dtype == "int64" and by_year["source_row"].tolist() == [2]
+    rejected = pd.read_csv(out / "rejected.csv", encoding="utf-8-sig", keep_default_na=False)
+    assert rejected["value"].tolist() == ["'=1+1"]
+    assert rejected["row"].tolist() == [3]

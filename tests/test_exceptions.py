@@ -24,3 +24,22 @@ def test_rejected_rows_counts_rows_and_problems_apart_and_lists_every_problem():
         "  - 取組_環境局.csv 行 4 列「平成30年度」値「すごい」: 達成度の値を判別できません",
         "  - initiatives_a.xlsx 行 7 列「取組番号」値「」: 空欄です",
     ]
+
+
+def test_rejected_rows_name_their_initiative_where_readable():
+    rejected = pd.DataFrame(
+        {
+            "file": ["a.csv", "a.csv", "a.csv"],
+            "row": [2, 3, 4],
+            "initiative_id": pd.array(["K1", None, None], dtype="string"),
+            "name": pd.array(["国際交流", "多文化共生", None], dtype="string"),
+            "column": ["基本目標", "取組番号", "取組番号"],
+            "value": ["4", "", ""],
+            "reason": ["基本目標 4 は計画にありません", "空欄です", "空欄です"],
+        }
+    )
+    assert str(RejectedRowsError(rejected)).splitlines()[1:] == [
+        "  - 取組「K1 国際交流」 a.csv 行 2 列「基本目標」値「4」: 基本目標 4 は計画にありません",
+        "  - 取組「多文化共生」 a.csv 行 3 列「取組番号」値「」: 空欄です",
+        "  - a.csv 行 4 列「取組番号」値「」: 空欄です",
+    ]

@@ -114,7 +114,7 @@ def test_pdf_without_weasyprint_is_usage_error_with_install_hint(monkeypatch, tm
         raise AssertionError("must not be reached: the check comes before any cleaning")
 
     monkeypatch.setattr("kawaeval.cleaning.clean_records", refuse)
-    monkeypatch.setattr(building, "_execute", refuse)
+    monkeypatch.setattr("kawaeval.executing.KernelPool.execute", refuse)
     monkeypatch.setitem(sys.modules, "weasyprint", None)  # import weasyprint -> ImportError
     code, err = _run_cli(["build", "--fiscal-year", "2021", "--out", str(tmp_path), "--pdf"])
     assert code == 2
@@ -336,7 +336,7 @@ def test_second_build_under_source_date_epoch_is_byte_identical(pdf_file, tmp_pa
 
 @pytest.mark.slow
 def test_every_initiative_of_the_records_is_in_the_appendix(pdf_report, pdf_file):
-    tidy = (pdf_report / "data" / "tidy.csv").read_text(encoding="utf-8-sig").splitlines()
+    tidy = (pdf_report / "data" / "achievements.csv").read_text(encoding="utf-8-sig").splitlines()
     header = tidy[0].split(",")
     column = header.index("initiative_id")
     ids = {line.split(",")[column] for line in tidy[1:]}

@@ -350,7 +350,7 @@ def test_a_page_lists_at_most_so_many_and_says_where_the_rest_are(assessment, mo
     assert [len(g.select("tbody tr")) for g in groups] == [30, 30, 30]
     assert [g.summary.get_text()[-5:] for g in groups] == ["（40件）"] * 3
     assert groups[2].select_one(".kawaeval-note").get_text() == (
-        "ほか10件は、この報告書の data フォルダの取組データ（tidy.csv）にあります。"
+        "ほか10件は、この報告書の data フォルダの取組データ（achievements.csv）にあります。"
     )
     assert len(presenting.tables.below_target(assessment, 1)) == 120  # the frame is complete
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from kawaeval.exceptions import InputFileError
+from kawaeval.exceptions import FormulaWithoutValueError, InputFileError
 from kawaeval.reading import find_initiative_files, read_initiative_file
 
 BAD = Path(__file__).parent / "fixtures" / "clean" / "bad"
@@ -252,3 +252,39 @@ def test_csv_row_longer_than_header_is_an_input_file_error(tmp_path):
     path.write_bytes((",".join(HEADER) + "\n1-1-01,1,1,国際交流,3,余分\n").encode("utf-8"))
     with pytest.raises(InputFileError, match=r"^initiatives\.csv: CSV として読めません"):
         read_initiative_file(path)
+
+
+def test_formula_cells_without_saved_results_name_file_sheet_and_cell():
+    path = BAD / "formula_without_value" / "initiatives_formulas.xlsx"
+    with pytest.raises(FormulaWithoutValueError) as caught:
+        read_initiative_file(path)
+    error = caught.value
+    assert isinstance(error, InputFileError)
+    assert (error.path, error.sheet, error.cell, error.count) == (path, "取組", "A2", 4)
+    assert "Excel で開いて保存し直して" in str(error)
+
+
+def test_formula_cells_with_saved_results_read_their_results():
+    path = BAD.parent / "formats" / "xlsx_formulas" / "initiatives_formulas.xlsx"
+    table = read_initiative_file(path)
+    assert table.cells.loc[2].tolist()[:3] == ["2-1-01", "2", "2ー1"]
+    assert table.cells.loc[2].tolist()[6] == "３：ほぼ目標どおり"
+    assert table.cells.loc[3].tolist()[2] == "2"
+
+
+def test_one_formula_without_result_among_saved_ones_is_named(tmp_path):
+    path = write_xlsx(
+        tmp_path / "initiatives.xlsx",
+        {
+            "取組": [
+                ["取組番号", "基本目標", "取組の方向性", "取組名", "R3"],
+                ["K1", 1, 1, "x", "=2+1"],
+            ]
+        },
+    )
+    with pytest.raises(FormulaWithoutValueError) as caught:
+        read_initiative_file(path)
+    assert str(caught.value).startswith(
+        "initiatives.xlsx: シート「取組」のセル E2 は数式ですが、"
+        "計算結果が保存されていません (cell E2"
+    )

@@ -3,10 +3,11 @@
 import io
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from kawaeval.spreadsheet import neutralise, neutralise_frame, stable_xlsx_bytes
+from kawaeval.spreadsheet import neutralise, neutralise_arrow, neutralise_frame, stable_xlsx_bytes
 
 
 @pytest.mark.parametrize(
@@ -49,3 +50,11 @@ def test_the_same_workbook_saves_to_the_same_bytes():
     first = make()
     assert first == make()
     assert load_workbook(io.BytesIO(first)).active["B2"].value == "国際交流"
+
+
+def test_arrow_columns_are_neutralised_as_single_values_are():
+    values = ["=1+1", "+1", "-1", "@x", "\tx", "\rx", "1-2", "国際交流", "", None, "－", "'=x"]
+    for kind in (pa.string(), pa.large_string()):
+        column = pa.array(values, type=kind)
+        assert neutralise_arrow(column).to_pylist() == [neutralise(v) for v in values]
+        assert neutralise_arrow(column).type == kind
