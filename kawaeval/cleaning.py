@@ -20,7 +20,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from kawaeval import __version__
-from kawaeval.exceptions import InputFileError, ManifestMismatchError, RejectedRowsError
+from kawaeval.exceptions import (
+    FormulaWithoutValueError,
+    InputFileError,
+    ManifestMismatchError,
+    RejectedRowsError,
+)
 from kawaeval.outputs import CleanResult, write_outputs
 from kawaeval.paths import BUNDLED_PLAN, PROJECT_ROOT
 from kawaeval.plan import ACHIEVEMENTS, Plan, load_plan
@@ -159,6 +164,31 @@ def _optional_text(values: pd.Series | None, length: int) -> tuple[np.ndarray, l
 
 
 # ---------------------------------------------------------------- one file
+
+
+def _check_formulas(table: RawTable, layout: _Layout) -> None:
+    """Refuse formulas without a saved result in the columns cleaning reads.
+
+    A formula in a column cleaning ignores (the input workbook's looked-up direction name,
+    say) does not matter, whoever saved the file.
+
+    Raises
+    ------
+    FormulaWithoutValueError
+        If a read column holds a formula whose result was not saved (names the first cell).
+    """
+    if not table.formulas_without_values:
+        return
+    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+
+    used = {*layout.roles.values(), *layout.years.values()}
+    missing = [
+        cell
+        for cell in table.formulas_without_values
+        if column_index_from_string(coordinate_from_string(cell)[0]) - 1 in used
+    ]
+    if missing:
+        raise FormulaWithoutValueError(table.path, table.sheet, missing[0], len(missing))
 
 
 def _layout(table: RawTable, plan: Plan) -> _Layout:
@@ -688,6 +718,7 @@ def clean(raw_dir: Path, plan: Plan | None = None) -> CleanResult:
     for path in find_initiative_files(raw_dir):
         table = read_initiative_file(path)
         layout = _layout(table, plan)
+        _check_formulas(table, layout)
         if table.cells.empty:
             log.warning("%s: ヘッダーだけで、取組の行がありません", table.file)
         checked.append(_check_table(table, layout, plan))

@@ -28,7 +28,7 @@ from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from kawaeval.cleaning import clean_records, parse_achievement, parse_fiscal_year_header
+from kawaeval.cleaning import clean_records
 from kawaeval.exceptions import (
     OutputExistsError,
     OutputWriteError,
@@ -39,6 +39,7 @@ from kawaeval.exceptions import (
 from kawaeval.paths import RAW_DIR
 from kawaeval.plan import ACHIEVEMENTS, Plan, load_plan
 from kawaeval.reading import PREFERRED_SHEET, find_initiative_files, is_initiatives_file
+from kawaeval.spellings import parse_achievement, parse_fiscal_year_header
 from kawaeval.spreadsheet import neutralise, stable_xlsx_bytes
 
 log = logging.getLogger(__name__)

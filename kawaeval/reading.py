@@ -23,7 +23,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
-from kawaeval.exceptions import FormulaWithoutValueError, InputFileError
+from kawaeval.exceptions import InputFileError
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +49,9 @@ class RawTable:
     sheet: str | None
     header: tuple[str, ...]
     cells: pd.DataFrame
+    # workbook cells (``D5``...) holding a formula without a saved result; cleaning refuses
+    # those in the columns it reads
+    formulas_without_values: tuple[str, ...] = ()
 
     @property
     def file(self) -> str:
@@ -118,8 +121,10 @@ def read_initiative_file(path: Path) -> RawTable:
     start = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
     if _NOT_BLANK.search(data, start) is None:
         raise InputFileError(path, "ファイルが空です (empty file)")
+    formulas: tuple[str, ...] = ()
     if path.suffix.lower() == ".xlsx":
         sheet, frame = _read_xlsx(path, data)
+        formulas = tuple(formulas_without_values(data, sheet))
         encoding = None
     else:
         sheet = None
@@ -136,7 +141,7 @@ def read_initiative_file(path: Path) -> RawTable:
     cells = frame.iloc[1:]
     cells.index = pd.RangeIndex(2, len(frame) + 1, name="source_row")
     cells = cells[_non_blank(cells)]
-    return RawTable(path, digest, encoding, sheet, header, cells)
+    return RawTable(path, digest, encoding, sheet, header, cells, formulas)
 
 
 def _looks_like_utf16(data: bytes) -> bool:
@@ -249,9 +254,6 @@ def _read_xlsx(path: Path, data: bytes) -> tuple[str, pd.DataFrame]:
         raise InputFileError(
             path, f"XLSX として読めません (not a readable XLSX workbook): {exc}"
         ) from exc
-    missing = formulas_without_values(data, sheet)
-    if missing:
-        raise FormulaWithoutValueError(path, sheet, missing[0], len(missing))
     return sheet, frame
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from kawaeval.cleaning import clean
 from kawaeval.exceptions import FormulaWithoutValueError, InputFileError
 from kawaeval.reading import find_initiative_files, read_initiative_file
 
@@ -254,10 +255,17 @@ def test_csv_row_longer_than_header_is_an_input_file_error(tmp_path):
         read_initiative_file(path)
 
 
+def test_formula_cells_without_saved_results_are_listed_by_reading():
+    path = BAD / "formula_without_value" / "initiatives_formulas.xlsx"
+    table = read_initiative_file(path)
+    assert table.formulas_without_values[0] == "A2"
+    assert len(table.formulas_without_values) == 4
+
+
 def test_formula_cells_without_saved_results_name_file_sheet_and_cell():
     path = BAD / "formula_without_value" / "initiatives_formulas.xlsx"
     with pytest.raises(FormulaWithoutValueError) as caught:
-        read_initiative_file(path)
+        clean(path.parent)
     error = caught.value
     assert isinstance(error, InputFileError)
     assert (error.path, error.sheet, error.cell, error.count) == (path, "取組", "A2", 4)
@@ -273,7 +281,7 @@ def test_formula_cells_with_saved_results_read_their_results():
 
 
 def test_one_formula_without_result_among_saved_ones_is_named(tmp_path):
-    path = write_xlsx(
+    write_xlsx(
         tmp_path / "initiatives.xlsx",
         {
             "取組": [
@@ -283,8 +291,29 @@ def test_one_formula_without_result_among_saved_ones_is_named(tmp_path):
         },
     )
     with pytest.raises(FormulaWithoutValueError) as caught:
-        read_initiative_file(path)
+        clean(tmp_path)
     assert str(caught.value).startswith(
         "initiatives.xlsx: シート「取組」のセル E2 は数式ですが、"
         "計算結果が保存されていません (cell E2"
     )
+
+
+def test_a_formula_without_result_in_a_column_cleaning_ignores_is_no_error(tmp_path):
+    """The input workbook looks up each direction's name with a formula; clean does not read it."""
+    write_xlsx(
+        tmp_path / "initiatives.xlsx",
+        {
+            "取組": [
+                [
+                    "取組番号",
+                    "基本目標",
+                    "取組の方向性",
+                    "方向性の名称（自動表示）",
+                    "取組名",
+                    "R3",
+                ],
+                ["K1", 1, 1, "=VLOOKUP(C2,A1:B2,2,FALSE)", "x", "ほぼ目標どおり"],
+            ]
+        },
+    )
+    assert clean(tmp_path).tidy["initiative_id"].unique().tolist() == ["K1"]
