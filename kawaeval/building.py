@@ -351,6 +351,9 @@ class _Build:
             self.progress.skip(len(self.chapters))
             self._finish_year(state, "reused")
             return
+        if not self.chapters:  # data, tables and index only (tests, the analyst's API)
+            self._finish_year(state, "built")
+            return
         state.remaining = len(self.chapters)
         for chapter in self.chapters:
             self.futures.append(self.executor.submit(self._run_chapter, state, chapter))
