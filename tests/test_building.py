@@ -192,9 +192,11 @@ def test_report_folder_layout(report, sample_build):
         "build-stamp.json",
     } <= names
     # not a terminal: one plain line per chapter
-    assert "FY2021: [1/8] 第1章 計画と評価の方法 (01_plan)\n" in log
-    assert "FY2021: [7/8] 第5章 基本目標3" in log
-    assert "FY2021: [8/8] 付録 取組一覧 (06_appendix)" in log
+    assert re.search(r"FY2021: \[[1-8]/8\] 第1章 計画と評価の方法 \(01_plan\)\n", log)
+    # chapters run side by side: each is counted as it finishes, in whatever order that is
+    assert re.search(r"FY2021: \[[1-8]/8\] 第5章 基本目標3", log)
+    assert re.search(r"FY2021: \[[1-8]/8\] 付録 取組一覧 \(06_appendix\)", log)
+    assert "FY2021: [8/8] " in log
 
 
 @pytest.mark.slow
