@@ -42,6 +42,7 @@ from kawaeval.reading import file_sha256
 
 if TYPE_CHECKING:
     from kawaeval.cleaning import CleanResult
+    from kawaeval.executing import KernelPool
 
 TEMPLATE_NAME = "kawaeval"
 STAMP_FILE = "build-stamp.json"
@@ -387,6 +388,7 @@ def build_year(
     allow_rejects: bool = False,
     progress: _Progress | None = None,
     records: CleanResult | None = None,
+    pool: KernelPool | None = None,
 ) -> BuildResult:
     """Build (or skip as up to date) the report of one fiscal year into ``out_dir/FY<year>/``.
 
@@ -440,7 +442,15 @@ def build_year(
         for chapter in chapters:
             output = staging / "notebooks" / f"{chapter.name}.ipynb"
             try:
-                _execute(chapter, output, {**notebook_parameters, **chapter.parameters})
+                if pool is None:
+                    _execute(chapter, output, {**notebook_parameters, **chapter.parameters})
+                else:
+                    pool.execute(
+                        chapter.notebook,
+                        output,
+                        {**notebook_parameters, **chapter.parameters},
+                        output.parent,
+                    )
             except PapermillExecutionError as exc:
                 kept = _keep_failed(out_dir, fiscal_year, chapter, output)
                 raise ChapterExecutionError(
@@ -491,6 +501,7 @@ def build_reports(
     goals: Sequence[int] | None = None,
     chapters: Sequence[Chapter] | None = None,
     progress_stream=None,
+    warm_kernels: bool = True,
 ) -> list[BuildResult]:
     """Build the report of each fiscal year, up to ``jobs`` years at once.
 
@@ -525,10 +536,17 @@ def build_reports(
 
     progress = _Progress(len(years) * len(chapters), progress_stream)
 
+    from kawaeval.executing import KernelPool
+
+    kernels = KernelPool(jobs, warm=warm_kernels)
+
     def run(year: int) -> BuildResult:
-        return build_year(year, raw_dir, out_dir, chapters, force, allow_rejects, progress, records)
+        return build_year(
+            year, raw_dir, out_dir, chapters, force, allow_rejects, progress, records, kernels
+        )
 
     try:
+        kernels.__enter__()
         if jobs == 1 or len(years) == 1:
             return [run(year) for year in years]
         with ThreadPoolExecutor(max_workers=min(jobs, len(years))) as pool:
@@ -539,4 +557,5 @@ def build_reports(
                 raise error
         return [f.result() for f in futures]
     finally:
+        kernels.shutdown()
         progress.close()

@@ -25,6 +25,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 import warnings
 from pathlib import Path
 
@@ -512,6 +513,17 @@ class KernelPool:
             self._cold.add(process)
         return process
 
+    def _retire(self, process: _ForkedProcess, wait: float) -> None:
+        """Kill a kernel that was asked to shut down if it is still running after ``wait`` s."""
+
+        def kill_if_running() -> None:
+            if process.returncode is None:
+                _kill_group(process.pid, signal.SIGKILL)
+
+        timer = threading.Timer(wait, kill_if_running)
+        timer.daemon = True
+        timer.start()
+
     def _kernel_manager_class(self):
         """A jupyter_client kernel manager whose kernels this pool starts and can stop."""
         if self._manager_class is None:
@@ -520,8 +532,14 @@ class KernelPool:
 
 
 def _manager_class_for(pool: KernelPool):
+    """The kernel manager class papermill's client uses: the pool starts and stops kernels."""
+    from queue import Empty
+
+    from jupyter_client.asynchronous import AsyncKernelClient
     from jupyter_client.manager import AsyncKernelManager
     from jupyter_client.provisioning import LocalProvisioner
+    from jupyter_core.utils import ensure_async
+    from traitlets import default
 
     class PoolProvisioner(LocalProvisioner):
         """LocalProvisioner whose kernel process comes from the pool."""
@@ -533,8 +551,45 @@ def _manager_class_for(pool: KernelPool):
             self.cwd = kwargs.get("cwd", Path.cwd())
             return self.connection_info
 
+    class PoolKernelClient(AsyncKernelClient):
+        """A client that does not idle after the kernel's first reply."""
+
+        async def wait_for_ready(self, timeout: float | None = None) -> None:
+            # jupyter_client's own loop, except for the end: it drains IOPub until 0.2 s of
+            # silence, which is 0.2 s per chapter; nbclient keeps only the messages that
+            # answer its own requests anyway, so 10 ms of silence is enough.
+            deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
+            while True:
+                self.kernel_info()
+                try:
+                    reply = await ensure_async(self.shell_channel.get_msg(timeout=1))
+                except Empty:
+                    pass
+                else:
+                    if reply["msg_type"] == "kernel_info_reply":
+                        try:
+                            await ensure_async(self.iopub_channel.get_msg(timeout=0.2))
+                        except Empty:
+                            pass
+                        else:
+                            self._handle_kernel_info_reply(reply)
+                            break
+                if not await self._async_is_alive():
+                    raise RuntimeError("Kernel died before replying to kernel_info")
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
+            while True:
+                try:
+                    await ensure_async(self.iopub_channel.get_msg(timeout=0.01))
+                except Empty:
+                    break
+
     class PoolKernelManager(AsyncKernelManager):
         """AsyncKernelManager with the pool's provisioner."""
+
+        @default("client_factory")
+        def _client_factory_default(self):
+            return PoolKernelClient if pool.warm else super()._client_factory_default()
 
         async def _async_pre_start_kernel(self, **kw):
             if self.provisioner is None:
@@ -547,6 +602,13 @@ def _manager_class_for(pool: KernelPool):
             return await super()._async_pre_start_kernel(**kw)
 
         async def _async_finish_shutdown(self, waittime=None, pollinterval=0.1, restart=False):
+            process = self.provisioner.process if self.provisioner else None
+            if isinstance(process, _ForkedProcess) and not restart:
+                # The chapter's notebook is complete: let the kernel finish its shutdown
+                # (atexit hooks and all) on its own, and kill it if it takes too long.
+                pool._retire(process, self.shutdown_wait_time)
+                self.provisioner.process = None
+                return
             # jupyter_client looks for the kernel's exit every 0.1 s; a chapter waits for it.
             await super()._async_finish_shutdown(waittime, 0.005, restart)
 
