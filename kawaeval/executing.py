@@ -391,7 +391,9 @@ class KernelPool:
         self.size = size
         self.warm = warm
         self._slots = threading.BoundedSemaphore(size)
-        self._lock = threading.Lock()
+        # Reentrant: shutdown() may run in a signal handler while this thread holds it.
+        self._lock = threading.RLock()
+        self._starting = threading.Lock()
         self._zygotes: list[_Zygote] = []
         self._cold: set[subprocess.Popen] = set()
         self._closed = False
@@ -413,15 +415,23 @@ class KernelPool:
 
     def _zygote(self, env: dict[str, str]) -> _Zygote:
         """The zygote whose imports saw ``env``, started now if there is none."""
-        with self._lock:
-            if self._closed:
-                raise RuntimeError("the kernel pool has been shut down")
-            for zygote in self._zygotes:
-                if zygote.env == env:
-                    return zygote
+        with self._starting:
+            with self._lock:
+                self._check_open()
+                for zygote in self._zygotes:
+                    if zygote.env == env:
+                        return zygote
             zygote = _Zygote(env)
-            self._zygotes.append(zygote)
-            return zygote
+            with self._lock:
+                if not self._closed:
+                    self._zygotes.append(zygote)
+                    return zygote
+            zygote.close()  # shut down while it was starting
+            self._check_open()
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise RuntimeError("the kernel pool has been shut down")
 
     def _warm_safe(self, cwd: Path, zygote: _Zygote) -> bool:
         """False if the folder could change what a fresh kernel's imports find."""
@@ -456,8 +466,7 @@ class KernelPool:
         """
         import papermill
 
-        if self._closed:
-            raise RuntimeError("the kernel pool has been shut down")
+        self._check_open()
         with self._slots:
             papermill.execute_notebook(
                 str(notebook),
@@ -507,10 +516,9 @@ class KernelPool:
         from jupyter_client.launcher import launch_kernel
 
         with self._lock:
-            if self._closed:
-                raise RuntimeError("the kernel pool has been shut down")
+            self._check_open()
             process = launch_kernel(cmd, **kwargs)
-            self._cold.add(process)
+            self._cold = {p for p in self._cold if p.poll() is None} | {process}
         return process
 
     def _retire(self, process: _ForkedProcess, wait: float) -> None:

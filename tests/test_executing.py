@@ -95,6 +95,17 @@ def test_a_chapter_changing_global_state_does_not_change_the_next(folder, tmp_pa
     assert "image/png" in warm[-1][1]["data"]
 
 
+def test_a_folder_with_a_matplotlibrc_gets_what_a_fresh_kernel_reads(folder, tmp_path):
+    (folder / "matplotlibrc").write_text("lines.linewidth: 5\n", encoding="utf-8")
+    shower = FIXTURES / "show_state.ipynb"
+    with KernelPool(1, warm=True) as pool:
+        pool.execute(shower, tmp_path / "warm.ipynb", {}, folder)
+    with KernelPool(1, warm=False) as pool:
+        pool.execute(shower, tmp_path / "cold.ipynb", {}, folder)
+    assert "'lines.linewidth': 5.0" in _stream_text(tmp_path / "cold.ipynb")
+    assert _outputs(tmp_path / "warm.ipynb") == _outputs(tmp_path / "cold.ipynb")
+
+
 def test_a_kernel_gets_the_environment_of_the_moment_it_starts(folder, tmp_path, monkeypatch):
     echo = FIXTURES / "echo.ipynb"
     with KernelPool(1, warm=True) as pool:
