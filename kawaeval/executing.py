@@ -19,6 +19,7 @@ imported one) run in a cold kernel.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import select
 import signal
@@ -30,6 +31,8 @@ import warnings
 from pathlib import Path
 
 KERNEL_NAME = "python3"
+
+_log = logging.getLogger(__name__)
 
 # Imported once in the zygote. Only modules a fresh kernel imports anyway belong here: what
 # IPKernelApp.initialize() imports, then what every chapter's first cell imports.
@@ -62,8 +65,19 @@ _MPL_INLINE = "module://matplotlib_inline.backend_inline"
 # --- the zygote (runs in its own process; standard library only until it imports PRELOAD) ---
 
 
-def _zygote_main(request_fd: int, reply_fd: int) -> None:
+def _zygote_main(request_fd: int, reply_fd: int, preload: list[str]) -> None:
     """Import what kernels need once, then fork a kernel for every request until EOF."""
+    try:
+        state = _zygote_imports(preload)
+    except BaseException as exc:  # tell the pool, which then starts kernels cold
+        message = f"{type(exc).__name__}: {exc}"
+        os.write(reply_fd, (json.dumps({"error": message}) + "\n").encode())
+        os._exit(1)
+    _zygote_serve(request_fd, reply_fd, *state)
+
+
+def _zygote_imports(preload: list[str]) -> tuple:
+    """Import ipykernel's and the chapters' modules as a fresh kernel would; what forks need."""
     # As ipykernel_launcher does: the launch folder is not on the path while ipykernel loads.
     if sys.path and sys.path[0] in ("", os.getcwd()):
         del sys.path[0]
@@ -90,7 +104,7 @@ def _zygote_main(request_fd: int, reply_fd: int) -> None:
     if not os.environ.get("MPLBACKEND"):
         os.environ["MPLBACKEND"] = _MPL_INLINE
     filters_before = list(warnings.filters)
-    for name in PRELOAD:
+    for name in preload:
         importlib.import_module(name)
     # A fresh kernel adds these imports' warning filters when a chapter imports them, in
     # front of those ipykernel adds while starting: the forked kernel moves them back there.
@@ -107,6 +121,18 @@ def _zygote_main(request_fd: int, reply_fd: int) -> None:
     top_level = sorted(
         {n.partition(".")[0] for n in sys.modules} - set(sys.stdlib_module_names) - {"__main__"}
     )
+    return base_path, import_env, chapter_filters, top_level
+
+
+def _zygote_serve(
+    request_fd: int,
+    reply_fd: int,
+    base_path: list[str],
+    import_env: dict[str, str],
+    chapter_filters: tuple[list, list],
+    top_level: list[str],
+) -> None:
+    """Fork a kernel for every request line; report each kernel's exit; stop at EOF."""
 
     wake_read, wake_write = os.pipe()
     os.set_blocking(wake_write, False)
@@ -248,6 +274,10 @@ def _kill_group(pid: int, signum: int) -> None:
 # --- the pool's side ---
 
 
+class ZygoteError(RuntimeError):
+    """The zygote could not import what kernels need, or stopped; kernels then start cold."""
+
+
 class _ForkedProcess:
     """A kernel forked by the zygote, with the part of ``subprocess.Popen`` jupyter_client uses."""
 
@@ -284,7 +314,7 @@ class _ForkedProcess:
 class _Zygote:
     """The fork server process, and the thread that reads its replies."""
 
-    def __init__(self, env: dict[str, str]):
+    def __init__(self, env: dict[str, str], preload: tuple[str, ...]):
         self.env = env
         self._lock = threading.Lock()
         self._started: list[dict] = []
@@ -293,8 +323,8 @@ class _Zygote:
         request_read, self._request = os.pipe()
         self._replies, reply_write = os.pipe()
         code = (
-            "import sys; from kawaeval.executing import _zygote_main; "
-            f"_zygote_main({request_read}, {reply_write})"
+            "from kawaeval.executing import _zygote_main; "
+            f"_zygote_main({request_read}, {reply_write}, {list(preload)!r})"
         )
         self.process = subprocess.Popen(
             [sys.executable, "-c", code],
@@ -307,7 +337,11 @@ class _Zygote:
         os.close(reply_write)
         self._reader = threading.Thread(target=self._read, name="kawaeval-zygote", daemon=True)
         self._reader.start()
-        self.modules: list[str] = self._next_reply("ready")["modules"]
+        try:
+            self.modules: list[str] = self._next_reply("ready")["modules"]
+        except ZygoteError:
+            self.close()
+            raise
 
     def _read(self) -> None:
         with os.fdopen(self._replies, "rb") as replies:
@@ -334,7 +368,7 @@ class _Zygote:
             self._reply.wait_for(lambda: self._started)
             message = self._started.pop(0)
         if key not in message:
-            raise RuntimeError(message.get("error", f"unexpected reply from the zygote: {message}"))
+            raise ZygoteError(message.get("error", f"unexpected reply from the zygote: {message}"))
         return message
 
     def spawn(self, argv: list[str], env: dict[str, str], cwd: str) -> _ForkedProcess:
@@ -344,7 +378,7 @@ class _Zygote:
             try:
                 os.write(self._request, request)
             except OSError as exc:
-                raise RuntimeError("the kernel zygote stopped") from exc
+                raise ZygoteError("the kernel zygote stopped") from exc
             pid = self._next_reply("started")["started"]
             with self._reply:
                 process = self.processes[pid] = _ForkedProcess(pid)
@@ -397,11 +431,15 @@ class KernelPool:
         self._zygotes: list[_Zygote] = []
         self._cold: set[subprocess.Popen] = set()
         self._closed = False
+        self._broken = False  # the zygote could not start: fresh kernels from now on
         self._manager_class = None
 
     def __enter__(self) -> KernelPool:
         if self.warm:
-            self._zygote(_kernel_env(self._launch_env()))
+            try:
+                self._zygote(_kernel_env(self._launch_env()))
+            except ZygoteError as exc:
+                self._zygote_failed(exc)
         return self
 
     def __exit__(self, *exc) -> None:
@@ -419,15 +457,20 @@ class KernelPool:
             with self._lock:
                 self._check_open()
                 for zygote in self._zygotes:
-                    if zygote.env == env:
+                    if zygote.env == env and zygote.process.poll() is None:
                         return zygote
-            zygote = _Zygote(env)
+            zygote = _Zygote(env, PRELOAD)
             with self._lock:
                 if not self._closed:
                     self._zygotes.append(zygote)
                     return zygote
             zygote.close()  # shut down while it was starting
             self._check_open()
+
+    def _zygote_failed(self, error: ZygoteError) -> None:
+        if not self._broken:
+            self._broken = True
+            _log.warning("warm kernels unavailable (%s); chapters start fresh kernels", error)
 
     def _check_open(self) -> None:
         if self._closed:
@@ -508,11 +551,15 @@ class KernelPool:
         env = kwargs.get("env", self._launch_env())
         cwd = str(kwargs.get("cwd") or os.getcwd())
         launcher = [sys.executable, "-m", "ipykernel_launcher"]
-        if self.warm and cmd[:3] == launcher:
-            zygote = self._zygote(_kernel_env(env))
-            if self._warm_safe(Path(cwd), zygote):
-                env = {**env, "JPY_PARENT_PID": str(os.getpid())}  # as jupyter_client sets it
-                return zygote.spawn(cmd[3:], env, cwd)
+        if self.warm and not self._broken and cmd[:3] == launcher:
+            try:
+                zygote = self._zygote(_kernel_env(env))
+                if self._warm_safe(Path(cwd), zygote):
+                    env = {**env, "JPY_PARENT_PID": str(os.getpid())}  # as jupyter_client does
+                    return zygote.spawn(cmd[3:], env, cwd)
+            except ZygoteError as exc:
+                self._check_open()
+                self._zygote_failed(exc)
         from jupyter_client.launcher import launch_kernel
 
         with self._lock:

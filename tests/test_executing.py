@@ -11,6 +11,7 @@ import psutil
 import pytest
 from papermill.exceptions import PapermillExecutionError
 
+from kawaeval import executing
 from kawaeval.building import chapters_for, export_html, normalise_notebook
 from kawaeval.executing import KernelPool
 from kawaeval.paths import RAW_DIR
@@ -190,6 +191,16 @@ def test_a_failing_cell_raises_with_the_partial_notebook_saved(folder, tmp_path,
     assert code[2].outputs[0]["text"] == "before the failure 7\n"
     assert code[3].outputs[0]["ename"] == "ValueError"
     assert code[4].outputs == []
+
+
+def test_a_zygote_that_cannot_start_leaves_fresh_kernels(folder, tmp_path, monkeypatch, caplog):
+    monkeypatch.setattr(executing, "PRELOAD", ("kawaeval.no_such_module",))
+    before = _descendants()
+    with KernelPool(1) as pool:
+        pool.execute(FIXTURES / "echo.ipynb", tmp_path / "echo.ipynb", {"label": "cold"}, folder)
+    assert _stream_text(tmp_path / "echo.ipynb") == "cold notebooks unset\n"
+    assert "No module named 'kawaeval.no_such_module'" in caplog.text
+    assert _gone(_descendants() - before)
 
 
 # ---------------------------------------------------------------- stopping
