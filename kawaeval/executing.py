@@ -554,12 +554,19 @@ class KernelPool:
         if self.warm and not self._broken and cmd[:3] == launcher:
             try:
                 zygote = self._zygote(_kernel_env(env))
-                if self._warm_safe(Path(cwd), zygote):
-                    env = {**env, "JPY_PARENT_PID": str(os.getpid())}  # as jupyter_client does
-                    return zygote.spawn(cmd[3:], env, cwd)
             except ZygoteError as exc:
                 self._check_open()
                 self._zygote_failed(exc)
+            else:
+                if self._warm_safe(Path(cwd), zygote):
+                    try:
+                        kernel_env = {
+                            **env,
+                            "JPY_PARENT_PID": str(os.getpid()),
+                        }  # as jupyter_client
+                        return zygote.spawn(cmd[3:], kernel_env, cwd)
+                    except ZygoteError:  # it died: this chapter starts cold, the next forks anew
+                        self._check_open()
         from jupyter_client.launcher import launch_kernel
 
         with self._lock:

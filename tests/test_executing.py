@@ -203,6 +203,26 @@ def test_a_zygote_that_cannot_start_leaves_fresh_kernels(folder, tmp_path, monke
     assert _gone(_descendants() - before)
 
 
+def test_a_zygote_that_died_is_replaced(folder, tmp_path):
+    def zygotes() -> list[psutil.Process]:
+        return [
+            p
+            for p in psutil.Process().children()
+            if "_zygote_main" in " ".join(p.cmdline()) and p.status() != psutil.STATUS_ZOMBIE
+        ]
+
+    with KernelPool(1) as pool:
+        [first] = zygotes()
+        first.kill()
+        first.wait(timeout=10)
+        for run in ("after", "again"):
+            output = tmp_path / f"{run}.ipynb"
+            pool.execute(FIXTURES / "echo.ipynb", output, {"label": run}, folder)
+            assert _stream_text(output) == f"{run} notebooks unset\n"
+        [second] = zygotes()
+        assert second.pid != first.pid
+
+
 # ---------------------------------------------------------------- stopping
 
 
