@@ -104,8 +104,18 @@ def _zygote_imports(preload: list[str]) -> tuple:
     if not os.environ.get("MPLBACKEND"):
         os.environ["MPLBACKEND"] = _MPL_INLINE
     filters_before = list(warnings.filters)
-    for name in preload:
-        importlib.import_module(name)
+    shown: list[str] = []
+    showwarning = warnings.showwarning
+    warnings.showwarning = lambda message, category, *_, **__: shown.append(
+        f"{category.__name__}: {message}"
+    )
+    try:
+        for name in preload:
+            importlib.import_module(name)
+    finally:
+        warnings.showwarning = showwarning
+    if shown:  # a fresh kernel would show it in the chapter that imports the module
+        raise ImportWarning(f"importing {', '.join(preload)} warns: {'; '.join(shown)}")
     # A fresh kernel adds these imports' warning filters when a chapter imports them, in
     # front of those ipykernel adds while starting: the forked kernel moves them back there.
     first_old = warnings.filters.index(filters_before[0]) if filters_before else 0

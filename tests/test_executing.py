@@ -203,6 +203,20 @@ def test_a_zygote_that_cannot_start_leaves_fresh_kernels(folder, tmp_path, monke
     assert _gone(_descendants() - before)
 
 
+def test_modules_that_warn_on_import_are_left_to_the_chapters(
+    folder, tmp_path, monkeypatch, caplog
+):
+    (tmp_path / "warns_on_import.py").write_text(
+        'import warnings\n\nwarnings.warn("shown in the chapter that imports me")\n'
+    )
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    monkeypatch.setattr(executing, "PRELOAD", ("warns_on_import",))
+    with KernelPool(1) as pool:
+        pool.execute(FIXTURES / "echo.ipynb", tmp_path / "echo.ipynb", {"label": "cold"}, folder)
+    assert _stream_text(tmp_path / "echo.ipynb") == "cold notebooks unset\n"
+    assert "UserWarning: shown in the chapter that imports me" in caplog.text
+
+
 def test_a_zygote_that_died_is_replaced(folder, tmp_path):
     def zygotes() -> list[psutil.Process]:
         return [
