@@ -530,15 +530,19 @@ def build_reports(
     source_date()
     if chapters is None:
         chapters = chapters_for(plan, goals)
-    records = clean_records(raw_dir, out_dir=None, allow_rejects=allow_rejects)
-    for year in years:
-        check_records(records.tidy, year, raw_dir)
-
-    progress = _Progress(len(years) * len(chapters), progress_stream)
-
     from kawaeval.executing import KernelPool
 
-    kernels = KernelPool(jobs, warm=warm_kernels)
+    # Entered before cleaning: the kernels' zygote imports on another core meanwhile.
+    kernels = KernelPool(jobs, warm=warm_kernels).__enter__()
+    try:
+        records = clean_records(raw_dir, out_dir=None, allow_rejects=allow_rejects)
+        for year in years:
+            check_records(records.tidy, year, raw_dir)
+    except BaseException:
+        kernels.shutdown()
+        raise
+
+    progress = _Progress(len(years) * len(chapters), progress_stream)
 
     def run(year: int) -> BuildResult:
         return build_year(
@@ -546,7 +550,6 @@ def build_reports(
         )
 
     try:
-        kernels.__enter__()
         if jobs == 1 or len(years) == 1:
             return [run(year) for year in years]
         with ThreadPoolExecutor(max_workers=min(jobs, len(years))) as pool:

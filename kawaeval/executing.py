@@ -192,7 +192,11 @@ def _zygote_serve(
                 continue
             request["env"].update(import_env)
             fds = (request_fd, reply_fd, wake_read, wake_write)
-            pid = _fork_kernel(request, base_path, chapter_filters, fds)
+            try:
+                pid = _fork_kernel(request, base_path, chapter_filters, fds)
+            except OSError as exc:  # no memory or processes left for a fork
+                reply({"error": f"cannot fork a kernel: {exc}"})
+                continue
             children.add(pid)
             reply({"started": pid})
 
@@ -327,6 +331,7 @@ class _Zygote:
     def __init__(self, env: dict[str, str], preload: tuple[str, ...]):
         self.env = env
         self._lock = threading.Lock()
+        self._request_lock = threading.Lock()
         self._started: list[dict] = []
         self._reply = threading.Condition()
         self.processes: dict[int, _ForkedProcess] = {}
@@ -347,11 +352,26 @@ class _Zygote:
         os.close(reply_write)
         self._reader = threading.Thread(target=self._read, name="kawaeval-zygote", daemon=True)
         self._reader.start()
-        try:
-            self.modules: list[str] = self._next_reply("ready")["modules"]
-        except ZygoteError:
-            self.close()
-            raise
+        self._modules: list[str] | None = None
+        self._failure: ZygoteError | None = None
+
+    def ready(self) -> list[str]:
+        """Wait until the zygote has imported everything; the top-level modules it holds.
+
+        Raises
+        ------
+        ZygoteError
+            If it could not (it has then stopped).
+        """
+        with self._lock:
+            if self._modules is None and self._failure is None:
+                try:
+                    self._modules = self._next_reply("ready")["modules"]
+                except ZygoteError as exc:
+                    self._failure = exc
+            if self._failure is not None:
+                raise self._failure
+            return self._modules
 
     def _read(self) -> None:
         with os.fdopen(self._replies, "rb") as replies:
@@ -364,6 +384,8 @@ class _Zygote:
                         process._set_exit(message["status"])
                     continue
                 with self._reply:
+                    if "started" in message:  # known before any news of its exit
+                        self.processes[message["started"]] = _ForkedProcess(message["started"])
                     self._started.append(message)
                     self._reply.notify_all()
         with self._reply:  # the zygote is gone, and with it every kernel it had
@@ -384,15 +406,19 @@ class _Zygote:
     def spawn(self, argv: list[str], env: dict[str, str], cwd: str) -> _ForkedProcess:
         """A new kernel process running ``ipykernel_launcher argv`` in ``cwd`` with ``env``."""
         request = json.dumps({"argv": argv, "env": env, "cwd": cwd}).encode() + b"\n"
+        self.ready()
         with self._lock:
-            try:
-                os.write(self._request, request)
-            except OSError as exc:
-                raise ZygoteError("the kernel zygote stopped") from exc
+            with self._request_lock:
+                try:
+                    if self._request is None:
+                        raise OSError("closed")
+                    while request:
+                        request = request[os.write(self._request, request) :]
+                except OSError as exc:
+                    raise ZygoteError("the kernel zygote stopped") from exc
             pid = self._next_reply("started")["started"]
             with self._reply:
-                process = self.processes[pid] = _ForkedProcess(pid)
-        return process
+                return self.processes[pid]
 
     def close(self) -> None:
         """Kill every kernel forked so far and the zygote itself."""
@@ -401,10 +427,10 @@ class _Zygote:
         for process in processes:
             if process.returncode is None:
                 _kill_group(process.pid, signal.SIGKILL)
-        try:
-            os.close(self._request)  # EOF: the zygote kills what is left and exits
-        except OSError:
-            pass
+        with self._request_lock:
+            if self._request is not None:
+                os.close(self._request)  # EOF: the zygote kills what is left and exits
+                self._request = None
         try:
             self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
@@ -437,7 +463,6 @@ class KernelPool:
         self._slots = threading.BoundedSemaphore(size)
         # Reentrant: shutdown() may run in a signal handler while this thread holds it.
         self._lock = threading.RLock()
-        self._starting = threading.Lock()
         self._zygotes: list[_Zygote] = []
         self._cold: set[subprocess.Popen] = set()
         self._closed = False
@@ -446,10 +471,8 @@ class KernelPool:
 
     def __enter__(self) -> KernelPool:
         if self.warm:
-            try:
-                self._zygote(_kernel_env(self._launch_env()))
-            except ZygoteError as exc:
-                self._zygote_failed(exc)
+            # Started ahead of need: it imports while the caller does its own work.
+            self._zygote(_kernel_env(self._launch_env()), wait=False)
         return self
 
     def __exit__(self, *exc) -> None:
@@ -461,21 +484,28 @@ class KernelPool:
         env.pop("PYTHONEXECUTABLE", None)
         return env
 
-    def _zygote(self, env: dict[str, str]) -> _Zygote:
-        """The zygote whose imports saw ``env``, started now if there is none."""
-        with self._starting:
-            with self._lock:
-                self._check_open()
-                for zygote in self._zygotes:
-                    if zygote.env == env and zygote.process.poll() is None:
-                        return zygote
-            zygote = _Zygote(env, PRELOAD)
-            with self._lock:
-                if not self._closed:
-                    self._zygotes.append(zygote)
-                    return zygote
-            zygote.close()  # shut down while it was starting
+    def _zygote(self, env: dict[str, str], wait: bool = True) -> _Zygote:
+        """The zygote whose imports saw ``env``, started now if there is none.
+
+        Raises
+        ------
+        ZygoteError
+            If ``wait`` and the zygote could not import what kernels need.
+        """
+        with self._lock:
             self._check_open()
+            for zygote in self._zygotes:
+                if zygote.env == env and zygote.process.poll() is None:
+                    break
+            else:
+                zygote = _Zygote(env, PRELOAD)
+                self._zygotes.append(zygote)
+        if self._closed:  # shutdown() ran (from a signal handler) while it was starting
+            zygote.close()
+            self._check_open()
+        if wait:
+            zygote.ready()
+        return zygote
 
     def _zygote_failed(self, error: ZygoteError) -> None:
         if not self._broken:
@@ -497,7 +527,7 @@ class KernelPool:
         if "matplotlibrc" in names:
             return False
         suffixes = all_suffixes()
-        modules = set(zygote.modules)
+        modules = set(zygote.ready())
         for name in names:
             stem, dot, rest = name.partition(".")
             if stem not in modules:
