@@ -10,10 +10,14 @@ its process. ``KernelPool(warm=False)`` starts one cold kernel per chapter inste
 ``papermill`` does on its own.
 
 The zygote imports nothing a fresh kernel would not import later (ipykernel's own modules,
-then ``PRELOAD``), sets matplotlib's backend variable as ipykernel does before importing
-matplotlib, and is restarted if the environment the kernels get changes. Chapters whose
-folder could change what those imports find (a ``matplotlibrc``, a module shadowing an
-imported one) run in a cold kernel.
+then ``PRELOAD``, which must neither change global state nor warn on import), sets matplotlib's
+backend variable as ipykernel does before importing matplotlib, and a new one starts when the
+environment the kernels get changes. Each forked kernel gets the fresh kernel's sys.path,
+sys.argv, environment (plus what the imports set there), warning-filter order and a reseeded
+numpy. Chapters whose folder could change what those imports find (a ``matplotlibrc``, a
+module shadowing an imported one) run in a cold kernel, and so does every chapter when the
+zygote cannot start. What still differs from a fresh process: the parent process id, and the
+string-hash seed, which forked kernels share (a fresh one draws its own; neither is stable).
 """
 
 from __future__ import annotations
@@ -84,6 +88,7 @@ def _zygote_imports(preload: list[str]) -> tuple:
     base_path = list(sys.path)
     env_before = dict(os.environ)
     import importlib
+    import importlib.util
 
     import ipykernel.kernelapp  # noqa: F401  (the modules a kernel starts with)
 
@@ -131,7 +136,8 @@ def _zygote_imports(preload: list[str]) -> tuple:
     top_level = sorted(
         {n.partition(".")[0] for n in sys.modules} - set(sys.stdlib_module_names) - {"__main__"}
     )
-    return base_path, import_env, chapter_filters, top_level
+    launcher = importlib.util.find_spec("ipykernel_launcher").origin  # a fresh kernel's argv[0]
+    return base_path, import_env, chapter_filters, top_level, launcher
 
 
 def _zygote_serve(
@@ -141,6 +147,7 @@ def _zygote_serve(
     import_env: dict[str, str],
     chapter_filters: tuple[list, list],
     top_level: list[str],
+    launcher: str,
 ) -> None:
     """Fork a kernel for every request line; report each kernel's exit; stop at EOF."""
 
@@ -191,6 +198,7 @@ def _zygote_serve(
                 reply({"error": "the zygote has threads; forking it is not safe"})
                 continue
             request["env"].update(import_env)
+            request["launcher"] = launcher
             fds = (request_fd, reply_fd, wake_read, wake_write)
             try:
                 pid = _fork_kernel(request, base_path, chapter_filters, fds)
@@ -245,9 +253,7 @@ def _become_kernel(
     os.environ.clear()
     os.environ.update(request["env"])
     sys.path[:] = base_path
-    import ipykernel_launcher
-
-    sys.argv = [ipykernel_launcher.__file__, *request["argv"]]
+    sys.argv = [request["launcher"], *request["argv"]]
     if "numpy" in sys.modules:  # a fresh process seeds numpy's global generator afresh
         sys.modules["numpy"].random.seed()
     import atexit
