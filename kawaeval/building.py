@@ -554,7 +554,11 @@ def build_reports(
             return [run(year) for year in years]
         with ThreadPoolExecutor(max_workers=min(jobs, len(years))) as pool:
             futures = [pool.submit(run, year) for year in years]
-            errors = [f.exception() for f in futures]
+            try:
+                errors = [f.exception() for f in futures]
+            except BaseException:  # Ctrl-C: stop the kernels now, so that the threads end
+                kernels.shutdown()
+                raise
         for error in errors:
             if error is not None:
                 raise error
