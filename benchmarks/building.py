@@ -180,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(text)
 
     say(f"machine: {_machine()}")
-    say("executor: today's KernelPool (a fresh kernel per chapter); rerun after warm kernels")
+    say("executor: KernelPool, warm kernels (each chapter in a kernel forked from a zygote)")
 
     build_s, _ = _timed(lambda: _build_cli(years, raw, out))
     naive_s, _ = _timed(lambda: naive_loop(years, out, WORK_DIR / "naive"))

@@ -279,11 +279,16 @@ class _Build:
         from kawaeval.cleaning import clean_records
         from kawaeval.executing import KernelPool
 
-        records = clean_records(self.raw_dir, out_dir=None, allow_rejects=self.allow_rejects)
-        for year, _ in stale:
-            check_records(records.tidy, year, self.raw_dir)
         size = max(1, min(self.jobs, len(stale) * len(self.chapters)))
-        self.pool = KernelPool(size, warm=self.warm_kernels)
+        # Entered first: the warm kernels' imports run while the records are cleaned.
+        self.pool = KernelPool(size, warm=self.warm_kernels).__enter__()
+        try:
+            records = clean_records(self.raw_dir, out_dir=None, allow_rejects=self.allow_rejects)
+            for year, _ in stale:
+                check_records(records.tidy, year, self.raw_dir)
+        except BaseException:
+            self.pool.shutdown()
+            raise
         self.executor = ThreadPoolExecutor(max_workers=size, thread_name_prefix="kawaeval-chapter")
         self.futures: list[Future] = []
         try:
