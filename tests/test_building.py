@@ -546,6 +546,9 @@ def test_jobs_default_to_every_cpu_this_process_may_use(tmp_path, monkeypatch):
         def __init__(self, size, warm=True):
             sizes.append((size, warm))
 
+        def __enter__(self):
+            return self
+
         def execute(self, notebook, output, parameters, cwd):
             raise RuntimeError("no kernel in this test")
 
@@ -558,7 +561,7 @@ def test_jobs_default_to_every_cpu_this_process_may_use(tmp_path, monkeypatch):
     assert cli._parser().parse_args(["build", "--fiscal-year", "2021"]).jobs is None
     with pytest.raises(RuntimeError, match="no kernel in this test"):
         build_reports([2021], out_dir=tmp_path, progress_stream=io.StringIO())
-    # seven chapters of one year, three CPUs: three chapters at once
+    # eight chapters of one year, three CPUs: three chapters at once
     assert sizes == [(3, True)]
     assert _listing(tmp_path) == []  # the failed year left no staging folder
 

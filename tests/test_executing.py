@@ -12,8 +12,9 @@ import pytest
 from papermill.exceptions import PapermillExecutionError
 
 from kawaeval import executing
-from kawaeval.building import chapters_for, export_html, normalise_notebook
+from kawaeval.chapters import chapters_for
 from kawaeval.executing import KernelPool
+from kawaeval.exporting import export_html, normalise_notebook
 from kawaeval.paths import RAW_DIR
 from kawaeval.plan import load_plan
 
@@ -83,11 +84,11 @@ def test_a_chapter_changing_global_state_does_not_change_the_next(folder, tmp_pa
         pool.execute(shower, tmp_path / "cold.ipynb", {}, folder)
 
     # the first chapter did change everything, in its own kernel
-    assert _stream_text(tmp_path / "changed.ipynb") == "9.0 changed by change_state True yes\n"
+    assert _stream_text(tmp_path / "changed.ipynb") == "9.0 99999 True yes\n"
     warm, cold = _outputs(tmp_path / "warm.ipynb"), _outputs(tmp_path / "cold.ipynb")
     assert warm == cold
     shown = _stream_text(tmp_path / "warm.ipynb")
-    assert "presenting.ASSUMPTION_MARK: ※\n" in shown
+    assert "presenting.LONG_LIST: 30\n" in shown
     assert f"working folder: {folder}\n" in shown
     assert "KAWAEVAL_LEFT_BEHIND" not in shown and "/nowhere" not in shown
     assert "left behind: False False\n" in shown
