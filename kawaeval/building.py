@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 from kawaeval import __version__
 from kawaeval.chapters import Chapter, chapters_for, check_parameters
+from kawaeval.digests import file_sha256
 from kawaeval.exceptions import BuildInterruptedError, ChapterExecutionError, UsageError
 from kawaeval.exporting import display_path
 from kawaeval.paths import RAW_DIR, REPORTS_DIR
@@ -36,7 +37,6 @@ from kawaeval.publishing import (
     clear_debris,
     clear_stale_debris,
     environment_sha256,
-    file_sha256,
     git_commit,
     keep_failed,
     new_staging,

@@ -21,17 +21,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from kawaeval.digests import file_sha256
 from kawaeval.exceptions import UsageError
 from kawaeval.paths import PACKAGE_DIR, PROJECT_ROOT
 
 STAMP_FILE = "build-stamp.json"
 DEBRIS = re.compile(r"^\.FY(\d{4})\.(tmp|old)-")
-
-
-def file_sha256(path: Path) -> str:
-    """The SHA-256 of a file's bytes, as hex."""
-    with open(path, "rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def source_date() -> str | None:

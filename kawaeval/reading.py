@@ -58,11 +58,6 @@ class RawTable:
         return self.path.name
 
 
-def file_sha256(path: Path) -> str:
-    """The SHA-256 of a file's bytes, as manifests and report provenance record it."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
 def is_initiatives_file(path: Path) -> bool:
     """Whether a file name is one the contract reads as an initiatives table."""
     name = unicodedata.normalize("NFKC", path.name)
