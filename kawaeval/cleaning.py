@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from kawaeval import __version__
+from kawaeval.digests import file_sha256
 from kawaeval.exceptions import (
     FormulaWithoutValueError,
     InputFileError,
@@ -32,7 +33,6 @@ from kawaeval.plan import ACHIEVEMENTS, Plan, load_plan
 from kawaeval.reading import (
     PREFERRED_SHEET,
     RawTable,
-    file_sha256,
     find_initiative_files,
     read_initiative_file,
 )
