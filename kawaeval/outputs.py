@@ -134,7 +134,7 @@ def _codes(column: pd.Series) -> np.ndarray:
 
 
 CSV_CHUNK_ROWS = 262_144
-_NEEDS_QUOTES = '[,"\n]'
+_NEEDS_QUOTES = '[,"\n\r]'
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
@@ -142,9 +142,20 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> None:
     text that Excel would run as a formula neutralised (:mod:`kawaeval.spreadsheet`).
 
     The bytes are those of ``neutralise_frame(frame).to_csv(index=False)`` (minimal quoting: a
-    field is quoted when it holds a comma, a double quote or a line feed), built with Arrow
-    kernels a chunk of rows at a time; a column of another type falls back to pandas.
+    field is quoted when it holds a comma, a double quote or a line break), except that a field
+    holding a carriage return is quoted too (pandas leaves it bare, which splits the row in
+    Excel); built with Arrow kernels a chunk of rows at a time. Text held as Python objects is
+    written the same way; a column of another type falls back to pandas.
     """
+    texts = {
+        c: frame[c].astype(TEXT)
+        for c in frame.columns
+        if frame[c].dtype != TEXT
+        and not isinstance(frame[c].dtype, pd.CategoricalDtype)
+        and pd.api.types.is_string_dtype(frame[c].dtype)
+    }
+    if texts:
+        frame = frame.assign(**texts)
     if not all(_csv_field_kind(frame[c]) for c in frame.columns):
         neutralise_frame(frame).to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
         return
@@ -199,13 +210,13 @@ def _csv_fields(column: pd.Series) -> pa.Array:
     return pc.fill_null(text, "")
 
 
-_QUOTED_BYTES = np.frombuffer(b',"\n', dtype=np.uint8)
+_QUOTED_BYTES = np.frombuffer(b',"\n\r', dtype=np.uint8)
 
 
 def _needs_quotes(text: pa.Array) -> pa.Array | None:
-    """Which rows hold a comma, a double quote or a line feed (None when none does).
+    """Which rows hold a comma, a double quote or a line break (None when none does).
 
-    A scan of the UTF-8 bytes for those three ASCII bytes (which never occur inside a multi-byte
+    A scan of the UTF-8 bytes for those four ASCII bytes (which never occur inside a multi-byte
     character), mapped to rows through the offsets: several times faster than a regex per row.
     """
     _, offsets_buffer, data_buffer = text.buffers()
