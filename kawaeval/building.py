@@ -447,8 +447,13 @@ class _Build:
             "plan": (manifest["plan"]["file"], manifest["plan"]["sha256"]),
             "inputs": [(f["file"], f["sha256"]) for f in input_files(self.raw_dir, manifest)],
         }
+        downloads = DOWNLOADS
+        if self.pdf:
+            from kawaeval.pdf import pdf_name
+
+            downloads = (("報告書（PDF、印刷用）", pdf_name(state.assessment)), *DOWNLOADS)
         write_text(
-            staging / "index.html", index_page(state.assessment, pages, provenance, DOWNLOADS)
+            staging / "index.html", index_page(state.assessment, pages, provenance, downloads)
         )
         if self.pdf:  # into the staging folder: a failed PDF leaves the previous report whole
             from kawaeval.pdf import write_report_pdf

@@ -73,6 +73,15 @@ def pdf_file(pdf_report, built_assessment) -> Path:
     return path
 
 
+@pytest.mark.slow
+def test_the_index_page_links_the_pdf_beside_it(pdf_report, pdf_file):
+    soup = BeautifulSoup((pdf_report / "index.html").read_text("utf-8"), "html.parser")
+    links = {a["href"] for a in soup.select(".kawaeval-downloads a")}
+    assert pdf_file.name in links
+    assert {"tables.xlsx", "data/achievements.csv"} <= links
+    assert all((pdf_report / href).is_file() for href in links)
+
+
 def _tool(command: str, *args: str) -> str:
     require_system_tool(command, "poppler-utils")
     done = subprocess.run([command, *args], capture_output=True, text=True, check=True)
