@@ -31,18 +31,22 @@ class Chapter:
     parameters: dict = field(default_factory=dict)
 
 
+def goal_chapter_title(goal: int, name: str) -> str:
+    """The title of a goal's chapter: 第5章 基本目標2 <the goal's name>."""
+    return GOAL_CHAPTER[1].format(goal=goal, name=name)
+
+
 def chapters_for(plan: Plan, goals: Sequence[int] | None = None) -> list[Chapter]:
     """The report's chapters for a plan: the fixed ones, the goal chapter once per goal, then
     the appendix."""
     chapters = [Chapter(stem, NOTEBOOKS_DIR / f"{stem}.ipynb", title) for stem, title in CHAPTERS]
-    stem, title = GOAL_CHAPTER
+    stem = GOAL_CHAPTER[0]
     for goal in goals if goals is not None else plan.goal_numbers:
-        name = plan.goal_by_number(goal).name
         chapters.append(
             Chapter(
                 f"{stem}{goal}",
                 NOTEBOOKS_DIR / f"{stem}.ipynb",
-                title.format(goal=goal, name=name),
+                goal_chapter_title(goal, plan.goal_by_number(goal).name),
                 {"goal": goal},
             )
         )

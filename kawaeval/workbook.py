@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -170,7 +170,24 @@ def _write_table_sheet(sheet, table: ReportTable) -> None:
     sheet.freeze_panes = sheet.cell(FIRST_DATA_ROW, 1).coordinate
 
 
-def _write_contents(sheet, tables: Sequence[ReportTable], names: Sequence[str], heading) -> None:
+def chapter_titles(assessment: dict) -> dict[str, str]:
+    """Each chapter's name (``05_goal2``) and its title, for the contents sheet."""
+    from kawaeval.chapters import APPENDIX_CHAPTER, CHAPTERS, GOAL_CHAPTER, goal_chapter_title
+
+    titles = dict(CHAPTERS)
+    for goal in assessment["plan"]["goals"]:
+        titles[f"{GOAL_CHAPTER[0]}{goal['goal']}"] = goal_chapter_title(goal["goal"], goal["name"])
+    titles[APPENDIX_CHAPTER[0]] = APPENDIX_CHAPTER[1]
+    return titles
+
+
+def _write_contents(
+    sheet,
+    tables: Sequence[ReportTable],
+    names: Sequence[str],
+    heading,
+    chapters: Mapping[str, str],
+) -> None:
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.hyperlink import Hyperlink
@@ -181,7 +198,8 @@ def _write_contents(sheet, tables: Sequence[ReportTable], names: Sequence[str], 
     texts = [[h] for h in CONTENTS_HEADERS]
     for i, (table, name) in enumerate(zip(tables, names, strict=True)):
         row = FIRST_DATA_ROW + i
-        values = (i + 1, neutralise(str(table.title)), table.chapter, table.goal, name)
+        chapter = neutralise(chapters.get(table.chapter, table.chapter))
+        values = (i + 1, neutralise(str(table.title)), chapter, table.goal, name)
         for j, value in enumerate(values, start=1):
             cell = sheet.cell(row, j, value)
             if isinstance(value, str):
@@ -196,10 +214,15 @@ def _write_contents(sheet, tables: Sequence[ReportTable], names: Sequence[str], 
     sheet.freeze_panes = sheet.cell(FIRST_DATA_ROW, 1).coordinate
 
 
-def tables_workbook(tables: Sequence[ReportTable], heading: str | None = None) -> bytes:
+def tables_workbook(
+    tables: Sequence[ReportTable],
+    heading: str | None = None,
+    chapters: Mapping[str, str] | None = None,
+) -> bytes:
     """The workbook of ``tables`` (report order) as bytes: a contents sheet, then one per table.
 
-    ``heading`` is the contents sheet's title (e.g. the plan and fiscal year). The same tables
+    ``heading`` is the contents sheet's title (e.g. the plan and fiscal year); ``chapters`` maps
+    chapter names to the titles the contents sheet shows (:func:`chapter_titles`). The same tables
     give the same bytes.
     """
     from openpyxl import Workbook
@@ -208,7 +231,7 @@ def tables_workbook(tables: Sequence[ReportTable], heading: str | None = None) -
     contents = workbook.active
     contents.title = CONTENTS_SHEET
     names = sheet_names([t.title for t in tables])
-    _write_contents(contents, tables, names, heading)
+    _write_contents(contents, tables, names, heading, chapters or {})
     for table, name in zip(tables, names, strict=True):
         _write_table_sheet(workbook.create_sheet(name), table)
     return stable_xlsx_bytes(workbook)
@@ -227,5 +250,9 @@ def write_tables_workbook(assessment: dict, path: Path) -> Path:
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(tables_workbook(report_tables(assessment), workbook_heading(assessment)))
+    path.write_bytes(
+        tables_workbook(
+            report_tables(assessment), workbook_heading(assessment), chapter_titles(assessment)
+        )
+    )
     return path

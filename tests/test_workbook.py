@@ -214,3 +214,8 @@ def test_a_built_report_has_every_table_in_tables_xlsx_with_the_79_8_share(tmp_p
         and cell.value == pytest.approx(0.798)
     ]
     assert shares, "the FY2021 on-target share 79.8% is not in tables.xlsx as a percentage"
+    contents = book[CONTENTS_SHEET]
+    chapters = [contents.cell(row, 3).value for row in range(HEADER_ROW + 1, contents.max_row + 1)]
+    assert chapters[0] == "第1章 計画と評価の方法"
+    assert "第5章 基本目標2 発信力を高め世界的プレゼンスを確立するまち" in chapters
+    assert chapters[-1] == "付録 取組一覧"
