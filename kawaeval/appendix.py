@@ -10,27 +10,15 @@ from __future__ import annotations
 
 import pandas as pd
 
+from kawaeval.chapters import appendix_anchor
 from kawaeval.plan import ACHIEVEMENTS, EVALUATED
 from kawaeval.presenting import MAX_LISTED, Fragment, render
 from kawaeval.tables import era_year
 
-APPENDIX_NAME = "06_appendix"
-APPENDIX_TITLE = "付録 取組一覧"
-APPENDIX_PAGE = f"{APPENDIX_NAME}.html"
 TEMPLATE = "appendix.html.j2"
 
 # A mark per achievement, so that a result reads the same printed in grey as on screen.
 MARKS = {"exceeded": "◎", "on_target": "○", "below": "▲", "not_evaluated": "－"}
-
-
-def anchor(goal: int, direction: int) -> str:
-    """The id of a direction's group in the appendix."""
-    return f"goal-{goal}-direction-{direction}"
-
-
-def direction_link(goal: int, direction: int) -> str:
-    """The relative link from a chapter page to a direction's group in the appendix."""
-    return f"{APPENDIX_PAGE}#{anchor(goal, direction)}"
 
 
 def achievement_column(fiscal_year: int) -> str:
@@ -145,7 +133,7 @@ def initiatives_appendix(assessment: dict) -> Fragment:
                 {
                     "direction": d["direction"],
                     "name": d["name"],
-                    "anchor": anchor(goal["goal"], d["direction"]),
+                    "anchor": appendix_anchor(goal["goal"], d["direction"]),
                     "initiatives": int(count["initiatives"]),
                     "counts": [
                         (MARKS[k], labels[k], int(count[k]))

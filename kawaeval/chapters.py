@@ -19,6 +19,17 @@ CHAPTERS = (
 )
 GOAL_CHAPTER = ("05_goal", "第5章 基本目標{goal} {name}")
 APPENDIX_CHAPTER = ("06_appendix", "付録 取組一覧")  # last: every initiative (kawaeval.appendix)
+APPENDIX_PAGE = f"{APPENDIX_CHAPTER[0]}.html"
+
+
+def appendix_anchor(goal: int, direction: int) -> str:
+    """The id of a direction's group in the appendix page."""
+    return f"goal-{goal}-direction-{direction}"
+
+
+def appendix_link(goal: int, direction: int) -> str:
+    """Where a direction's initiatives are listed: its group in the appendix page."""
+    return f"{APPENDIX_PAGE}#{appendix_anchor(goal, direction)}"
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from kawaeval import tables
+from kawaeval.chapters import appendix_link
 from kawaeval.exceptions import UsageError
 from kawaeval.paths import TEMPLATES_DIR
 from kawaeval.tables import (
@@ -47,7 +48,6 @@ __all__ = [
 ]
 
 FRAGMENTS_DIR = TEMPLATES_DIR / "report"
-APPENDIX_PAGE = "06_appendix.html"
 PERIODS_NOT_YET = "期間の比較は、比較する期間の年度がそろってから示します。"
 APPENDIX_NOTE = "件数から、付録の取組一覧の該当する取組の方向性へ移動できます。"
 SHORT_HEADER = 10
@@ -558,11 +558,6 @@ def goal_by_year_table(assessment: dict, goal: int) -> Fragment:
     return _parts(
         table_html(frame, trend_columns(assessment), _title(assessment, "goal_trend", goal))
     )
-
-
-def appendix_link(goal: int, direction: int) -> str:
-    """Where a direction's initiatives are listed: its group in the appendix page."""
-    return f"{APPENDIX_PAGE}#goal-{goal}-direction-{direction}"
 
 
 def direction_table(assessment: dict, goal: int) -> Fragment:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from kawaeval.chapters import APPENDIX_CHAPTER
 from kawaeval.exceptions import UsageError
 
 EVALUATED_KEYS = ("exceeded", "on_target", "below")
@@ -608,8 +609,6 @@ _SPECS = (
     ),
 )
 
-APPENDIX_CHAPTER_NAME = "06_appendix"
-
 
 def initiatives(assessment: dict) -> pd.DataFrame:
     """付録 取組一覧: every initiative in plan order, with its result in each program year up to
@@ -650,7 +649,7 @@ def initiatives(assessment: dict) -> pd.DataFrame:
 _CLOSING_SPECS = (
     _Spec(
         "initiatives",
-        APPENDIX_CHAPTER_NAME,
+        APPENDIX_CHAPTER[0],
         initiatives,
         lambda a: f"付録 取組一覧（{_year(a)}まで）",
         shown=lambda a, *goal: bool(a.get("initiatives")),

@@ -9,6 +9,7 @@ from bs4 import BeautifulSoup
 
 from kawaeval import appendix
 from kawaeval.assessing import assess_records
+from kawaeval.chapters import appendix_anchor, appendix_link
 from kawaeval.paths import RAW_DIR
 from kawaeval.presenting import MAX_LISTED
 from kawaeval.tables import report_table
@@ -68,7 +69,7 @@ def test_group_counts_equal_the_direction_counts_of_the_assessment(sample):
 def test_every_initiative_of_the_records_is_listed_under_its_direction(sample):
     soup = _soup(sample)
     for entry in sample["initiatives"]:
-        group = soup.find(id=appendix.anchor(entry["goal"], entry["direction"])).parent
+        group = soup.find(id=appendix_anchor(entry["goal"], entry["direction"])).parent
         ids = [th.get_text() for th in group.select("tbody th[scope=row]")]
         assert entry["initiative_id"] in ids
     rows = soup.select("table.kawaeval-appendix-table tbody tr")
@@ -86,7 +87,7 @@ def test_every_direction_has_its_anchor_and_counts(sample):
             counts = heading.find_next_sibling("p", class_="kawaeval-counts").get_text()
             for key in ("exceeded", "on_target", "below"):
                 assert f"{labels[key]} {d['counts'][key]}件" in counts
-            assert appendix.direction_link(goal["goal"], d["direction"]) == (
+            assert appendix_link(goal["goal"], d["direction"]) == (
                 f"06_appendix.html#goal-{goal['goal']}-direction-{d['direction']}"
             )
 
