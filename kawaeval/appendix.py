@@ -13,72 +13,12 @@ import pandas as pd
 from kawaeval.chapters import appendix_anchor
 from kawaeval.plan import ACHIEVEMENTS, EVALUATED
 from kawaeval.presenting import MAX_LISTED, Fragment, render
-from kawaeval.tables import era_year
+from kawaeval.tables import achievement_column, era_year, initiatives_frame, years_so_far
 
 TEMPLATE = "appendix.html.j2"
 
 # A mark per achievement, so that a result reads the same printed in grey as on screen.
 MARKS = {"exceeded": "◎", "on_target": "○", "below": "▲", "not_evaluated": "－"}
-
-
-def achievement_column(fiscal_year: int) -> str:
-    """The frame's column holding one program year's achievement key."""
-    return f"achievement_{fiscal_year}"
-
-
-def _years(assessment: dict) -> list[int]:
-    return [y for y in assessment["plan"]["program_years"] if y <= assessment["fiscal_year"]]
-
-
-def initiatives_frame(assessment: dict) -> pd.DataFrame:
-    """One row per initiative, in plan order (goal, direction, id): its names, bureau, reason
-    and one ``achievement_<year>`` column per program year up to the evaluated one (missing
-    where the records have no result for that year)."""
-    goals = {g["goal"]: g for g in assessment["plan"]["goals"]}
-    years = _years(assessment)
-    rows = []
-    for entry in assessment["initiatives"]:
-        goal = goals[entry["goal"]]
-        directions = {d["direction"]: d["name"] for d in goal["directions"]}
-        rows.append(
-            {
-                "goal": entry["goal"],
-                "goal_name": goal["name"],
-                "direction": entry["direction"],
-                "direction_name": directions[entry["direction"]],
-                "initiative_id": entry["initiative_id"],
-                "name": entry["name"],
-                "bureau": entry["bureau"],
-                **{achievement_column(y): entry["achievements"].get(str(y)) for y in years},
-                "reason": entry["reason"],
-            }
-        )
-    columns = [
-        "goal",
-        "goal_name",
-        "direction",
-        "direction_name",
-        "initiative_id",
-        "name",
-        "bureau",
-        *(achievement_column(y) for y in years),
-        "reason",
-    ]
-    frame = pd.DataFrame(rows, columns=columns)
-    for column in ("goal", "direction"):
-        frame[column] = frame[column].astype("int64")
-    for y in years:
-        frame[achievement_column(y)] = pd.Categorical(
-            frame[achievement_column(y)], categories=ACHIEVEMENTS
-        )
-    order = {
-        (g, d["direction"]): i
-        for i, (g, goal) in enumerate(goals.items())
-        for d in goal["directions"]
-    }
-    position = [order[(g, d)] for g, d in zip(frame["goal"], frame["direction"], strict=True)]
-    frame = frame.assign(_order=position).sort_values(["_order", "initiative_id"], kind="stable")
-    return frame.drop(columns="_order").reset_index(drop=True)
 
 
 def group_counts(frame: pd.DataFrame, fiscal_year: int) -> pd.DataFrame:
@@ -113,7 +53,7 @@ def initiatives_appendix(assessment: dict) -> Fragment:
     and counts) and a table of its initiatives."""
     frame = initiatives_frame(assessment)
     year = assessment["fiscal_year"]
-    years = _years(assessment)
+    years = years_so_far(assessment)
     labels = assessment["plan"]["achievement_labels"]
     counts = group_counts(frame, year).set_index(["goal", "direction"])
     # A page stays readable (and under a few MB) for tens of thousands of initiatives: each

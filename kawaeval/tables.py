@@ -25,6 +25,7 @@ import pandas as pd
 
 from kawaeval.chapters import APPENDIX_CHAPTER
 from kawaeval.exceptions import UsageError
+from kawaeval.plan import ACHIEVEMENTS
 
 EVALUATED_KEYS = ("exceeded", "on_target", "below")
 ACHIEVEMENT_KEYS = (*EVALUATED_KEYS, "not_evaluated")
@@ -610,36 +611,91 @@ _SPECS = (
 )
 
 
+def achievement_column(fiscal_year: int) -> str:
+    """The frame's column holding one program year's achievement key."""
+    return f"achievement_{fiscal_year}"
+
+
+def years_so_far(assessment: dict) -> list[int]:
+    """The program years up to the evaluated one."""
+    return [y for y in assessment["plan"]["program_years"] if y <= assessment["fiscal_year"]]
+
+
+def initiatives_frame(assessment: dict) -> pd.DataFrame:
+    """One row per initiative, in plan order (goal, direction, id): its names, bureau, reason
+    and one ``achievement_<year>`` column per program year up to the evaluated one (missing
+    where the records have no result for that year)."""
+    goals = {g["goal"]: g for g in assessment["plan"]["goals"]}
+    years = years_so_far(assessment)
+    rows = []
+    for entry in assessment["initiatives"]:
+        goal = goals[entry["goal"]]
+        directions = {d["direction"]: d["name"] for d in goal["directions"]}
+        rows.append(
+            {
+                "goal": entry["goal"],
+                "goal_name": goal["name"],
+                "direction": entry["direction"],
+                "direction_name": directions[entry["direction"]],
+                "initiative_id": entry["initiative_id"],
+                "name": entry["name"],
+                "bureau": entry["bureau"],
+                **{achievement_column(y): entry["achievements"].get(str(y)) for y in years},
+                "reason": entry["reason"],
+            }
+        )
+    columns = [
+        "goal",
+        "goal_name",
+        "direction",
+        "direction_name",
+        "initiative_id",
+        "name",
+        "bureau",
+        *(achievement_column(y) for y in years),
+        "reason",
+    ]
+    frame = pd.DataFrame(rows, columns=columns)
+    for column in ("goal", "direction"):
+        frame[column] = frame[column].astype("int64")
+    for y in years:
+        frame[achievement_column(y)] = pd.Categorical(
+            frame[achievement_column(y)], categories=ACHIEVEMENTS
+        )
+    order = {
+        (g, d["direction"]): i
+        for i, (g, goal) in enumerate(goals.items())
+        for d in goal["directions"]
+    }
+    position = [order[(g, d)] for g, d in zip(frame["goal"], frame["direction"], strict=True)]
+    frame = frame.assign(_order=position).sort_values(["_order", "initiative_id"], kind="stable")
+    return frame.drop(columns="_order").reset_index(drop=True)
+
+
+def _blank_if_missing(value: object) -> object:
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else value
+
+
 def initiatives(assessment: dict) -> pd.DataFrame:
     """付録 取組一覧: every initiative in plan order, with its result in each program year up to
     the evaluated one (the label; blank where the records have none) and its reason."""
     labels = assessment["plan"]["achievement_labels"]
-    years = [y for y in assessment["plan"]["program_years"] if y <= assessment["fiscal_year"]]
-    order = {
-        (g["goal"], d["direction"]): i
-        for i, (g, d) in enumerate(
-            (g, d) for g in assessment["plan"]["goals"] for d in g["directions"]
-        )
-    }
-    entries = sorted(
-        assessment.get("initiatives", []),
-        key=lambda e: (order.get((e["goal"], e["direction"]), len(order)), e["initiative_id"]),
-    )
+    years = years_so_far(assessment)
     year_columns = [era_year(y) for y in years]
     rows = [
         {
-            "基本目標": e["goal"],
-            "取組の方向性": e["direction"],
-            "取組番号": e["initiative_id"],
-            "取組名": e["name"],
-            "所管": e.get("bureau") or "",
+            "基本目標": r["goal"],
+            "取組の方向性": r["direction"],
+            "取組番号": r["initiative_id"],
+            "取組名": r["name"],
+            "所管": _blank_if_missing(r["bureau"]),
             **{
-                column: labels.get(e["achievements"].get(str(y)), "")
+                column: labels.get(r[achievement_column(y)], "")
                 for column, y in zip(year_columns, years, strict=True)
             },
-            "主な理由": e.get("reason") or "",
+            "主な理由": _blank_if_missing(r["reason"]),
         }
-        for e in entries
+        for r in initiatives_frame(assessment).to_dict("records")
     ]
     columns = ["基本目標", "取組の方向性", "取組番号", "取組名", "所管", *year_columns, "主な理由"]
     return _frame(rows, columns, {"基本目標": "int64", "取組の方向性": "int64"})
