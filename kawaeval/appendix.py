@@ -1,9 +1,9 @@
 """The appendix 付録 取組一覧: every initiative, grouped by goal and direction, with its results.
 
 Every count of the report can be followed to its records here: the goal chapters link each
-direction's count to ``06_appendix.html#goal-{g}-direction-{d}``. The list is a DataFrame first
-(:func:`initiatives_frame`, :func:`group_counts`), then HTML through a Jinja2 template that
-escapes every value (``$`` too, so no math renderer reads record text as TeX).
+direction's count to ``06_appendix.html#goal-{g}-direction-{d}``. The list is a DataFrame
+first (:func:`kawaeval.tables.initiatives_frame`, :func:`group_counts`), then HTML through a
+Jinja2 template that escapes every value (``$`` too, so no math renderer reads it as TeX).
 """
 
 from __future__ import annotations

@@ -63,26 +63,28 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def stable_xlsx_bytes(workbook) -> bytes:
+def stable_xlsx_bytes(
+    workbook, created: datetime = FIXED_TIME, zip_time: tuple = ZIP_TIME
+) -> bytes:
     """Save an openpyxl workbook so that the same content gives the same bytes.
 
     openpyxl stamps the document properties and each zip entry with the current time;
-    both are pinned here (the sample generator does the same).
+    both are pinned here, to ``created`` and ``zip_time``.
     """
     from openpyxl.xml.functions import tostring
 
-    workbook.properties.created = FIXED_TIME
-    workbook.properties.modified = FIXED_TIME
+    workbook.properties.created = created
+    workbook.properties.modified = created
     buffer = io.BytesIO()
     workbook.save(buffer)
-    workbook.properties.modified = FIXED_TIME
+    workbook.properties.modified = created
     core = tostring(workbook.properties.to_tree())
     source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
             data = core if info.filename == "docProps/core.xml" else source.read(info)
-            entry = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
+            entry = zipfile.ZipInfo(info.filename, date_time=zip_time)
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = 0o600 << 16
             target.writestr(entry, data)

@@ -17,12 +17,12 @@ import csv
 import datetime
 import io
 import random
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from openpyxl import Workbook
-from openpyxl.xml.functions import tostring
+
+from kawaeval.spreadsheet import stable_xlsx_bytes
 
 SEED = 20220331
 YEARS = (2018, 2019, 2020, 2021)
@@ -376,22 +376,7 @@ def xlsx_bytes(sheets: list[tuple[str, list[list[str]]]]) -> bytes:
         for row in rows:
             sheet.append([value if value != "" else None for value in row])
     workbook.properties.creator = "kawaeval sample generator"
-    workbook.properties.created = FIXED_TIME
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    # openpyxl stamps "modified" and each zip entry with the current time; pin both.
-    workbook.properties.modified = FIXED_TIME
-    core = tostring(workbook.properties.to_tree())
-    source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            data = core if info.filename == "docProps/core.xml" else source.read(info)
-            entry = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o600 << 16
-            target.writestr(entry, data)
-    return out.getvalue()
+    return stable_xlsx_bytes(workbook, created=FIXED_TIME, zip_time=ZIP_TIME)
 
 
 def initiative_files(items: list[Initiative]) -> dict[str, bytes]:
