@@ -47,9 +47,10 @@ lab: kernel ## start JupyterLab on notebooks/ with the kawaeval kernel (Ctrl-C s
 test: $(STAMP) lint ## lint, then the whole pytest suite
 	$(BIN)/python -m pytest
 
-lint: $(STAMP) ## ruff check and ruff format --check
+lint: $(STAMP) ## ruff check, ruff format --check, and the layers contract (lint-imports)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: $(STAMP) ## apply ruff fixes and formatting
 	$(BIN)/ruff check --fix .

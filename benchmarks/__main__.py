@@ -4,9 +4,9 @@ Generates ``benchmarks/.work/raw/initiatives_bench.csv`` (UTF-8 with BOM, a real
 contract's header and value spellings, a few bad rows) and times, best of N in one run:
 
 - the reading floor: bytes + SHA-256 + Arrow parse of every cell as text, the least any faithful
-  cleaner must do; :func:`kawaeval.cleaning.clean` against it, goal at most 2x;
+  cleaner must do; :func:`kawaeval.records.cleaning.clean` against it, goal at most 2x;
 - ``pandas.read_csv`` of the same file; writing the outputs
-  (:func:`kawaeval.outputs.write_outputs`) against it, goal at most 3x;
+  (:func:`kawaeval.records.outputs.write_outputs`) against it, goal at most 3x;
 - for the floor of writing: ``pyarrow.parquet.write_table`` of the tidy table alone.
 
 Ratios, machine, versions and date go to ``benchmarks/RESULTS.md`` (its cleaning section).
@@ -31,9 +31,9 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from kawaeval import __version__
-from kawaeval.cleaning import clean, write_outputs
-from kawaeval.reading import read_initiative_file
+from kawaeval.records.cleaning import clean, write_outputs
+from kawaeval.records.reading import read_initiative_file
+from kawaeval.version import __version__
 
 HERE = Path(__file__).resolve().parent
 WORK_DIR = HERE / ".work"
@@ -230,11 +230,11 @@ def clean_benchmark(rows: int, repeats: int, reuse: bool) -> list[str]:
 
 
 STAGES = {  # module, function: what clean() spends its time on
-    "reading (kawaeval.reading)": ("kawaeval.cleaning", "read_initiative_file"),
-    "row checks of each file": ("kawaeval.cleaning", "_check_table"),
-    "duplicate ids": ("kawaeval.cleaning", "_duplicate_problems"),
-    "the long tidy frame": ("kawaeval.cleaning", "_tidy"),
-    "schema validation (pandera)": ("kawaeval.cleaning", "validate_tidy"),
+    "reading (kawaeval.records.reading)": ("kawaeval.records.cleaning", "read_initiative_file"),
+    "row checks of each file": ("kawaeval.records.cleaning", "_check_table"),
+    "duplicate ids": ("kawaeval.records.cleaning", "_duplicate_problems"),
+    "the long tidy frame": ("kawaeval.records.cleaning", "_tidy"),
+    "schema validation (pandera)": ("kawaeval.records.cleaning", "validate_tidy"),
 }
 
 

@@ -28,10 +28,10 @@ from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 
-from kawaeval.building import build_reports, default_jobs
-from kawaeval.chapters import chapters_for
+from kawaeval.build.building import build_reports, default_jobs
 from kawaeval.paths import RAW_DIR
 from kawaeval.plan import load_plan
+from kawaeval.report.chapters import chapters_for
 
 WORK_DIR = Path(__file__).resolve().parent / ".work" / "build"
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
@@ -90,7 +90,7 @@ start = time.perf_counter()
 import matplotlib
 matplotlib.use("agg")
 import matplotlib.pyplot, pandas
-from kawaeval import plotting, presenting
+from kawaeval.report import plotting, presenting
 imports = time.perf_counter() - start
 jobs = json.loads(sys.argv[1])
 start = time.perf_counter()

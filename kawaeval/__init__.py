@@ -4,12 +4,7 @@
 (:mod:`kawaeval.api`); it is imported on first use, so ``import kawaeval`` stays cheap.
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("kawaeval")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0+unknown"
+from kawaeval.version import __version__
 
 API = ("load_records", "assess", "table")
 __all__ = ["__version__", *API]

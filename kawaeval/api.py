@@ -26,7 +26,7 @@ def load_records(raw_dir: Path | str | None = None, allow_rejects: bool = False)
     InputFileError, PlanDefinitionError, RejectedRowsError
         As ``kawaeval clean`` does, naming the file, row and column to fix.
     """
-    from kawaeval.cleaning import clean_records
+    from kawaeval.records.cleaning import clean_records
 
     return clean_records(_raw(raw_dir), out_dir=None, allow_rejects=allow_rejects).tidy
 
@@ -43,7 +43,7 @@ def assess(
     NoRecordsError, InputFileError, RejectedRowsError
         If the records hold nothing for the year or cannot be cleaned.
     """
-    from kawaeval.assessing import assess_records
+    from kawaeval.evaluation.assessing import assess_records
 
     return assess_records(_raw(raw_dir), fiscal_year, allow_rejects=allow_rejects)
 
@@ -57,14 +57,14 @@ def table(
 ) -> pd.DataFrame:
     """One table of the report as a DataFrame (e.g. ``table("goal_trend", 2021, goal=2)``).
 
-    ``key`` is a table's English id (``kawaeval.tables.report_tables`` lists them); ``goal``
+    ``key`` is a table's English id (``kawaeval.report.tables.report_tables`` lists them); ``goal``
     picks the goal for the goal chapters' tables.
 
     Raises
     ------
     KeyError, UsageError
-        As ``kawaeval.tables.report_table`` does for an unknown key or goal.
+        As ``kawaeval.report.tables.report_table`` does for an unknown key or goal.
     """
-    from kawaeval.tables import report_table
+    from kawaeval.report.tables import report_table
 
     return report_table(assess(fiscal_year, raw_dir, allow_rejects), key, goal)

@@ -13,9 +13,9 @@ import signal
 import sys
 from pathlib import Path
 
-from kawaeval import __version__
 from kawaeval.exceptions import BuildInterruptedError, KawaevalError
 from kawaeval.paths import PROCESSED_DIR, RAW_DIR, REPORTS_DIR
+from kawaeval.version import __version__
 
 log = logging.getLogger("kawaeval")
 
@@ -115,7 +115,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _run_clean(args) -> int:
-    from kawaeval.cleaning import clean_records
+    from kawaeval.records.cleaning import clean_records
 
     result = clean_records(args.raw, out_dir=args.out, allow_rejects=args.allow_rejects)
     totals = result.manifest["totals"]
@@ -128,7 +128,7 @@ def _run_clean(args) -> int:
 
 
 def _run_assess(args) -> int:
-    from kawaeval.assessing import assess_records
+    from kawaeval.evaluation.assessing import assess_records
 
     assessment = assess_records(
         args.raw, fiscal_year=args.fiscal_year, allow_rejects=args.allow_rejects
@@ -139,7 +139,7 @@ def _run_assess(args) -> int:
 
 def _run_build(args) -> int:
     """Build the reports; SIGINT and SIGTERM stop it cleanly (exit 130 / 143, one line)."""
-    from kawaeval import building
+    from kawaeval.build import building
 
     interrupted = []
 
@@ -168,7 +168,7 @@ def _run_build(args) -> int:
 
 
 def _run_template(args) -> int:
-    from kawaeval.forms import make_templates
+    from kawaeval.forms.input_form import make_templates
 
     result = make_templates(
         args.out,

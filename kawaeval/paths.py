@@ -13,6 +13,6 @@ NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 
 BUNDLED_DATA_DIR = PACKAGE_DIR / "data"
 BUNDLED_PLAN = BUNDLED_DATA_DIR / "plan.toml"
-TEMPLATES_DIR = PACKAGE_DIR / "templates"
+TEMPLATES_DIR = PACKAGE_DIR / "report" / "templates"
 
 PLAN_FILE_NAME = "plan.toml"

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from kawaeval.spreadsheet import stable_xlsx_bytes
+from kawaeval.common.spreadsheet import stable_xlsx_bytes
 
 SEED = 20220331
 YEARS = (2018, 2019, 2020, 2021)

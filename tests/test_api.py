@@ -9,7 +9,7 @@ import pytest
 
 import kawaeval
 from kawaeval import cli
-from kawaeval.assessing import round_half_up_pct
+from kawaeval.evaluation.assessing import round_half_up_pct
 from kawaeval.exceptions import UnknownFiscalYearError
 
 EVALUATED = ("exceeded", "on_target", "below")

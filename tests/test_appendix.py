@@ -7,12 +7,12 @@ import copy
 import pytest
 from bs4 import BeautifulSoup
 
-from kawaeval import appendix
-from kawaeval.assessing import assess_records
-from kawaeval.chapters import appendix_anchor, appendix_link
+from kawaeval.evaluation.assessing import assess_records
 from kawaeval.paths import RAW_DIR
-from kawaeval.presenting import MAX_LISTED
-from kawaeval.tables import report_table
+from kawaeval.report import appendix
+from kawaeval.report.chapters import appendix_anchor, appendix_link
+from kawaeval.report.presenting import MAX_LISTED
+from kawaeval.report.tables import report_table
 
 
 @pytest.fixture(scope="module")

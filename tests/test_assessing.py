@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kawaeval.assessing import (
+from kawaeval.cli import main
+from kawaeval.evaluation.assessing import (
     achievement_rate_pct,
     assess,
     assess_records,
@@ -19,10 +20,14 @@ from kawaeval.assessing import (
     suggest_outlook,
     suggest_progress,
 )
-from kawaeval.cli import main
 from kawaeval.exceptions import UnknownFiscalYearError
 from kawaeval.plan import ACHIEVEMENTS, load_plan
-from kawaeval.supplements import HIGHLIGHT_DTYPES, INDICATOR_DTYPES, JUDGEMENT_DTYPES, Supplements
+from kawaeval.records.supplements import (
+    HIGHLIGHT_DTYPES,
+    INDICATOR_DTYPES,
+    JUDGEMENT_DTYPES,
+    Supplements,
+)
 
 PLAN = load_plan()
 COVID = "新型コロナウイルス感染症の影響によりイベントを中止したため"

@@ -15,7 +15,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from conftest import require_system_tool
 
-from kawaeval.building import build_reports, chapters_for
+from kawaeval.build.building import build_reports, chapters_for
 from kawaeval.paths import RAW_DIR
 from kawaeval.plan import load_plan
 

@@ -16,12 +16,13 @@ import nbformat
 import pytest
 from bs4 import BeautifulSoup
 
-from kawaeval import building, cli, exporting, publishing
-from kawaeval.building import build_reports
-from kawaeval.chapters import Chapter
+from kawaeval import cli
+from kawaeval.build import building, exporting, publishing
+from kawaeval.build.building import build_reports
 from kawaeval.exceptions import UsageError
 from kawaeval.paths import NOTEBOOKS_DIR, PROJECT_ROOT, RAW_DIR
 from kawaeval.plan import load_plan
+from kawaeval.report.chapters import Chapter
 
 FIXTURES = Path(__file__).parent / "fixtures" / "report"
 ESCAPING_RAW = FIXTURES / "raw_escaping"
@@ -73,9 +74,9 @@ def _no_kernel_no_cleaning(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("must not be reached")
 
-    monkeypatch.setattr("kawaeval.executing.KernelPool.execute", refuse)
+    monkeypatch.setattr("kawaeval.build.engine.KernelPool.execute", refuse)
     monkeypatch.setattr("papermill.execute_notebook", refuse)
-    monkeypatch.setattr("kawaeval.cleaning.clean_records", refuse)
+    monkeypatch.setattr("kawaeval.records.cleaning.clean_records", refuse)
 
 
 def test_unknown_fiscal_year_is_usage_error_before_any_kernel(tmp_path, monkeypatch, capsys):
@@ -487,7 +488,7 @@ def test_rejected_rows_stop_the_build_before_any_kernel(tmp_path, monkeypatch, c
     def refuse(*args, **kwargs):
         raise AssertionError("no kernel may start")
 
-    monkeypatch.setattr("kawaeval.executing.KernelPool.execute", refuse)
+    monkeypatch.setattr("kawaeval.build.engine.KernelPool.execute", refuse)
     code = cli.main(
         ["build", "--fiscal-year", "2020", "--raw", str(ESCAPING_RAW), "--out", str(tmp_path)]
     )
@@ -528,7 +529,7 @@ def test_a_year_without_any_rating_stops_before_any_kernel(tmp_path, monkeypatch
     def refuse(*args, **kwargs):
         raise AssertionError("no kernel may start")
 
-    monkeypatch.setattr("kawaeval.executing.KernelPool.execute", refuse)
+    monkeypatch.setattr("kawaeval.build.engine.KernelPool.execute", refuse)
     code = cli.main(["build", "--fiscal-year", "2021", "--raw", str(raw), "--out", str(tmp_path)])
     assert code == 1
     assert "2021年度の達成度の列がある取組が1件もありません" in capsys.readouterr().err
@@ -555,7 +556,7 @@ def test_jobs_default_to_every_cpu_this_process_may_use(tmp_path, monkeypatch):
         def shutdown(self):
             pass
 
-    monkeypatch.setattr("kawaeval.executing.KernelPool", Pool)
+    monkeypatch.setattr("kawaeval.build.engine.KernelPool", Pool)
     monkeypatch.setattr(building.os, "sched_getaffinity", lambda pid: {0, 2, 5}, raising=False)
     assert building.default_jobs() == 3
     assert cli._parser().parse_args(["build", "--fiscal-year", "2021"]).jobs is None
@@ -660,8 +661,9 @@ import sys
 import time
 from pathlib import Path
 
-from kawaeval import building, cli
-from kawaeval.chapters import Chapter
+from kawaeval import cli
+from kawaeval.build import building
+from kawaeval.report.chapters import Chapter
 
 slow = Chapter("00_slow", Path({notebook!r}), "遅い章")
 building.chapters_for = lambda plan, goals=None: [slow]

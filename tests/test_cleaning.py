@@ -15,20 +15,20 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kawaeval import outputs
-from kawaeval.cleaning import TIDY_COLUMNS, check_manifest, clean, clean_records
+from kawaeval.common.spreadsheet import neutralise_frame
 from kawaeval.exceptions import InputFileError, ManifestMismatchError, RejectedRowsError
-from kawaeval.outputs import REJECTED_COLUMNS
 from kawaeval.plan import ACHIEVEMENTS, load_plan
-from kawaeval.spellings import (
+from kawaeval.records import outputs
+from kawaeval.records.cleaning import TIDY_COLUMNS, check_manifest, clean, clean_records
+from kawaeval.records.outputs import REJECTED_COLUMNS
+from kawaeval.records.spellings import (
     header_role,
     parse_achievement,
     parse_direction,
     parse_fiscal_year_header,
     parse_goal,
 )
-from kawaeval.spreadsheet import neutralise_frame
-from kawaeval.validating import TEXT
+from kawaeval.records.validating import TEXT
 
 FIXTURES = Path(__file__).parent / "fixtures" / "clean"
 TWO_BUREAUS = FIXTURES / "two_bureaus"
@@ -618,7 +618,7 @@ def test_files_with_different_years_give_rows_only_for_their_own_years(tmp_path)
 
 def test_year_outside_the_program_is_ignored_with_a_warning(tmp_path, caplog):
     raw = one_file(tmp_path, [*BASE, "2017年度", "2021年度"], ["A", "1", "1", "x", "?", "3"])
-    with caplog.at_level(logging.WARNING, logger="kawaeval.cleaning"):
+    with caplog.at_level(logging.WARNING, logger="kawaeval.records.cleaning"):
         result = clean(raw)
     assert result.tidy["fiscal_year"].tolist() == [2021]
     assert result.rejected.empty
@@ -632,7 +632,7 @@ def test_unreadable_year_like_header_is_ignored_with_a_warning(tmp_path, caplog)
     raw = one_file(
         tmp_path, [*BASE, "2021年度目標値", "R3", "備考"], ["A", "1", "1", "x", "10", "3", "メモ"]
     )
-    with caplog.at_level(logging.INFO, logger="kawaeval.cleaning"):
+    with caplog.at_level(logging.INFO, logger="kawaeval.records.cleaning"):
         result = clean(raw)
     assert result.tidy["fiscal_year"].tolist() == [2021]
     assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
@@ -733,13 +733,13 @@ def test_header_only_file_gives_an_empty_tidy_table(tmp_path):
 
 
 def test_header_only_file_is_logged_as_a_warning_naming_it(caplog):
-    with caplog.at_level(logging.WARNING, logger="kawaeval.cleaning"):
+    with caplog.at_level(logging.WARNING, logger="kawaeval.records.cleaning"):
         result = clean(FIXTURES / "bad" / "header_only")
     assert result.manifest["totals"] == {"raw_rows": 0, "accepted_rows": 0, "rejected_rows": 0}
     assert result.rejected.empty
     assert [(r.name, r.levelname, r.getMessage()) for r in caplog.records] == [
         (
-            "kawaeval.cleaning",
+            "kawaeval.records.cleaning",
             "WARNING",
             "initiatives_header_only.csv: ヘッダーだけで、取組の行がありません",
         )
@@ -747,7 +747,7 @@ def test_header_only_file_is_logged_as_a_warning_naming_it(caplog):
 
 
 def test_file_with_rows_gives_no_header_only_warning(caplog):
-    with caplog.at_level(logging.WARNING, logger="kawaeval.cleaning"):
+    with caplog.at_level(logging.WARNING, logger="kawaeval.records.cleaning"):
         clean(TWO_BUREAUS)
     assert caplog.records == []
 

@@ -5,8 +5,8 @@ import sys
 
 import pytest
 
-from kawaeval import __version__
 from kawaeval.cli import main
+from kawaeval.version import __version__
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from kawaeval import cli
 from kawaeval.api import assess
 from kawaeval.paths import BUNDLED_PLAN, PROJECT_ROOT
 from kawaeval.plan import load_plan
-from kawaeval.supplements import FILE_STEMS
+from kawaeval.records.supplements import FILE_STEMS
 
 EXAMPLE = PROJECT_ROOT / "docs" / "examples" / "midori-machi"
 # Words that name Kawasaki's plan or its context without being a field of plan.toml.

@@ -11,12 +11,12 @@ import psutil
 import pytest
 from papermill.exceptions import PapermillExecutionError
 
-from kawaeval import executing
-from kawaeval.chapters import chapters_for
-from kawaeval.executing import KernelPool
-from kawaeval.exporting import export_html, normalise_notebook
+from kawaeval.build import engine
+from kawaeval.build.engine import KernelPool
+from kawaeval.build.exporting import export_html, normalise_notebook
 from kawaeval.paths import RAW_DIR
 from kawaeval.plan import load_plan
+from kawaeval.report.chapters import chapters_for
 
 FIXTURES = Path(__file__).parent / "fixtures" / "executing"
 
@@ -121,9 +121,9 @@ def test_a_kernel_gets_the_environment_of_the_moment_it_starts(folder, tmp_path,
 @pytest.fixture(scope="module")
 def chapter_folder(tmp_path_factory) -> Path:
     """A report folder as build_year lays it out: data/assessment.json beside notebooks/."""
-    from kawaeval.assessing import assess
-    from kawaeval.cleaning import clean_records
-    from kawaeval.supplements import load_supplements
+    from kawaeval.evaluation.assessing import assess
+    from kawaeval.records.cleaning import clean_records
+    from kawaeval.records.supplements import load_supplements
 
     records = clean_records(RAW_DIR, out_dir=None)
     supplements = load_supplements(RAW_DIR, records.plan)
@@ -195,7 +195,7 @@ def test_a_failing_cell_raises_with_the_partial_notebook_saved(folder, tmp_path,
 
 
 def test_a_zygote_that_cannot_start_leaves_fresh_kernels(folder, tmp_path, monkeypatch, caplog):
-    monkeypatch.setattr(executing, "PRELOAD", ("kawaeval.no_such_module",))
+    monkeypatch.setattr(engine, "PRELOAD", ("kawaeval.no_such_module",))
     before = _descendants()
     with KernelPool(1) as pool:
         pool.execute(FIXTURES / "echo.ipynb", tmp_path / "echo.ipynb", {"label": "cold"}, folder)
@@ -211,7 +211,7 @@ def test_modules_that_warn_on_import_are_left_to_the_chapters(
         'import warnings\n\nwarnings.warn("shown in the chapter that imports me")\n'
     )
     monkeypatch.setenv("PYTHONPATH", str(tmp_path))
-    monkeypatch.setattr(executing, "PRELOAD", ("warns_on_import",))
+    monkeypatch.setattr(engine, "PRELOAD", ("warns_on_import",))
     with KernelPool(1) as pool:
         pool.execute(FIXTURES / "echo.ipynb", tmp_path / "echo.ipynb", {"label": "cold"}, folder)
     assert _stream_text(tmp_path / "echo.ipynb") == "cold notebooks unset\n"

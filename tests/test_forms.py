@@ -13,13 +13,13 @@ import pandas as pd
 import pytest
 from openpyxl.utils import get_column_letter, range_boundaries
 
-from kawaeval import forms
-from kawaeval.cleaning import clean
 from kawaeval.cli import main
 from kawaeval.exceptions import UnknownFiscalYearError
+from kawaeval.forms import input_form
 from kawaeval.paths import RAW_DIR
 from kawaeval.plan import ACHIEVEMENTS, load_plan
-from kawaeval.spellings import parse_fiscal_year_header
+from kawaeval.records.cleaning import clean
+from kawaeval.records.spellings import parse_fiscal_year_header
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FORMULA_TEXT = FIXTURES / "forms" / "formula_text"
@@ -149,7 +149,7 @@ def test_validation_lists_equal_the_plan(tmp_path):
     labels = ["目標を上回って達成", "ほぼ目標どおり", "目標を下回った", "評価対象外"]
     assert [PLAN.achievement_labels[c] for c in ACHIEVEMENTS] == labels
     for year in PLAN.program_years:
-        dv = _validation(sheet, col[forms.year_header(year)])
+        dv = _validation(sheet, col[input_form.year_header(year)])
         assert _list_values(book, dv) == labels
         assert dv.allow_blank
     # every input column: an input message; every checked column: a Japanese error that stops
@@ -226,7 +226,7 @@ def test_carried_forward_template_round_trips_through_clean(tmp_path, sample):
     sheet = book["取組"]
     col = _columns(sheet)
     assert [c.value for c in sheet[1]] == HEADERS
-    assert sheet.max_row == 1 + 109 + forms.SPARE_ROWS
+    assert sheet.max_row == 1 + 109 + input_form.SPARE_ROWS
     by_id = {r: sample[sample["initiative_id"] == r] for r in sample["initiative_id"].unique()}
     label = PLAN.achievement_labels
     for row in range(2, 111):
@@ -237,7 +237,7 @@ def test_carried_forward_template_round_trips_through_clean(tmp_path, sample):
         assert sheet.cell(row, col["基本目標"]).value == first["goal"]
         assert sheet.cell(row, col["取組の方向性"]).value == f"{first['goal']}-{first['direction']}"
         for year in (2018, 2019, 2020):
-            cell = sheet.cell(row, col[forms.year_header(year)])
+            cell = sheet.cell(row, col[input_form.year_header(year)])
             achievement = initiative.loc[initiative["fiscal_year"] == year, "achievement"].item()
             assert cell.value == label[achievement]
             assert cell.protection.locked and cell.fill.fgColor.rgb == "00D9D9D9"
@@ -367,13 +367,13 @@ def test_by_bureau_splits_the_109_sample_records(tmp_path, sample, capsys):
 
 
 def test_bureau_file_names_are_safe_on_windows():
-    assert forms.safe_file_name('経済/労働:局*?"<>|\\') == "経済_労働_局_______"
-    assert forms.safe_file_name("港湾局. ") == "港湾局"
-    assert forms.safe_file_name("CON") == "CON_"
-    assert forms.safe_file_name("lpt1.txt") == "lpt1.txt_"
-    assert forms.safe_file_name(" ... ") == "_"
-    assert forms.safe_file_name("a\tb") == "a_b"
-    assert forms.bureau_file_names(["A/B", "A_B", "a_b", "局"]) == {
+    assert input_form.safe_file_name('経済/労働:局*?"<>|\\') == "経済_労働_局_______"
+    assert input_form.safe_file_name("港湾局. ") == "港湾局"
+    assert input_form.safe_file_name("CON") == "CON_"
+    assert input_form.safe_file_name("lpt1.txt") == "lpt1.txt_"
+    assert input_form.safe_file_name(" ... ") == "_"
+    assert input_form.safe_file_name("a\tb") == "a_b"
+    assert input_form.bureau_file_names(["A/B", "A_B", "a_b", "局"]) == {
         "A/B": "取組_A_B.xlsx",
         "A_B": "取組_A_B_2.xlsx",
         "a_b": "取組_a_b_3.xlsx",
@@ -537,15 +537,15 @@ def test_the_form_follows_the_plan_in_force(tmp_path):
     guide = "\n".join(str(c.value) for row in book["記入方法"].iter_rows() for c in row)
     assert "「対象外」とは" in guide and "2022〜2025年度" in guide
     with pytest.raises(UnknownFiscalYearError, match="2018"):
-        forms.make_templates(tmp_path / "取組_y.xlsx", raw_dir=raw, fiscal_year=2018)
+        input_form.make_templates(tmp_path / "取組_y.xlsx", raw_dir=raw, fiscal_year=2018)
 
 
 def test_without_raw_the_plan_of_the_default_raw_folder_is_used(tmp_path, monkeypatch):
     raw = _raw_with_plan(tmp_path, ('not_evaluated = "評価対象外"', 'not_evaluated = "対象外"'))
-    monkeypatch.setattr(forms, "RAW_DIR", raw)
+    monkeypatch.setattr(input_form, "RAW_DIR", raw)
     book = openpyxl.load_workbook(_template(tmp_path))
     assert book["リスト"]["E5"].value == "対象外"
-    monkeypatch.setattr(forms, "RAW_DIR", tmp_path / "no_such_folder")  # then the bundled plan
+    monkeypatch.setattr(input_form, "RAW_DIR", tmp_path / "no_such_folder")  # then the bundled plan
     book = openpyxl.load_workbook(_template(tmp_path, name="取組_bundled.xlsx"))
     assert book["リスト"]["E5"].value == "評価対象外"
 

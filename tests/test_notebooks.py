@@ -7,7 +7,7 @@ import nbformat
 import papermill
 import pytest
 
-from kawaeval import building
+from kawaeval.build import building
 from kawaeval.paths import NOTEBOOKS_DIR
 from kawaeval.plan import load_plan
 
@@ -78,7 +78,7 @@ def test_notebook_cells_only_call_and_show(path):
     """Beyond parameters and loading, each code cell is one call to presenting or plotting."""
     code = [c for c in _read(path).cells if c.cell_type == "code"]
     load = ast.parse(code[1].source).body
-    assert isinstance(load[0], ast.ImportFrom) and load[0].module == "kawaeval"
+    assert isinstance(load[0], ast.ImportFrom) and load[0].module == "kawaeval.report"
     assert ast.unparse(load[-1]) == (
         "assessment = presenting.load_assessment(fiscal_year, raw_dir, allow_rejects, "
         "assessment_json)"

@@ -18,10 +18,12 @@ import pytest
 from bs4 import BeautifulSoup
 from conftest import require_system_tool
 
-from kawaeval import building, cli, pdf
-from kawaeval.building import Chapter, build_reports
+from kawaeval import cli
+from kawaeval.build import building
+from kawaeval.build.building import Chapter, build_reports
 from kawaeval.exceptions import PdfRenderError
 from kawaeval.plan import load_plan
+from kawaeval.report import pdf
 
 FIXTURES = Path(__file__).parent / "fixtures" / "report"
 EPOCH = "1700000000"  # 2023-11-14T22:13:20Z
@@ -122,8 +124,8 @@ def test_pdf_without_weasyprint_is_usage_error_with_install_hint(monkeypatch, tm
     def refuse(*args, **kwargs):
         raise AssertionError("must not be reached: the check comes before any cleaning")
 
-    monkeypatch.setattr("kawaeval.cleaning.clean_records", refuse)
-    monkeypatch.setattr("kawaeval.executing.KernelPool.execute", refuse)
+    monkeypatch.setattr("kawaeval.records.cleaning.clean_records", refuse)
+    monkeypatch.setattr("kawaeval.build.engine.KernelPool.execute", refuse)
     monkeypatch.setitem(sys.modules, "weasyprint", None)  # import weasyprint -> ImportError
     code, err = _run_cli(["build", "--fiscal-year", "2021", "--out", str(tmp_path), "--pdf"])
     assert code == 2

@@ -82,7 +82,7 @@ def test_the_vision_heading_is_a_word_of_the_plan_and_optional(tmp_path):
 
 
 def test_the_assessment_carries_the_plans_words_for_the_report():
-    from kawaeval.assessing import _plan_block
+    from kawaeval.evaluation.assessing import _plan_block
 
     block = _plan_block(load_plan())
     assert block["vision_heading"] == "めざすグローバル都市像"
@@ -92,7 +92,7 @@ def test_the_assessment_carries_the_plans_words_for_the_report():
 
 
 def test_a_plan_without_an_external_cause_states_its_rule_without_one(tmp_path):
-    from kawaeval.assessing import grading_rule
+    from kawaeval.evaluation.assessing import grading_rule
 
     text = BUNDLED_PLAN.read_text(encoding="utf-8")
     keywords = 'external_cause_keywords = ["新型コロナ", "コロナウイルス", "感染症", "COVID"]'

@@ -7,7 +7,7 @@ from matplotlib import font_manager
 from matplotlib.text import Text
 from PIL import Image
 
-from kawaeval import plotting
+from kawaeval.report import plotting
 
 LABELS = {
     "exceeded": "目標を上回って達成",

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
-from kawaeval import presenting
 from kawaeval.exceptions import UsageError
+from kawaeval.report import presenting
 
 
 @pytest.mark.parametrize(

@@ -9,9 +9,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from kawaeval.cleaning import clean
 from kawaeval.exceptions import FormulaWithoutValueError, InputFileError
-from kawaeval.reading import find_initiative_files, read_initiative_file
+from kawaeval.records.cleaning import clean
+from kawaeval.records.reading import find_initiative_files, read_initiative_file
 
 BAD = Path(__file__).parent / "fixtures" / "clean" / "bad"
 UTF16_MESSAGE = (

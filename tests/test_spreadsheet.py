@@ -7,7 +7,12 @@ import pyarrow as pa
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from kawaeval.spreadsheet import neutralise, neutralise_arrow, neutralise_frame, stable_xlsx_bytes
+from kawaeval.common.spreadsheet import (
+    neutralise,
+    neutralise_arrow,
+    neutralise_frame,
+    stable_xlsx_bytes,
+)
 
 
 @pytest.mark.parametrize(

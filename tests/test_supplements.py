@@ -11,7 +11,7 @@ from openpyxl import Workbook
 
 from kawaeval.exceptions import SupplementError
 from kawaeval.plan import load_plan
-from kawaeval.supplements import load_supplements
+from kawaeval.records.supplements import load_supplements
 
 PLAN = load_plan()
 FIXTURES = Path(__file__).parent / "fixtures" / "assess" / "supplements"

@@ -3,8 +3,8 @@
 import pandas as pd
 import pytest
 
-from kawaeval import tables
 from kawaeval.exceptions import UsageError
+from kawaeval.report import tables
 
 
 def test_program_distribution_is_counts_and_shares_as_numbers(assessment):

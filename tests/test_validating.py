@@ -8,10 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from kawaeval.cleaning import clean
 from kawaeval.exceptions import TidyValidationError
 from kawaeval.plan import load_plan
-from kawaeval.validating import TEXT, validate_tidy
+from kawaeval.records.cleaning import clean
+from kawaeval.records.validating import TEXT, validate_tidy
 
 TWO_BUREAUS = Path(__file__).parent / "fixtures" / "clean" / "two_bureaus"
 

@@ -7,11 +7,11 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from kawaeval.building import build_reports
+from kawaeval.build.building import build_reports
+from kawaeval.common.spreadsheet import neutralise_frame
 from kawaeval.paths import RAW_DIR
-from kawaeval.spreadsheet import neutralise_frame
-from kawaeval.tables import ReportTable
-from kawaeval.workbook import (
+from kawaeval.report.tables import ReportTable
+from kawaeval.report.workbook import (
     CONTENTS_SHEET,
     HEADER_ROW,
     PERCENT_FORMAT,
@@ -187,7 +187,7 @@ def test_float_columns_that_are_not_shares_can_be_named():
 
 @pytest.mark.slow
 def test_a_built_report_has_every_table_in_tables_xlsx_with_the_79_8_share(tmp_path):
-    from kawaeval.tables import report_tables
+    from kawaeval.report.tables import report_tables
 
     log = io.StringIO()
     build_reports([2021], raw_dir=RAW_DIR, out_dir=tmp_path, chapters=[], progress_stream=log)

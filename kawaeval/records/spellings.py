@@ -2,7 +2,7 @@
 
 Header roles, fiscal-year headers (era years), goal / direction / achievement spellings,
 Kawasaki's 5-level scale, dash markers and the wording of rejection reasons. Pure functions
-of one cell's text; :mod:`kawaeval.cleaning` applies them to whole columns.
+of one cell's text; :mod:`kawaeval.records.cleaning` applies them to whole columns.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Every count of the report can be followed to its records here: the goal chapters link each
 direction's count to ``06_appendix.html#goal-{g}-direction-{d}``. The list is a DataFrame
-first (:func:`kawaeval.tables.initiatives_frame`, :func:`group_counts`), then HTML through a
+first (:func:`kawaeval.report.tables.initiatives_frame`, :func:`group_counts`), then HTML through a
 Jinja2 template that escapes every value (``$`` too, so no math renderer reads it as TeX).
 """
 
@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from kawaeval.chapters import appendix_anchor
 from kawaeval.plan import ACHIEVEMENTS, EVALUATED
-from kawaeval.presenting import MAX_LISTED, Fragment, render
-from kawaeval.tables import achievement_column, era_year, initiatives_frame, years_so_far
+from kawaeval.report.chapters import appendix_anchor
+from kawaeval.report.presenting import MAX_LISTED, Fragment, render
+from kawaeval.report.tables import achievement_column, era_year, initiatives_frame, years_so_far
 
 TEMPLATE = "appendix.html.j2"
 

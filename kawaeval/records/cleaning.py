@@ -1,8 +1,8 @@
 """Raw initiatives tables -> the tidy table, the rejected rows and the manifest.
 
 Finds each field's column in a sheet, checks every row, finds duplicate ids and builds the
-tidy frame. What a spelling means lives in :mod:`kawaeval.spellings`; writing the outputs in
-:mod:`kawaeval.outputs`. Work is vectorised: each column's *distinct* values are read once,
+tidy frame. What a spelling means lives in :mod:`kawaeval.records.spellings`; writing the outputs in
+:mod:`kawaeval.records.outputs`. Work is vectorised: each column's *distinct* values are read once,
 then mapped back onto the rows, and the tidy table is built with Arrow takes rather than a
 Python loop per cell.
 """
@@ -19,24 +19,23 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from kawaeval import __version__
-from kawaeval.digests import file_sha256
+from kawaeval.common.files import file_sha256
 from kawaeval.exceptions import (
     FormulaWithoutValueError,
     InputFileError,
     ManifestMismatchError,
     RejectedRowsError,
 )
-from kawaeval.outputs import CleanResult, write_outputs
 from kawaeval.paths import BUNDLED_PLAN, PROJECT_ROOT
 from kawaeval.plan import ACHIEVEMENTS, Plan, load_plan
-from kawaeval.reading import (
+from kawaeval.records.outputs import CleanResult, write_outputs
+from kawaeval.records.reading import (
     PREFERRED_SHEET,
     RawTable,
     find_initiative_files,
     read_initiative_file,
 )
-from kawaeval.spellings import (
+from kawaeval.records.spellings import (
     HEADER_ROLES,
     LOOKS_LIKE_A_YEAR,
     REASON_ACHIEVEMENT,
@@ -53,13 +52,14 @@ from kawaeval.spellings import (
     read_achievement,
     spelling_key,
 )
-from kawaeval.validating import (
+from kawaeval.records.validating import (
     ACHIEVEMENT_DTYPE,
     TEXT,
     is_in_small,
     text_array,
     validate_tidy,
 )
+from kawaeval.version import __version__
 
 __all__ = [  # CleanResult and write_outputs are imported from here by building and the CLI
     "TIDY_COLUMNS",

@@ -28,7 +28,7 @@ from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from kawaeval.cleaning import clean_records
+from kawaeval.common.spreadsheet import neutralise, stable_xlsx_bytes
 from kawaeval.exceptions import (
     OutputExistsError,
     OutputWriteError,
@@ -38,9 +38,9 @@ from kawaeval.exceptions import (
 )
 from kawaeval.paths import RAW_DIR
 from kawaeval.plan import ACHIEVEMENTS, Plan, load_plan
-from kawaeval.reading import PREFERRED_SHEET, find_initiative_files, is_initiatives_file
-from kawaeval.spellings import parse_achievement, parse_fiscal_year_header
-from kawaeval.spreadsheet import neutralise, stable_xlsx_bytes
+from kawaeval.records.cleaning import clean_records
+from kawaeval.records.reading import PREFERRED_SHEET, find_initiative_files, is_initiatives_file
+from kawaeval.records.spellings import parse_achievement, parse_fiscal_year_header
 
 log = logging.getLogger(__name__)
 

@@ -1,17 +1,17 @@
 """``tables.xlsx``: every table of the report as a sheet of numbers staff can paste from.
 
-The sheets are written from the same frames as the report's HTML (``kawaeval.tables``), so the
-two cannot disagree. One sheet per table in report order, after a contents sheet (目次) whose
-entries link to them. Each sheet: the table's title in row 1, the Japanese column labels in
-row 2 (frozen), the values below.
+The sheets are written from the same frames as the report's HTML (``kawaeval.report.tables``),
+so the two cannot disagree. One sheet per table in report order, after a contents sheet (目次)
+whose entries link to them. Each sheet: the table's title in row 1, the Japanese column labels
+in row 2 (frozen), the values below.
 
-Numbers stay numbers. Integer columns are counts. Float columns are shares in percent (79.8)
-and are stored as fractions (0.798) with the number format ``0.0%``, so Excel shows 79.8% and
+Numbers stay numbers. Integer columns are counts. Float columns are shares in percent (79.8) and
+are stored as fractions (0.798) with the number format ``0.0%``, so Excel shows 79.8% and
 computes with the true value; a frame can name its percentage columns in
-``frame.attrs["shares"]`` when some of its float columns are not shares (then only
-those are percentages and the other floats are plain numbers). Text is passed through
-:func:`kawaeval.spreadsheet.neutralise` so that no cell runs as a formula, and the file is
-byte-stable (:func:`kawaeval.spreadsheet.stable_xlsx_bytes`).
+``frame.attrs["shares"]`` when some of its float columns are not shares (then only those are
+percentages and the other floats are plain numbers). Text is passed through
+:func:`kawaeval.common.spreadsheet.neutralise` so that no cell runs as a formula, and the file
+is byte-stable (:func:`kawaeval.common.spreadsheet.stable_xlsx_bytes`).
 """
 
 from __future__ import annotations
@@ -25,10 +25,10 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from kawaeval.spreadsheet import neutralise, stable_xlsx_bytes
+from kawaeval.common.spreadsheet import neutralise, stable_xlsx_bytes
 
 if TYPE_CHECKING:
-    from kawaeval.tables import ReportTable
+    from kawaeval.report.tables import ReportTable
 
 WORKBOOK_FILE = "tables.xlsx"
 CONTENTS_SHEET = "目次"
@@ -82,7 +82,7 @@ def sheet_names(titles: Sequence[str]) -> list[str]:
 
 
 def percent_columns(frame: pd.DataFrame) -> list:
-    """The columns written as percentages: ``attrs["shares"]`` (set by kawaeval.tables), else
+    """The columns written as percentages: ``attrs["shares"]`` (set by kawaeval.report.tables), else
     every float one."""
     named = frame.attrs.get("shares")
     if named is not None:
@@ -172,7 +172,12 @@ def _write_table_sheet(sheet, table: ReportTable) -> None:
 
 def chapter_titles(assessment: dict) -> dict[str, str]:
     """Each chapter's name (``05_goal2``) and its title, for the contents sheet."""
-    from kawaeval.chapters import APPENDIX_CHAPTER, CHAPTERS, GOAL_CHAPTER, goal_chapter_title
+    from kawaeval.report.chapters import (
+        APPENDIX_CHAPTER,
+        CHAPTERS,
+        GOAL_CHAPTER,
+        goal_chapter_title,
+    )
 
     titles = dict(CHAPTERS)
     for goal in assessment["plan"]["goals"]:
@@ -246,7 +251,7 @@ def workbook_heading(assessment: dict) -> str:
 
 def write_tables_workbook(assessment: dict, path: Path) -> Path:
     """Write ``tables.xlsx`` (every table of the report for ``assessment``) to ``path``."""
-    from kawaeval.tables import report_tables
+    from kawaeval.report.tables import report_tables
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

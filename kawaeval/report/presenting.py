@@ -1,9 +1,10 @@
-"""The report's tables and text as HTML: frames from :mod:`kawaeval.tables` through templates.
+"""The report's tables and text as HTML: frames from :mod:`kawaeval.report.tables`, through
+templates.
 
-Escaping is the renderer's: every fragment is a Jinja2 template in ``kawaeval/templates/report``
-rendered with autoescape, and every value also has its ``$`` written as ``&#36;`` so that no
-math renderer reads record text as TeX. The notebooks only call these functions and show what
-they return.
+Escaping is the renderer's: every fragment is a Jinja2 template in
+``kawaeval/report/templates/report`` rendered with autoescape, and every value also has its
+``$`` written as ``&#36;`` so that no math renderer reads record text as TeX. The notebooks only
+call these functions and show what they return.
 """
 
 from __future__ import annotations
@@ -19,11 +20,11 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-from kawaeval import tables
-from kawaeval.chapters import appendix_link
 from kawaeval.exceptions import UsageError
 from kawaeval.paths import TEMPLATES_DIR
-from kawaeval.tables import (
+from kawaeval.report import tables
+from kawaeval.report.chapters import appendix_link
+from kawaeval.report.tables import (
     ACHIEVEMENT_KEYS,
     ASSUMPTION_NOTE,
     EVALUATED_KEYS,
@@ -106,7 +107,7 @@ def _environment() -> Environment:
 
 
 def render(template: str, **context: object) -> Markup:
-    """Render one template of ``kawaeval/templates/report`` with every value escaped."""
+    """Render one template of ``kawaeval/report/templates/report`` with every value escaped."""
     return Markup(_environment().get_template(template).render(**context))
 
 
@@ -264,7 +265,7 @@ def load_assessment(
                 f" (fiscal_year = {fiscal_year} was asked for)"
             )
         return assessment
-    from kawaeval.assessing import assess_records
+    from kawaeval.evaluation.assessing import assess_records
     from kawaeval.paths import RAW_DIR
 
     # The cleaning step logs notes for the analyst (e.g. ignored columns); in a report page

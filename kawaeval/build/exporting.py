@@ -10,8 +10,8 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kawaeval.chapters import Chapter
 from kawaeval.paths import PROJECT_ROOT, TEMPLATES_DIR
+from kawaeval.report.chapters import Chapter
 
 if TYPE_CHECKING:
     import nbformat

@@ -18,7 +18,10 @@ CHAPTERS = (
     ("04_overall", "第4章 総合的な評価"),
 )
 GOAL_CHAPTER = ("05_goal", "第5章 基本目標{goal} {name}")
-APPENDIX_CHAPTER = ("06_appendix", "付録 取組一覧")  # last: every initiative (kawaeval.appendix)
+APPENDIX_CHAPTER = (
+    "06_appendix",
+    "付録 取組一覧",
+)  # last: every initiative (kawaeval.report.appendix)
 APPENDIX_PAGE = f"{APPENDIX_CHAPTER[0]}.html"
 
 

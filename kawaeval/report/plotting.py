@@ -17,8 +17,8 @@ import matplotlib_fontja
 from matplotlib import rc_context
 from matplotlib.figure import Figure
 
-from kawaeval import presenting
-from kawaeval.tables import EVALUATED_KEYS, era_year
+from kawaeval.report import presenting
+from kawaeval.report.tables import EVALUATED_KEYS, era_year
 
 FONT = matplotlib_fontja.matplotlib_fontja.FONT_NAME
 COLOURS = {"exceeded": "#1f4e79", "on_target": "#6fa8dc", "below": "#e69138"}

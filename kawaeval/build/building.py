@@ -24,14 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kawaeval import __version__
-from kawaeval.chapters import Chapter, chapters_for, check_parameters
-from kawaeval.digests import file_sha256
-from kawaeval.exceptions import BuildInterruptedError, ChapterExecutionError, UsageError
-from kawaeval.exporting import display_path
-from kawaeval.paths import RAW_DIR, REPORTS_DIR
-from kawaeval.plan import load_plan, plan_path
-from kawaeval.publishing import (
+from kawaeval.build.exporting import display_path
+from kawaeval.build.publishing import (
     STAMP_FILE,
     acquire,
     clear_debris,
@@ -49,9 +43,15 @@ from kawaeval.publishing import (
     write_text,
     year_lock,
 )
+from kawaeval.common.files import file_sha256
+from kawaeval.exceptions import BuildInterruptedError, ChapterExecutionError, UsageError
+from kawaeval.paths import RAW_DIR, REPORTS_DIR
+from kawaeval.plan import load_plan, plan_path
+from kawaeval.report.chapters import Chapter, chapters_for, check_parameters
+from kawaeval.version import __version__
 
 if TYPE_CHECKING:
-    from kawaeval.cleaning import CleanResult
+    from kawaeval.records.cleaning import CleanResult
 
 __all__ = ["BuildResult", "Chapter", "Interrupt", "build_reports", "chapters_for", "default_jobs"]
 
@@ -157,9 +157,9 @@ def input_files(raw_dir: Path, manifest: dict) -> list[dict]:
     """Every input the report reads, with its SHA-256 (shown on the index page).
 
     The records come from the cleaning manifest; the optional judgements, highlights,
-    indicators and notice files are found the way kawaeval.supplements finds them.
+    indicators and notice files are found the way kawaeval.records.supplements finds them.
     """
-    from kawaeval.supplements import FILE_STEMS, NOTICE_FILE, SUFFIXES
+    from kawaeval.records.supplements import FILE_STEMS, NOTICE_FILE, SUFFIXES
 
     files = [{"file": f["file"], "sha256": f["sha256"]} for f in manifest["files"]]
     names = [
@@ -275,9 +275,9 @@ class _Build:
         return True
 
     def _build(self, stale: list[tuple[int, dict]]) -> None:
-        from kawaeval.assessing import check_records
-        from kawaeval.cleaning import clean_records
-        from kawaeval.executing import KernelPool
+        from kawaeval.build.engine import KernelPool
+        from kawaeval.evaluation.assessing import check_records
+        from kawaeval.records.cleaning import clean_records
 
         size = max(1, min(self.jobs, len(stale) * len(self.chapters)))
         # Entered first: the warm kernels' imports run while the records are cleaned.
@@ -322,10 +322,10 @@ class _Build:
             raise
 
     def _prepare_year(self, state: _Year) -> None:
-        from kawaeval.assessing import assess
-        from kawaeval.cleaning import write_outputs
-        from kawaeval.supplements import load_supplements
-        from kawaeval.workbook import WORKBOOK_FILE, write_tables_workbook
+        from kawaeval.evaluation.assessing import assess
+        from kawaeval.records.cleaning import write_outputs
+        from kawaeval.records.supplements import load_supplements
+        from kawaeval.report.workbook import WORKBOOK_FILE, write_tables_workbook
 
         year, lock, records = state.fiscal_year, state.lock, state.records
         self.out_dir.mkdir(parents=True, exist_ok=True)
@@ -379,7 +379,7 @@ class _Build:
         """Execute one chapter (in a pool thread); the year's last chapter finishes the year."""
         from papermill.exceptions import PapermillExecutionError
 
-        from kawaeval.exporting import read_executed
+        from kawaeval.build.exporting import read_executed
 
         relative = f"notebooks/{chapter.name}.ipynb"
         output = state.staging / relative
@@ -426,8 +426,8 @@ class _Build:
 
     def _finish_year(self, state: _Year, status: str) -> None:
         """Export the pages, write the index and stamp, publish, release the year."""
-        from kawaeval.exporting import export_html
-        from kawaeval.presenting import index_page, page_nav
+        from kawaeval.build.exporting import export_html
+        from kawaeval.report.presenting import index_page, page_nav
 
         staging, year = state.staging, state.fiscal_year
         pages = [(c.title, f"{c.name}.html") for c in self.chapters]
@@ -449,14 +449,14 @@ class _Build:
         }
         downloads = DOWNLOADS
         if self.pdf:
-            from kawaeval.pdf import pdf_name
+            from kawaeval.report.pdf import pdf_name
 
             downloads = (("報告書（PDF、印刷用）", pdf_name(state.assessment)), *DOWNLOADS)
         write_text(
             staging / "index.html", index_page(state.assessment, pages, provenance, downloads)
         )
         if self.pdf:  # into the staging folder: a failed PDF leaves the previous report whole
-            from kawaeval.pdf import write_report_pdf
+            from kawaeval.report.pdf import write_report_pdf
 
             write_report_pdf(staging, pages, state.assessment)
         write_json(staging / STAMP_FILE, state.stamp)
@@ -530,8 +530,8 @@ def build_reports(
     Parameters are checked before anything is read. ``jobs`` defaults to every CPU this
     process may use; ``goals`` limits the goal chapters (default: every goal of the plan);
     ``chapters`` replaces the chapter list altogether (tests use it); ``warm_kernels`` is
-    passed to :class:`kawaeval.executing.KernelPool`; ``pdf`` also writes each report as one
-    PDF (:mod:`kawaeval.pdf`).
+    passed to :class:`kawaeval.build.engine.KernelPool`; ``pdf`` also writes each report as one
+    PDF (:mod:`kawaeval.report.pdf`).
 
     Raises
     ------
@@ -558,7 +558,7 @@ def build_reports(
     check_parameters(plan, years, goals)
     source_date()
     if pdf:
-        from kawaeval.pdf import check_available
+        from kawaeval.report.pdf import check_available
 
         check_available()
     if chapters is None:

@@ -1,6 +1,6 @@
 """Every table of the report as a typed pandas DataFrame, built from the assessment dict.
 
-The HTML report (:mod:`kawaeval.presenting`), the workbook and an analyst's notebook all read
+The HTML report (:mod:`kawaeval.report.presenting`), the workbook and an analyst's notebook all read
 these frames, so they cannot disagree. Counts are integers, shares are floats in percent
 (their column labels end with :data:`SHARE_SUFFIX`, and ``frame.attrs["shares"]`` lists them),
 column labels are the Japanese ones the report shows. :func:`report_tables` lists every table
@@ -23,9 +23,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from kawaeval.chapters import APPENDIX_CHAPTER
 from kawaeval.exceptions import UsageError
 from kawaeval.plan import ACHIEVEMENTS
+from kawaeval.report.chapters import APPENDIX_CHAPTER
 
 EVALUATED_KEYS = ("exceeded", "on_target", "below")
 ACHIEVEMENT_KEYS = (*EVALUATED_KEYS, "not_evaluated")

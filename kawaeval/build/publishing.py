@@ -21,7 +21,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from kawaeval.digests import file_sha256
+from kawaeval.common.files import file_sha256
 from kawaeval.exceptions import UsageError
 from kawaeval.paths import PACKAGE_DIR, PROJECT_ROOT
 

@@ -1,7 +1,7 @@
 """The assessment: counts, shares, period comparison and suggested grades from the tidy records.
 
-Pure functions over the tidy table (kawaeval.cleaning) and the optional inputs
-(kawaeval.supplements); ``assess`` returns the JSON-ready dict the notebooks and
+Pure functions over the tidy table (kawaeval.records.cleaning) and the optional inputs
+(kawaeval.records.supplements); ``assess`` returns the JSON-ready dict the notebooks and
 ``kawaeval assess --json`` share (keys: ../shared/spec/data-contract.md and the brief).
 
 Shares are percentages of evaluated initiatives (not_evaluated is left out of the
@@ -20,7 +20,7 @@ import pandas as pd
 
 from kawaeval.exceptions import NoRecordsError, UnknownFiscalYearError
 from kawaeval.plan import ACHIEVED, ACHIEVEMENTS, EVALUATED, Grade, Plan, load_plan
-from kawaeval.supplements import Supplements, empty_supplements, load_supplements
+from kawaeval.records.supplements import Supplements, empty_supplements, load_supplements
 
 REJECTED_COLUMNS = ("file", "row", "initiative_id", "name", "column", "value", "reason")
 
@@ -72,7 +72,7 @@ def assess_records(raw_dir: Path, fiscal_year: int, allow_rejects: bool = False)
     KawaevalError
         Whatever cleaning or the optional inputs raise (rejected rows, unreadable files...).
     """
-    from kawaeval.cleaning import clean_records
+    from kawaeval.records.cleaning import clean_records
 
     check_fiscal_year(load_plan(raw_dir), fiscal_year)
     result = clean_records(Path(raw_dir), allow_rejects=allow_rejects)

@@ -26,10 +26,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from kawaeval.common.spreadsheet import neutralise, neutralise_arrow, neutralise_frame
 from kawaeval.exceptions import OutputWriteError
 from kawaeval.plan import Plan
-from kawaeval.spreadsheet import neutralise, neutralise_arrow, neutralise_frame
-from kawaeval.validating import TEXT, text_array
+from kawaeval.records.validating import TEXT, text_array
 
 REJECTED_COLUMNS = ["file", "row", "initiative_id", "name", "column", "value", "reason"]
 OUTPUT_FILES = ("tidy.parquet", "achievements.csv", "rejected.csv", "manifest.json")
@@ -139,7 +139,7 @@ _NEEDS_QUOTES = '[,"\n\r]'
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
     """CSV for Excel: UTF-8 with BOM (Excel in Japan opens it as is), "\\n" line endings, and
-    text that Excel would run as a formula neutralised (:mod:`kawaeval.spreadsheet`).
+    text that Excel would run as a formula neutralised (:mod:`kawaeval.common.spreadsheet`).
 
     The bytes are those of ``neutralise_frame(frame).to_csv(index=False)`` (minimal quoting: a
     field is quoted when it holds a comma, a double quote or a line break), except that a field

@@ -23,9 +23,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from kawaeval import __version__
 from kawaeval.exceptions import PdfRenderError, PdfUnavailableError
 from kawaeval.paths import TEMPLATES_DIR
+from kawaeval.version import __version__
 
 STYLESHEETS = ("kawaeval.css", "print.css")
 FONT_FAMILY = "kawaeval IPAexGothic"
@@ -79,7 +79,7 @@ def _safe(text: str) -> str:
 
 def footer_text(assessment: dict) -> str:
     """The plan, program, year and evaluation kind printed at the foot of every PDF page."""
-    from kawaeval.presenting import era_year, evaluation_label
+    from kawaeval.report.presenting import era_year, evaluation_label
 
     plan = assessment["plan"]
     return (
@@ -208,7 +208,7 @@ def _quiet_weasyprint():
 
 def report_title(assessment: dict) -> str:
     """The report's title, as on its index page: plan, program, year and evaluation kind."""
-    from kawaeval.presenting import era_year, evaluation_label
+    from kawaeval.report.presenting import era_year, evaluation_label
 
     plan = assessment["plan"]
     return (

@@ -51,14 +51,14 @@ KERNEL_MODULES = (
     "tornado.queues",
     "tornado.platform.asyncio",
 )
-# Not kawaeval.plotting: importing matplotlib_fontja sets rcParams["font.family"], which a
+# Not kawaeval.report.plotting: importing matplotlib_fontja sets rcParams["font.family"], which a
 # chapter that never plots must not inherit.
 PRELOAD = (
     "pandas",
     "matplotlib",
     "matplotlib.figure",
     "matplotlib.backends.backend_agg",
-    "kawaeval.presenting",
+    "kawaeval.report.presenting",
 )
 
 # Variables jupyter_client sets per kernel; they do not change what the zygote imported.
@@ -344,7 +344,7 @@ class _Zygote:
         request_read, self._request = os.pipe()
         self._replies, reply_write = os.pipe()
         code = (
-            "from kawaeval.executing import _zygote_main; "
+            "from kawaeval.build.engine import _zygote_main; "
             f"_zygote_main({request_read}, {reply_write}, {list(preload)!r})"
         )
         self.process = subprocess.Popen(

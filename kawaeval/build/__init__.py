@@ -1,0 +1,1 @@
+"""How a report is made: chapters run in kernels, exported to HTML, stamped and published."""

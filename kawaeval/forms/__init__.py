@@ -1,0 +1,1 @@
+"""Workbooks people fill in: the bureaus' input workbook."""
