@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from kawaeval.evaluation.model import Assessment
 from kawaeval.paths import RAW_DIR
 
 
@@ -33,8 +34,11 @@ def load_records(raw_dir: Path | str | None = None, allow_rejects: bool = False)
 
 def assess(
     fiscal_year: int, raw_dir: Path | str | None = None, allow_rejects: bool = False
-) -> dict:
-    """The assessment of ``fiscal_year``, the dict ``kawaeval assess --json`` prints.
+) -> Assessment:
+    """The assessment of ``fiscal_year``: what ``kawaeval assess --json`` prints, typed.
+
+    It reads like that JSON (``assessment["goals"][0]["counts"]["below"]``) and by attribute
+    (``assessment.goals[0].counts.below``); ``assessment.to_dict()`` gives the plain dict.
 
     Raises
     ------

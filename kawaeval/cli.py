@@ -7,7 +7,6 @@ Exit codes: 0 success; 1 bad input or a failed notebook; 2 wrong usage.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import signal
 import sys
@@ -133,7 +132,7 @@ def _run_assess(args) -> int:
     assessment = assess_records(
         args.raw, fiscal_year=args.fiscal_year, allow_rejects=args.allow_rejects
     )
-    print(json.dumps(assessment, ensure_ascii=False, indent=2))
+    print(assessment.to_json())
     return 0
 
 

@@ -112,6 +112,19 @@ class SupplementError(KawaevalError):
         super().__init__(f"{where}{shown}: {problem}")
 
 
+class AssessmentFileError(KawaevalError):
+    """Raised when an ``assessment.json`` is not an assessment of this version's shape."""
+
+    def __init__(self, path: Path | str, problem: str):
+        self.path = Path(path)
+        self.problem = problem
+        super().__init__(
+            f"{self.path.name} は、このバージョンの kawaeval の評価結果として読めません"
+            f" (not an assessment of this kawaeval version): {problem}. "
+            "kawaeval build --force で作り直してください"
+        )
+
+
 class ChapterExecutionError(KawaevalError):
     """Raised when a report chapter fails while papermill executes it."""
 

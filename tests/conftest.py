@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from kawaeval.evaluation.model import Assessment
 from kawaeval.paths import PROJECT_ROOT
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -13,10 +14,10 @@ SHARED_PUBLISHED = PROJECT_ROOT.parent / "shared" / "reference" / "published_fig
 
 
 @pytest.fixture
-def assessment() -> dict:
+def assessment() -> Assessment:
     """A fresh copy of the hand-written FY2021 assessment (tests may change it)."""
     path = FIXTURES / "report" / "assessment_fy2021.json"
-    return json.loads(path.read_text(encoding="utf-8"))
+    return Assessment.from_json(path.read_bytes(), path)
 
 
 @pytest.fixture(scope="session")

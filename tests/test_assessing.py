@@ -17,9 +17,9 @@ from kawaeval.evaluation.assessing import (
     assess,
     assess_records,
     round_half_up_pct,
-    suggest_outlook,
-    suggest_progress,
 )
+from kawaeval.evaluation.grading import suggest_outlook, suggest_progress
+from kawaeval.evaluation.model import Assessment
 from kawaeval.exceptions import UnknownFiscalYearError
 from kawaeval.plan import ACHIEVEMENTS, load_plan
 from kawaeval.records.supplements import (
@@ -375,7 +375,7 @@ def test_initiatives_list_every_initiative_with_its_years_up_to_the_evaluated_on
             "reason": None,
         },
     ]
-    json.dumps(result["initiatives"])  # plain JSON
+    json.dumps(result.to_dict()["initiatives"])  # plain JSON
 
 
 # ---------------------------------------------------------------- judgements
@@ -511,8 +511,8 @@ def test_output_is_plain_json_and_deterministic():
         ]
     ).assign(initiative_id=pd.array(["K1", "K1"], dtype="string"), name=pd.NA)
     first = assess(tidy, PLAN, 2021, rejected=rejected)
-    assert json.dumps(first) == json.dumps(assess(tidy, PLAN, 2021, rejected=rejected))
-    assert json.loads(json.dumps(first)) == first
+    assert first.to_json() == assess(tidy, PLAN, 2021, rejected=rejected).to_json()
+    assert Assessment.from_json(first.to_json()) == first
     assert first["data_quality"]["rejected_rows"] == 1
     assert first["data_quality"]["rejected"][0] == {
         "file": "a.csv",

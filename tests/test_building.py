@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+import jsonschema
 import nbformat
 import pytest
 from bs4 import BeautifulSoup
@@ -19,6 +20,7 @@ from bs4 import BeautifulSoup
 from kawaeval import cli
 from kawaeval.build import building, exporting, publishing
 from kawaeval.build.building import build_reports
+from kawaeval.evaluation.model import SCHEMA_FILE, Assessment
 from kawaeval.exceptions import UsageError
 from kawaeval.paths import NOTEBOOKS_DIR, PROJECT_ROOT, RAW_DIR
 from kawaeval.plan import load_plan
@@ -198,6 +200,14 @@ def test_report_folder_layout(report, sample_build):
     assert re.search(r"FY2021: \[[1-8]/8\] 第5章 基本目標3", log)
     assert re.search(r"FY2021: \[[1-8]/8\] 付録 取組一覧 \(06_appendix\)", log)
     assert "FY2021: [8/8] " in log
+
+
+@pytest.mark.slow
+def test_the_built_assessment_json_validates_against_the_shipped_schema(report):
+    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    built = json.loads((report / "data" / "assessment.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(schema).validate(built)
+    assert Assessment.from_json(json.dumps(built)).to_dict() == built
 
 
 @pytest.mark.slow

@@ -1,6 +1,5 @@
 """KernelPool: chapters in warm kernels come out exactly as in a fresh kernel each, and stop."""
 
-import json
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -130,9 +129,7 @@ def chapter_folder(tmp_path_factory) -> Path:
     assessment = assess(records.tidy, records.plan, 2021, supplements, records.rejected)
     report = tmp_path_factory.mktemp("report")
     (report / "data").mkdir()
-    (report / "data" / "assessment.json").write_text(
-        json.dumps(assessment, ensure_ascii=False), encoding="utf-8"
-    )
+    (report / "data" / "assessment.json").write_text(assessment.to_json(), encoding="utf-8")
     (report / "notebooks").mkdir()
     return report / "notebooks"
 

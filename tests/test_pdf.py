@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
-import json
 import math
 import os
 import re
@@ -21,9 +20,10 @@ from conftest import require_system_tool
 from kawaeval import cli
 from kawaeval.build import building
 from kawaeval.build.building import Chapter, build_reports
+from kawaeval.evaluation.model import Assessment
 from kawaeval.exceptions import PdfRenderError
 from kawaeval.plan import load_plan
-from kawaeval.report import pdf
+from kawaeval.report import pdf, tables
 
 FIXTURES = Path(__file__).parent / "fixtures" / "report"
 EPOCH = "1700000000"  # 2023-11-14T22:13:20Z
@@ -64,8 +64,8 @@ def pdf_report(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def built_assessment(pdf_report) -> dict:
-    return json.loads((pdf_report / "data" / "assessment.json").read_text(encoding="utf-8"))
+def built_assessment(pdf_report) -> Assessment:
+    return Assessment.from_json((pdf_report / "data" / "assessment.json").read_bytes())
 
 
 @pytest.fixture(scope="module")
@@ -167,8 +167,8 @@ def test_missing_pango_is_reported_like_a_missing_library(monkeypatch):
         ("  計画. ", "プログラム\t\n", "計画_プログラム_FY2021.pdf"),
     ],
 )
-def test_pdf_name_is_the_plan_and_year_and_safe_on_windows(name, program, expected):
-    assessment = {"plan": {"name": name, "program": program}, "fiscal_year": 2021}
+def test_pdf_name_is_the_plan_and_year_and_safe_on_windows(assessment, name, program, expected):
+    assessment.plan.update(name=name, program=program)
     assert pdf.pdf_name(assessment) == expected
 
 
@@ -274,7 +274,7 @@ def test_every_chapter_has_a_bookmark_on_the_page_where_it_starts(
     chapters = building.chapters_for(load_plan())
     outline = _outline(pdf_file)
     assert [title for title, _, _ in outline] == [
-        pdf.report_title(built_assessment),
+        tables.report_title(built_assessment),
         *(c.title for c in chapters),
     ]
     pages = _pages_text(pdf_file)

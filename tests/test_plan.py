@@ -92,7 +92,7 @@ def test_the_assessment_carries_the_plans_words_for_the_report():
 
 
 def test_a_plan_without_an_external_cause_states_its_rule_without_one(tmp_path):
-    from kawaeval.evaluation.assessing import grading_rule
+    from kawaeval.evaluation.grading import grading_rule
 
     text = BUNDLED_PLAN.read_text(encoding="utf-8")
     keywords = 'external_cause_keywords = ["新型コロナ", "コロナウイルス", "感染症", "COVID"]'

@@ -1,12 +1,12 @@
 """The report's tables and text: exact figures, city wording, and record text kept as text."""
 
-import json
 import re
 
 import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
+from kawaeval.evaluation.model import Assessment
 from kawaeval.exceptions import UsageError
 from kawaeval.report import presenting
 
@@ -53,9 +53,9 @@ def test_program_distribution_table_has_the_published_counts_and_shares(assessme
 
 
 def test_not_evaluated_row_appears_only_when_there_are_some(assessment):
-    block = assessment["program"]
-    block["counts"]["not_evaluated"] = 2
-    markup = presenting.distribution_table(block, assessment).html
+    block = assessment.program
+    block.counts.not_evaluated = 2
+    markup = presenting.distribution_table(block.counts, block.shares_pct, assessment).html
     assert '<th scope="row">評価対象外</th><td class="num">2件</td>' in markup
     assert '<th scope="row">取組数</th><td class="num">111件</td>' in markup
 
@@ -73,19 +73,19 @@ def test_chapter_heading_labels_final_and_interim(assessment):
     final = presenting.chapter_heading(assessment, "第2章").html
     assert '<span class="kawaeval-badge">最終評価</span>' in final
     assert "第２期実行プログラム計画期間終了時点" in final
-    assessment["evaluation"] = "interim"
-    assessment["fiscal_year"] = 2019
+    assessment.evaluation = "interim"
+    assessment.fiscal_year = 2019
     interim = presenting.chapter_heading(assessment, "第2章").html
     assert '<span class="kawaeval-badge">中間評価</span>' in interim
     assert "令和元(2019)年度（第２期実行プログラム計画期間中）" in interim
 
 
 def test_judgement_notice_only_without_committee_judgements(assessment):
-    assessment["judgements_present"] = False
+    assessment.judgements_present = False
     assert "最終評価は評価ルールによる提案評価と同じです" in (
         presenting.judgement_notice(assessment).html
     )
-    assessment["judgements_present"] = True
+    assessment.judgements_present = True
     assert presenting.judgement_notice(assessment).html == (
         '<div class="kawaeval tex2jax_ignore mathjax_ignore"></div>'
     )
@@ -117,9 +117,9 @@ def test_goal_grades_show_suggested_final_and_reason(assessment):
 
 
 def test_below_target_table_escapes_record_text(assessment):
-    row = assessment["goals"][0]["below_target"][0]
-    row["name"] = "<script>alert(1)</script>"
-    row["reason"] = "**x** $y$"
+    row = assessment.goals[0].below_target[0]
+    row.name = "<script>alert(1)</script>"
+    row.reason = "**x** $y$"
     markup = presenting.below_target_table(assessment, 1).html
     assert "<td>&lt;script&gt;alert(1)&lt;/script&gt;</td>" in markup
     assert "<td>**x** &#36;y&#36;</td>" in markup
@@ -134,7 +134,7 @@ def test_below_target_table_without_rows(assessment):
 
 
 def test_highlights_escape_record_text(assessment):
-    assessment["goals"][0]["highlights"] = [
+    assessment.goals[0].highlights = [
         {"direction": 2, "initiative": "<b>事業</b>", "result": "成果 <img src=x onerror=alert(1)>"}
     ]
     markup = presenting.goal_highlights(assessment, 1).html
@@ -154,7 +154,7 @@ def test_data_quality_lists_rejected_rows_escaped(assessment):
     assert presenting.data_quality(assessment).html == (
         '<div class="kawaeval tex2jax_ignore mathjax_ignore"></div>'
     )
-    assessment["data_quality"] = {
+    assessment.data_quality = {
         "rejected_rows": 1,
         "rejected": [
             {
@@ -163,6 +163,8 @@ def test_data_quality_lists_rejected_rows_escaped(assessment):
                 "column": "基本目標",
                 "value": "<9>",
                 "reason": "基本目標 9 は計画にありません",
+                "initiative_id": None,
+                "name": None,
             }
         ],
     }
@@ -175,7 +177,7 @@ def test_data_quality_lists_rejected_rows_escaped(assessment):
 
 
 def test_data_quality_names_the_initiative_of_each_rejected_row(assessment):
-    assessment["data_quality"] = {
+    assessment.data_quality = {
         "rejected_rows": 1,
         "rejected": [
             {
@@ -205,7 +207,7 @@ def test_goal_block_names_the_allowed_goals(assessment):
 
 def test_load_assessment_from_json_checks_the_year(tmp_path, assessment):
     path = tmp_path / "a.json"
-    path.write_text(json.dumps(assessment, ensure_ascii=False), encoding="utf-8")
+    path.write_text(assessment.to_json(), encoding="utf-8")
     assert presenting.load_assessment(2021, assessment_json=path) == assessment
     with pytest.raises(UsageError, match=r"a.json は 2021 年度の評価です"):
         presenting.load_assessment(2020, assessment_json=path)
@@ -357,7 +359,7 @@ def test_a_page_lists_at_most_so_many_and_says_where_the_rest_are(assessment, mo
 
 def test_a_short_below_target_list_stays_one_table_with_each_direction_once(assessment):
     rows = assessment["goals"][0]["below_target"]
-    rows.append(dict(rows[0], initiative_id="1-1-09", name="追加の取組"))
+    rows.append(rows[0].model_copy(update={"initiative_id": "1-1-09", "name": "追加の取組"}))
     soup = BeautifulSoup(presenting.below_target_table(assessment, 1).html, "html.parser")
     assert soup.select("details") == []
     assert [tr.find(["th", "td"]).get_text() for tr in soup.select("tbody tr")] == [
@@ -386,7 +388,7 @@ def test_period_overview_compares_the_achieved_share_of_program_and_goals(assess
 
 
 def test_period_overview_waits_for_two_periods(assessment):
-    interim = {**assessment, "program_periods": assessment["program_periods"][:1]}
+    interim = assessment.model_copy(update={"program_periods": assessment.program_periods[:1]})
     assert presenting.PERIODS_NOT_YET in presenting.period_overview_table(interim)._repr_html_()
 
 
@@ -454,7 +456,7 @@ _PROVENANCE = {
 KAWASAKI_WORDS = ("川崎", "国際", "グローバル", "実行プログラム", "新型コロナ", "プレゼンス")
 
 
-def _other_plan(assessment: dict) -> dict:
+def _other_plan(assessment: Assessment) -> Assessment:
     """The fixture turned into another city's plan: two goals, no highlights, indicators,
     periods or judgements, no external cause."""
     plan = assessment["plan"]
@@ -505,7 +507,7 @@ def _other_plan(assessment: dict) -> dict:
     return assessment
 
 
-def _every_fragment(assessment: dict) -> str:
+def _every_fragment(assessment: Assessment) -> str:
     parts = [
         presenting.chapter_heading(assessment, "第1章"),
         presenting.judgement_notice(assessment),

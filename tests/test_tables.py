@@ -140,7 +140,15 @@ def test_data_quality_frame_names_the_initiative_and_is_blank_without_one(assess
                 "initiative_id": "1-1-09",
                 "name": "国際交流事業",
             },
-            {"file": "b.csv", "row": None, "column": None, "value": None, "reason": "空です"},
+            {
+                "file": "b.csv",
+                "row": None,
+                "initiative_id": None,
+                "name": None,
+                "column": None,
+                "value": None,
+                "reason": "空です",
+            },
         ],
     }
     frame = tables.report_table(assessment, "data_quality")

@@ -1,7 +1,6 @@
 """``tables.xlsx``: every table as a sheet of real numbers, linked from a contents sheet."""
 
 import io
-import json
 
 import openpyxl
 import pandas as pd
@@ -9,6 +8,7 @@ import pytest
 
 from kawaeval.build.building import build_reports
 from kawaeval.common.spreadsheet import neutralise_frame
+from kawaeval.evaluation.model import Assessment
 from kawaeval.paths import RAW_DIR
 from kawaeval.report.tables import ReportTable
 from kawaeval.report.workbook import (
@@ -193,7 +193,7 @@ def test_a_built_report_has_every_table_in_tables_xlsx_with_the_79_8_share(tmp_p
     build_reports([2021], raw_dir=RAW_DIR, out_dir=tmp_path, chapters=[], progress_stream=log)
     report = tmp_path / "FY2021"
     data = (report / WORKBOOK_FILE).read_bytes()
-    assessment = json.loads((report / "data" / "assessment.json").read_text(encoding="utf-8"))
+    assessment = Assessment.from_json((report / "data" / "assessment.json").read_bytes())
     tables = report_tables(assessment)
     book = _open(data)
     assert book.sheetnames == [CONTENTS_SHEET, *sheet_names([t.title for t in tables])]

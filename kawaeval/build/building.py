@@ -51,6 +51,7 @@ from kawaeval.report.chapters import Chapter, chapters_for, check_parameters
 from kawaeval.version import __version__
 
 if TYPE_CHECKING:
+    from kawaeval.evaluation.model import Assessment
     from kawaeval.records.cleaning import CleanResult
 
 __all__ = ["BuildResult", "Chapter", "Interrupt", "build_reports", "chapters_for", "default_jobs"]
@@ -203,7 +204,7 @@ class _Year:
     lock: object
     staging: Path | None = None
     records: CleanResult | None = None
-    assessment: dict | None = None
+    assessment: Assessment | None = None
     executed: dict = field(default_factory=dict)  # chapter name -> normalised notebook
     remaining: int = 0
     error: BaseException | None = None
@@ -345,7 +346,7 @@ class _Build:
         write_outputs(records, state.staging / "data")
         supplements = load_supplements(self.raw_dir, records.plan)
         state.assessment = assess(records.tidy, records.plan, year, supplements, records.rejected)
-        write_json(state.staging / "data" / ASSESSMENT_FILE, state.assessment)
+        write_json(state.staging / "data" / ASSESSMENT_FILE, state.assessment.to_dict())
         write_tables_workbook(state.assessment, state.staging / WORKBOOK_FILE)
         state.stamp = {
             **state.stamp,

@@ -18,8 +18,15 @@ from pathlib import Path
 
 import pandas as pd
 
+from kawaeval.evaluation.grading import (
+    grade_decision,
+    grading_rule,
+    suggest_outlook,
+    suggest_progress,
+)
+from kawaeval.evaluation.model import Assessment
 from kawaeval.exceptions import NoRecordsError, UnknownFiscalYearError
-from kawaeval.plan import ACHIEVED, ACHIEVEMENTS, EVALUATED, Grade, Plan, load_plan
+from kawaeval.plan import ACHIEVED, ACHIEVEMENTS, EVALUATED, Plan, load_plan
 from kawaeval.records.supplements import Supplements, empty_supplements, load_supplements
 
 REJECTED_COLUMNS = ("file", "row", "initiative_id", "name", "column", "value", "reason")
@@ -113,45 +120,46 @@ def assess(
     program_counts = _counts(this_year)
     program_share = _achieved_share(program_counts)
     overall_judgement = judged.get(None)
-    program_progress = _grade_block(
-        suggest_progress(plan, program_share),
-        overall_judgement["progress"] if overall_judgement else None,
-        overall_judgement,
-        plan.progress_grades,
+    program_progress = _decision(
+        suggest_progress(plan, program_share), overall_judgement, "progress", plan.progress_grades
     )
-    return {
-        "fiscal_year": int(fiscal_year),
-        "evaluation": "final" if fiscal_year == plan.program_years[-1] else "interim",
-        "plan": _plan_block(plan),
-        "program": {
-            "initiatives": _total(program_counts),
-            "counts": program_counts,
-            "shares_pct": _shares(program_counts),
-            "achieved_share_pct": program_share,
-            "progress": program_progress,
-        },
-        "program_by_year": [_year_block(records, year) for year in years],
-        "program_periods": _periods(records, plan, fiscal_year),
-        "goals": goals,
-        "by_year": [
-            {"goal": goal.goal, **_year_block(records[records["goal"] == goal.goal], year)}
-            for goal in plan.goals
-            for year in years
-        ],
-        "external_cause": {
-            "label": plan.grading.external_cause_label,
-            **_external_block(this_year),
-        },
-        "overall": {
-            "progress": program_progress,
-            "statement": _text_or_none(overall_judgement["reason"]) if overall_judgement else None,
-        },
-        "judgements_present": bool(len(judgements)),
-        "grading_rule": grading_rule(plan),
-        "data_quality": _data_quality(rejected),
-        "notice": supplements.notice,
-        "initiatives": _initiatives(records),
-    }
+    return Assessment.model_validate(
+        {
+            "fiscal_year": int(fiscal_year),
+            "evaluation": "final" if fiscal_year == plan.program_years[-1] else "interim",
+            "plan": _plan_block(plan),
+            "program": {
+                "initiatives": _total(program_counts),
+                "counts": program_counts,
+                "shares_pct": _shares(program_counts),
+                "achieved_share_pct": program_share,
+                "progress": program_progress,
+            },
+            "program_by_year": [_year_block(records, year) for year in years],
+            "program_periods": _periods(records, plan, fiscal_year),
+            "goals": goals,
+            "by_year": [
+                {"goal": goal.goal, **_year_block(records[records["goal"] == goal.goal], year)}
+                for goal in plan.goals
+                for year in years
+            ],
+            "external_cause": {
+                "label": plan.grading.external_cause_label,
+                **_external_block(this_year),
+            },
+            "overall": {
+                "progress": program_progress,
+                "statement": _text_or_none(overall_judgement["reason"])
+                if overall_judgement
+                else None,
+            },
+            "judgements_present": bool(len(judgements)),
+            "grading_rule": grading_rule(plan),
+            "data_quality": _data_quality(rejected),
+            "notice": supplements.notice,
+            "initiatives": _initiatives(records),
+        }
+    )
 
 
 def _goal_key(value) -> int | None:
@@ -160,6 +168,13 @@ def _goal_key(value) -> int | None:
 
 def _text_or_none(value) -> str | None:
     return None if value is None or pd.isna(value) else str(value)
+
+
+def _decision(suggested: str | None, judgement: dict | None, key: str, grades):
+    """The grade decision for ``key`` (progress or outlook) of a goal or the program."""
+    committee = _text_or_none(judgement[key]) if judgement else None
+    reason = _text_or_none(judgement["reason"]) if judgement else None
+    return grade_decision(suggested, committee, reason, grades)
 
 
 def _prepare(tidy: pd.DataFrame, plan: Plan) -> pd.DataFrame:
@@ -226,62 +241,6 @@ def _external_block(rows: pd.DataFrame) -> dict:
     }
 
 
-def _reached(share: float | None, threshold: float) -> bool:
-    return share is not None and Decimal(str(share)) >= Decimal(str(threshold))
-
-
-def suggest_progress(plan: Plan, share: float | None) -> str | None:
-    """First progress grade whose minimum the (rounded) achieved share reaches."""
-    if share is None:
-        return None
-    for grade in plan.progress_grades:
-        if _reached(share, plan.grading.progress_min_achieved_share[grade.grade]):
-            return grade.grade
-    return plan.progress_grades[-1].grade
-
-
-def suggest_outlook(
-    plan: Plan, min_year_share: float | None, adjusted_share: float | None
-) -> str | None:
-    """Ⅰ if every year so far reached the effective share, else Ⅱ if the pooled adjusted
-    share (achieved + below for an external cause) reaches its minimum, else Ⅲ."""
-    if min_year_share is None and adjusted_share is None:
-        return None
-    best, middle, worst = (g.grade for g in plan.outlook_grades)
-    if _reached(min_year_share, plan.grading.outlook_effective_min_year_share):
-        return best
-    if _reached(adjusted_share, plan.grading.outlook_broadly_effective_adjusted_share):
-        return middle
-    return worst
-
-
-def _grade_of(grades: tuple[Grade, ...], grade: str | None) -> Grade | None:
-    return next((g for g in grades if g.grade == grade), None)
-
-
-def _grade_block(suggested: str | None, committee: str | None, judgement, grades) -> dict:
-    """A GRADE: the suggestion, the committee's grade when it gives one, and whether they differ."""
-    from_committee = committee is not None and not pd.isna(committee)
-    final = str(committee) if from_committee else suggested
-    suggested_grade = _grade_of(grades, suggested)
-    final_grade = _grade_of(grades, final)
-    return {
-        "suggested": suggested,
-        "final": final,
-        "suggested_label": suggested_grade.label if suggested_grade else None,
-        "final_label": final_grade.label if final_grade else None,
-        "source": "committee" if from_committee else "suggested",
-        "differs": bool(from_committee and final != suggested),
-        "reason": _text_or_none(judgement["reason"]) if from_committee else None,
-        "assumption": bool(
-            (suggested_grade and suggested_grade.assumption)
-            or (final_grade and final_grade.assumption)
-        ),
-        "suggested_assumption": bool(suggested_grade and suggested_grade.assumption),
-        "final_assumption": bool(final_grade and final_grade.assumption),
-    }
-
-
 def _goal_block(
     records: pd.DataFrame,
     plan: Plan,
@@ -302,16 +261,13 @@ def _goal_block(
     adjusted_share = round_half_up_pct(
         sum(pooled[k] for k in ACHIEVED) + int(rows["external_cause"].sum()), _evaluated(pooled)
     )
-    progress = _grade_block(
-        suggest_progress(plan, achieved_share),
-        judgement["progress"] if judgement else None,
-        judgement,
-        plan.progress_grades,
+    progress = _decision(
+        suggest_progress(plan, achieved_share), judgement, "progress", plan.progress_grades
     )
-    outlook = _grade_block(
+    outlook = _decision(
         suggest_outlook(plan, min_year_share, adjusted_share),
-        judgement["outlook"] if judgement else None,
         judgement,
+        "outlook",
         plan.outlook_grades,
     )
     definition = plan.goal_by_number(goal)
@@ -500,79 +456,6 @@ def _plan_block(plan: Plan) -> dict:
             for g in plan.outlook_grades
         ],
         "periods": [{"name": p.name, "fiscal_years": list(p.fiscal_years)} for p in plan.periods],
-    }
-
-
-def _pct(value: float) -> str:
-    return f"{value:.1f}%"
-
-
-def grading_rule(plan: Plan) -> dict:
-    """The rule that suggests grades, as lines a committee member can follow, from plan.toml."""
-    rule = plan.grading
-    labels = plan.achievement_labels
-    progress = plan.progress_grades
-    best, middle, worst = plan.outlook_grades
-    steps = []
-    for grade in progress[:-1]:
-        minimum = _pct(rule.progress_min_achieved_share[grade.grade])
-        steps.append(f"{minimum}以上なら「{grade.grade} {grade.label}」")
-    last = progress[-1]
-    steps.append(f"それ未満は「{last.grade} {last.label}」")
-    keywords = "」「".join(rule.external_cause_keywords)
-    lines = [
-        f"達成割合 ＝（「{labels['exceeded']}」＋「{labels['on_target']}」の取組数）÷ "
-        f"評価した取組数（「{labels['not_evaluated']}」は分母に含めない）。"
-        "割合は小数第1位に四捨五入した値で判定する。",
-        "達成状況（提案）: 評価年度の達成割合が、" + "、".join(steps) + "。",
-        f"今後の方向性（提案）: {plan.program}のこれまでの各年度すべてで達成割合が "
-        f"{_pct(rule.outlook_effective_min_year_share)}以上なら「{best.grade} {best.label}」。",
-        "そうでなければ、これまでの全年度を合わせて"
-        + (
-            f"（達成した取組＋外部要因による「{labels['below']}」の取組）"
-            if keywords
-            else "達成した取組"
-        )
-        + f"の割合が{_pct(rule.outlook_broadly_effective_adjusted_share)}以上なら"
-        f"「{middle.grade} {middle.label}」、それ未満は「{worst.grade} {worst.label}」。",
-    ]
-    if keywords:
-        lines.append(
-            f"外部要因（{rule.external_cause_label}）: 「{labels['below']}」の理由に"
-            f"「{keywords}」のいずれかを含むもの。"
-        )
-    lines += [
-        "プログラム全体の達成状況も、全取組の達成割合に同じ基準を当てはめて提案する。",
-        "最終的な評価は評価委員会が決める。提案と異なる場合は、その旨と委員会の理由を示す。",
-        "各区分の割合は区分ごとに小数第1位に四捨五入しているため、合計が100.0%にならず"
-        "99.9〜100.1%になることがある。",
-    ]
-    assumed = [g.grade for g in (*plan.progress_grades, *plan.outlook_grades) if g.assumption]
-    if assumed or rule.progress_assumption or rule.outlook_assumption:
-        note = "市の公表資料に記載がなく仮に置いたもの（計画定義ファイル plan.toml で変更できる）:"
-        parts = []
-        if assumed:
-            parts.append("区分 " + "・".join(assumed) + " の名称")
-        if rule.progress_assumption:
-            parts.append("達成状況の基準値")
-        if rule.outlook_assumption:
-            parts.append("今後の方向性の基準値")
-        lines.append(note + " " + "、".join(parts) + "。")
-    return {
-        "text_ja": lines,
-        "thresholds": {
-            "progress_min_achieved_share": {
-                g.grade: rule.progress_min_achieved_share[g.grade] for g in progress
-            },
-            "outlook_effective_min_year_share": rule.outlook_effective_min_year_share,
-            "outlook_broadly_effective_adjusted_share": (
-                rule.outlook_broadly_effective_adjusted_share
-            ),
-            "external_cause_keywords": list(rule.external_cause_keywords),
-            "external_cause_label": rule.external_cause_label,
-            "progress_assumption": rule.progress_assumption,
-            "outlook_assumption": rule.outlook_assumption,
-        },
     }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from kawaeval.evaluation.model import AchievementLabels, Assessment
 from kawaeval.plan import ACHIEVEMENTS, EVALUATED
 from kawaeval.report.chapters import appendix_anchor
 from kawaeval.report.presenting import MAX_LISTED, Fragment, render
@@ -48,32 +49,34 @@ def _short_year(fiscal_year: int) -> str:
     return era_year(fiscal_year).replace(f"({fiscal_year})", "")
 
 
-def initiatives_appendix(assessment: dict) -> Fragment:
+def initiatives_appendix(assessment: Assessment) -> Fragment:
     """The appendix as HTML: a legend, then per goal and direction a heading (with its anchor
     and counts) and a table of its initiatives."""
     frame = initiatives_frame(assessment)
-    year = assessment["fiscal_year"]
+    year = assessment.fiscal_year
     years = years_so_far(assessment)
-    labels = assessment["plan"]["achievement_labels"]
+    labels = assessment.labels
     counts = group_counts(frame, year).set_index(["goal", "direction"])
     # A page stays readable (and under a few MB) for tens of thousands of initiatives: each
     # direction lists its share of MAX_LISTED rows; every row is in tables.xlsx and the data.
-    room = -(-MAX_LISTED // max(1, sum(len(g["directions"]) for g in assessment["plan"]["goals"])))
+    plan_goals = assessment.plan.goals
+    room = -(-MAX_LISTED // max(1, sum(len(g.directions) for g in plan_goals)))
     goals = []
-    for goal in assessment["plan"]["goals"]:
+    for goal in plan_goals:
         directions = []
-        for d in goal["directions"]:
-            rows = frame[(frame["goal"] == goal["goal"]) & (frame["direction"] == d["direction"])]
+        for d in goal.directions:
+            key = (goal.goal, d.direction)
+            rows = frame[(frame["goal"] == goal.goal) & (frame["direction"] == d.direction)]
             count = (
-                counts.loc[(goal["goal"], d["direction"])]
-                if (goal["goal"], d["direction"]) in counts.index
+                counts.loc[key]
+                if key in counts.index
                 else pd.Series(0, index=["initiatives", *ACHIEVEMENTS])
             )
             directions.append(
                 {
-                    "direction": d["direction"],
-                    "name": d["name"],
-                    "anchor": appendix_anchor(goal["goal"], d["direction"]),
+                    "direction": d.direction,
+                    "name": d.name,
+                    "anchor": appendix_anchor(goal.goal, d.direction),
                     "initiatives": int(count["initiatives"]),
                     "counts": [
                         (MARKS[k], labels[k], int(count[k]))
@@ -95,8 +98,8 @@ def initiatives_appendix(assessment: dict) -> Fragment:
             )
         goals.append(
             {
-                "goal": goal["goal"],
-                "name": goal["name"],
+                "goal": goal.goal,
+                "name": goal.name,
                 "initiatives": sum(d["initiatives"] for d in directions),
                 "directions": directions,
             }
@@ -113,7 +116,7 @@ def initiatives_appendix(assessment: dict) -> Fragment:
     return Fragment(markup)
 
 
-def _result(key: object, labels: dict) -> dict | None:
+def _result(key: object, labels: AchievementLabels) -> dict | None:
     if key is None or pd.isna(key):
         return None
     return {"mark": MARKS[str(key)], "label": labels[str(key)], "key": str(key)}

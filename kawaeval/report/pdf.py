@@ -23,8 +23,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from kawaeval.evaluation.model import Assessment
 from kawaeval.exceptions import PdfRenderError, PdfUnavailableError
 from kawaeval.paths import TEMPLATES_DIR
+from kawaeval.report.tables import era_year, evaluation_label, report_title
 from kawaeval.version import __version__
 
 STYLESHEETS = ("kawaeval.css", "print.css")
@@ -59,13 +61,13 @@ def font_path() -> Path:
     return Path(matplotlib_fontja.get_font_ttf_path())
 
 
-def pdf_name(assessment: dict) -> str:
+def pdf_name(assessment: Assessment) -> str:
     """The PDF's file name: plan, program and fiscal year, safe on Windows.
 
     e.g. ``川崎市国際施策推進プラン_第２期実行プログラム_FY2021.pdf``.
     """
-    plan = assessment["plan"]
-    parts = [plan["name"], plan["program"], f"FY{assessment['fiscal_year']}"]
+    plan = assessment.plan
+    parts = [plan.name, plan.program, f"FY{assessment.fiscal_year}"]
     # always ends in _FY<year>, so never one of Windows' reserved names (CON, NUL...)
     return "_".join(_safe(p) for p in parts if _safe(p)) + ".pdf"
 
@@ -77,13 +79,11 @@ def _safe(text: str) -> str:
     return text.strip(" ._")
 
 
-def footer_text(assessment: dict) -> str:
+def footer_text(assessment: Assessment) -> str:
     """The plan, program, year and evaluation kind printed at the foot of every PDF page."""
-    from kawaeval.report.presenting import era_year, evaluation_label
-
-    plan = assessment["plan"]
+    plan = assessment.plan
     return (
-        f"{plan['name']} {plan['program']} {era_year(assessment['fiscal_year'])}"
+        f"{plan.name} {plan.program} {era_year(assessment.fiscal_year)}"
         f" {evaluation_label(assessment)}"
     )
 
@@ -206,19 +206,8 @@ def _quiet_weasyprint():
         logger.setLevel(level)
 
 
-def report_title(assessment: dict) -> str:
-    """The report's title, as on its index page: plan, program, year and evaluation kind."""
-    from kawaeval.report.presenting import era_year, evaluation_label
-
-    plan = assessment["plan"]
-    return (
-        f"{plan['name']} {plan['program']} 評価 {era_year(assessment['fiscal_year'])}"
-        f"（{evaluation_label(assessment)}）"
-    )
-
-
 def write_report_pdf(
-    report_dir: Path, chapters: Sequence[tuple[str, str]], assessment: dict
+    report_dir: Path, chapters: Sequence[tuple[str, str]], assessment: Assessment
 ) -> Path:
     """Write the whole report as one PDF into ``report_dir`` (beside its HTML) and return it.
 
@@ -249,7 +238,7 @@ def write_report_pdf(
             when = _source_datetime()
             document.metadata.created = when
             document.metadata.modified = when
-            document.metadata.authors = [a for a in [assessment["plan"].get("city")] if a]
+            document.metadata.authors = [a for a in [assessment.plan.city] if a]
             document.write_pdf(partial, pdf_identifier=True, uncompressed_pdf=False)
         os.replace(partial, target)
     except Exception as exc:  # WeasyPrint raises many kinds; the user needs one message

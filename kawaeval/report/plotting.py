@@ -10,15 +10,26 @@ from __future__ import annotations
 
 import base64
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import matplotlib_fontja
 from matplotlib import rc_context
 from matplotlib.figure import Figure
 
+from kawaeval.evaluation.model import (
+    AchievementLabels,
+    Assessment,
+    Counts,
+    GoalYearResult,
+    Shares,
+    YearResult,
+)
 from kawaeval.report import presenting
 from kawaeval.report.tables import EVALUATED_KEYS, era_year
+
+Labels = AchievementLabels | Mapping[str, str]
+YearRow = YearResult | GoalYearResult
 
 FONT = matplotlib_fontja.matplotlib_fontja.FONT_NAME
 COLOURS = {"exceeded": "#1f4e79", "on_target": "#6fa8dc", "below": "#e69138"}
@@ -59,7 +70,7 @@ def render(figure: Figure, alt: str) -> Chart:
     return Chart(buffer.getvalue(), alt)
 
 
-def distribution_figure(counts: dict, shares: dict, labels: dict, title: str) -> Figure:
+def distribution_figure(counts: Counts, shares: Shares, labels: Labels, title: str) -> Figure:
     """One 100% bar of the evaluated achievements, each part labelled with count and share."""
     total = sum(counts[k] for k in EVALUATED_KEYS)
     with rc_context(RC):
@@ -111,7 +122,7 @@ def distribution_figure(counts: dict, shares: dict, labels: dict, title: str) ->
     return figure
 
 
-def distribution_chart(counts: dict, shares: dict, labels: dict, title: str) -> Chart:
+def distribution_chart(counts: Counts, shares: Shares, labels: Labels, title: str) -> Chart:
     """The evaluated year's distribution as a chart (alt text gives every count and share)."""
     alt = (
         title + "：" + "、".join(f"{labels[k]} {counts[k]}件({shares[k]}%)" for k in EVALUATED_KEYS)
@@ -119,15 +130,15 @@ def distribution_chart(counts: dict, shares: dict, labels: dict, title: str) -> 
     return render(distribution_figure(counts, shares, labels, title), alt)
 
 
-def trend_figure(rows: Sequence[dict], labels: dict, title: str) -> Figure:
+def trend_figure(rows: Sequence[YearRow], labels: Labels, title: str) -> Figure:
     """Stacked shares (%) of the evaluated achievements, one bar per fiscal year."""
     with rc_context(RC):
         figure = Figure(figsize=(8, 4))
         ax = figure.add_subplot()
-        names = [era_year(r["fiscal_year"]).replace("(", "\n(") for r in rows]
+        names = [era_year(r.fiscal_year).replace("(", "\n(") for r in rows]
         bottoms = [0.0] * len(rows)
         for key in EVALUATED_KEYS:
-            shares = [r["shares_pct"][key] or 0.0 for r in rows]
+            shares = [r.shares_pct[key] or 0.0 for r in rows]
             ax.bar(
                 names,
                 shares,
@@ -158,17 +169,17 @@ def trend_figure(rows: Sequence[dict], labels: dict, title: str) -> Figure:
     return figure
 
 
-def trend_chart(rows: Sequence[dict], labels: dict, title: str) -> Chart:
+def trend_chart(rows: Sequence[YearRow], labels: Labels, title: str) -> Chart:
     """Shares year by year as a chart (alt text gives every year's shares)."""
     alt = (
         title
         + "："
         + "；".join(
-            f"{r['fiscal_year']}年度 "
+            f"{r.fiscal_year}年度 "
             + "、".join(
-                f"{labels[k]} {r['shares_pct'][k]}%"
+                f"{labels[k]} {r.shares_pct[k]}%"
                 for k in EVALUATED_KEYS
-                if r["shares_pct"][k] is not None
+                if r.shares_pct[k] is not None
             )
             for r in rows
         )
@@ -176,29 +187,23 @@ def trend_chart(rows: Sequence[dict], labels: dict, title: str) -> Chart:
     return render(trend_figure(rows, labels, title), alt)
 
 
-def goal_trend_chart(assessment: dict, goal: int) -> Chart:
+def goal_trend_chart(assessment: Assessment, goal: int) -> Chart:
     """One goal's shares year by year."""
-    rows = [r for r in assessment["by_year"] if r["goal"] == goal]
-    return trend_chart(
-        rows, assessment["plan"]["achievement_labels"], f"基本目標{goal}の達成度の推移"
-    )
+    rows = assessment.goal_by_year(goal)
+    return trend_chart(rows, assessment.labels, f"基本目標{goal}の達成度の推移")
 
 
-def program_trend_chart(assessment: dict) -> Chart:
+def program_trend_chart(assessment: Assessment) -> Chart:
     """All initiatives' shares year by year."""
-    return trend_chart(
-        assessment["program_by_year"],
-        assessment["plan"]["achievement_labels"],
-        "全取組の達成度の推移",
-    )
+    return trend_chart(assessment.program_by_year, assessment.labels, "全取組の達成度の推移")
 
 
-def program_distribution_chart(assessment: dict) -> Chart:
+def program_distribution_chart(assessment: Assessment) -> Chart:
     """All initiatives' distribution in the evaluated year."""
+    program = assessment.program
     return distribution_chart(
-        assessment["program"]["counts"],
-        assessment["program"]["shares_pct"],
-        assessment["plan"]["achievement_labels"],
-        f"{era_year(assessment['fiscal_year'])}の各取組の達成度"
-        f"（取組数 {assessment['program']['initiatives']}件）",
+        program.counts,
+        program.shares_pct,
+        assessment.labels,
+        f"{era_year(assessment.fiscal_year)}の各取組の達成度（取組数 {program.initiatives}件）",
     )

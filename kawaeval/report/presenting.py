@@ -9,7 +9,6 @@ call these functions and show what they return.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -20,6 +19,14 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
+from kawaeval.evaluation.model import (
+    Assessment,
+    Counts,
+    GoalResult,
+    GradeDecision,
+    PlanGrade,
+    Shares,
+)
 from kawaeval.exceptions import UsageError
 from kawaeval.paths import TEMPLATES_DIR
 from kawaeval.report import tables
@@ -233,11 +240,11 @@ def table_html(
     return render("table.html.j2", caption=caption, headers=headers, rows=rows)
 
 
-def _labels(assessment: dict) -> dict:
+def _labels(assessment: Assessment):
     return tables.labels(assessment)
 
 
-def _title(assessment: dict, key: str, goal: int | None = None) -> str:
+def _title(assessment: Assessment, key: str, goal: int | None = None) -> str:
     return tables.table_title(assessment, key, goal)
 
 
@@ -249,19 +256,23 @@ def load_assessment(
     raw_dir: Path | str | None = None,
     allow_rejects: bool = False,
     assessment_json: Path | str | None = None,
-) -> dict:
-    """The assessment a chapter presents: ``assessment_json`` when given, else the records'.
+) -> Assessment:
+    """The assessment a chapter presents: ``assessment_json`` (validated) when given, else the
+    records'.
 
     Raises
     ------
+    AssessmentFileError
+        If the JSON file is not an assessment of this version's shape.
     UsageError
         If the JSON file is for another fiscal year, or the year is not a program year.
     """
     if assessment_json is not None:
-        assessment = json.loads(Path(assessment_json).read_text(encoding="utf-8"))
-        if assessment["fiscal_year"] != fiscal_year:
+        path = Path(assessment_json)
+        assessment = Assessment.from_json(path.read_bytes(), path)
+        if assessment.fiscal_year != fiscal_year:
             raise UsageError(
-                f"{Path(assessment_json).name} は {assessment['fiscal_year']} 年度の評価です"
+                f"{path.name} は {assessment.fiscal_year} 年度の評価です"
                 f" (fiscal_year = {fiscal_year} was asked for)"
             )
         return assessment
@@ -281,30 +292,29 @@ def load_assessment(
 # ---------------------------------------------------------------- every chapter
 
 
-def chapter_heading(assessment: dict, title: str) -> Fragment:
+def chapter_heading(assessment: Assessment, title: str) -> Fragment:
     """The chapter title with the plan, program, fiscal year and 最終評価 / 中間評価."""
-    plan = assessment["plan"]
-    final = assessment["evaluation"] == "final"
+    plan = assessment.plan
     return _block(
         "chapter_heading.html.j2",
         title=title,
         plan=plan,
         evaluation=evaluation_label(assessment),
-        year=era_year(assessment["fiscal_year"]),
-        when=f"{plan['program']}計画期間{'終了時点' if final else '中'}",
-        notice=assessment.get("notice"),
+        year=era_year(assessment.fiscal_year),
+        when=f"{plan.program}計画期間{'終了時点' if assessment.is_final else '中'}",
+        notice=assessment.notice,
     )
 
 
-def judgement_notice(assessment: dict) -> Fragment:
+def judgement_notice(assessment: Assessment) -> Fragment:
     """Says that final grades equal the suggested ones when no committee judgements were given."""
-    return _block("judgement_notice.html.j2", present=assessment["judgements_present"])
+    return _block("judgement_notice.html.j2", present=assessment.judgements_present)
 
 
-def data_quality(assessment: dict) -> Fragment:
+def data_quality(assessment: Assessment) -> Fragment:
     """The rejected rows (file, Excel row, column, value, reason, initiative) when let through."""
-    quality = assessment["data_quality"]
-    if not quality["rejected_rows"]:
+    quality = assessment.data_quality
+    if not quality.rejected_rows:
         return _parts()
     frame = tables.data_quality(assessment)
     columns = [shown(c, numeric=c == "行（Excel）") for c in tables.DATA_QUALITY_COLUMNS]
@@ -312,7 +322,7 @@ def data_quality(assessment: dict) -> Fragment:
         "data_quality.html.j2",
         css="kawaeval-quality",
         title=_title(assessment, "data_quality"),
-        rows=quality["rejected_rows"],
+        rows=quality.rejected_rows,
         table=table_html(frame, columns),
     )
 
@@ -320,23 +330,23 @@ def data_quality(assessment: dict) -> Fragment:
 # ---------------------------------------------------------------- the plan
 
 
-def plan_overview(assessment: dict) -> Fragment:
+def plan_overview(assessment: Assessment) -> Fragment:
     """The plan's vision (when it has one) and the program with its years."""
-    plan = assessment["plan"]
-    years = plan["program_years"]
+    plan = assessment.plan
+    years = plan.program_years
     return _block(
         "plan_overview.html.j2",
         plan=plan,
-        vision_heading=plan.get("vision_heading") or "めざす姿",
+        vision_heading=plan.vision_heading or "めざす姿",
         first=era_year(years[0]),
         last=era_year(years[-1]),
         years=len(years),
-        year=era_year(assessment["fiscal_year"]),
+        year=era_year(assessment.fiscal_year),
         evaluation=evaluation_label(assessment),
     )
 
 
-def plan_structure(assessment: dict) -> Fragment:
+def plan_structure(assessment: Assessment) -> Fragment:
     """The goals, their policies and directions, with the number of initiatives of each."""
     frame = tables.plan_structure(assessment)
     columns = [
@@ -352,32 +362,31 @@ def plan_structure(assessment: dict) -> Fragment:
     )
 
 
-def _grade_span(assessment: dict, key: str, default: str) -> str:
-    grades = assessment["plan"].get(key)
-    return f"{grades[0]['grade']}〜{grades[-1]['grade']}" if grades else default
+def _grade_span(grades: Sequence[PlanGrade]) -> str:
+    return f"{grades[0].grade}〜{grades[-1].grade}"
 
 
-def grading_rule(assessment: dict) -> Fragment:
+def grading_rule(assessment: Assessment) -> Fragment:
     """How initiatives are rated and how the goal grades are suggested, in the plan's own words."""
     labels = _labels(assessment)
-    goals = assessment["goals"]
+    goals = assessment.goals
     return _block(
         "grading_rule.html.j2",
         scale=[labels[k] for k in EVALUATED_KEYS],
-        indicators=any(g["indicators"] for g in goals),
-        highlights=any(g["highlights"] for g in goals),
-        progress_span=_grade_span(assessment, "progress_grades", "A〜D"),
-        outlook_span=_grade_span(assessment, "outlook_grades", "Ⅰ〜Ⅲ"),
-        lines=assessment["grading_rule"]["text_ja"],
+        indicators=any(g.indicators for g in goals),
+        highlights=any(g.highlights for g in goals),
+        progress_span=_grade_span(assessment.plan.progress_grades),
+        outlook_span=_grade_span(assessment.plan.outlook_grades),
+        lines=assessment.grading_rule.text_ja,
     )
 
 
 # ---------------------------------------------------------------- distribution
 
 
-def distribution_columns(assessment: dict) -> list[Column]:
+def distribution_columns(assessment: Assessment) -> list[Column]:
     """Columns of a distribution table: label, count with 件, share (blank on the total)."""
-    not_evaluated = _labels(assessment)["not_evaluated"]
+    not_evaluated = _labels(assessment).not_evaluated
 
     def share(row: Mapping) -> str:
         if row["達成度"] == not_evaluated:
@@ -387,37 +396,43 @@ def distribution_columns(assessment: dict) -> list[Column]:
     return [shown("達成度"), counted("件数"), Column("割合", share, True)]
 
 
-def distribution_table(block: dict, assessment: dict, caption: str | None = None) -> Fragment:
+def distribution_table(
+    counts: Counts, shares: Shares, assessment: Assessment, caption: str | None = None
+) -> Fragment:
     """Counts and shares of one distribution (program, goal or direction) as the city prints."""
-    frame = tables.distribution(assessment, block)
+    frame = tables.distribution(assessment, counts, shares)
     return _parts(table_html(frame, distribution_columns(assessment), caption))
 
 
-def program_distribution_table(assessment: dict) -> Fragment:
+def program_distribution_table(assessment: Assessment) -> Fragment:
     """All initiatives' distribution in the evaluated year."""
+    program = assessment.program
     return distribution_table(
-        assessment["program"], assessment, _title(assessment, "program_distribution")
+        program.counts,
+        program.shares_pct,
+        assessment,
+        _title(assessment, "program_distribution"),
     )
 
 
-def distribution_summary(assessment: dict) -> Fragment:
+def distribution_summary(assessment: Assessment) -> Fragment:
     """One paragraph: the evaluated year's counts and shares and the achieved share."""
-    program = assessment["program"]
+    program = assessment.program
     labels = _labels(assessment)
-    counts, shares = program["counts"], program["shares_pct"]
-    achieved = program.get("achieved_share_pct")
+    counts, shares = program.counts, program.shares_pct
+    achieved = program.achieved_share_pct
     return _block(
         "distribution_summary.html.j2",
-        year=era_year(assessment["fiscal_year"]),
-        initiatives=program["initiatives"],
+        year=era_year(assessment.fiscal_year),
+        initiatives=program.initiatives,
         parts=[(labels[k], count_share(counts[k], shares[k])) for k in EVALUATED_KEYS],
         achieved=None if achieved is None else pct(achieved),
-        exceeded=labels["exceeded"],
-        on_target=labels["on_target"],
+        exceeded=labels.exceeded,
+        on_target=labels.on_target,
     )
 
 
-def trend_columns(assessment: dict) -> list[Column]:
+def trend_columns(assessment: Assessment) -> list[Column]:
     """Columns of a year-by-year table: year, initiatives, each achievement, achieved share."""
     labels = _labels(assessment)
     return [
@@ -428,7 +443,7 @@ def trend_columns(assessment: dict) -> list[Column]:
     ]
 
 
-def program_trend_table(assessment: dict) -> Fragment:
+def program_trend_table(assessment: Assessment) -> Fragment:
     """All initiatives' distribution in every program year up to the evaluated one."""
     frame = tables.program_trend(assessment)
     return _parts(table_html(frame, trend_columns(assessment), _title(assessment, "program_trend")))
@@ -437,38 +452,38 @@ def program_trend_table(assessment: dict) -> Fragment:
 # ---------------------------------------------------------------- grades
 
 
-def _assumption_note(*grades: dict) -> Markup | str:
+def _assumption_note(*grades: GradeDecision) -> Markup | str:
     """The footnote for ※, when any grade shown carries it."""
-    shown_mark = any(g.get("final_assumption") or g.get("suggested_assumption") for g in grades)
+    shown_mark = any(g.final_assumption or g.suggested_assumption for g in grades)
     return render("assumption_note.html.j2", note=ASSUMPTION_NOTE) if shown_mark else ""
 
 
-def grades_table(assessment: dict) -> Fragment:
+def grades_table(assessment: Assessment) -> Fragment:
     """Each goal's progress and outlook grade (final, with how it was reached)."""
     frame = tables.grades(assessment)
     return _parts(
         table_html(frame, [shown(c) for c in tables.GRADES_COLUMNS], _title(assessment, "grades")),
-        _assumption_note(*(g[k] for g in assessment["goals"] for k in ("progress", "outlook"))),
+        _assumption_note(*(grade for g in assessment.goals for grade in (g.progress, g.outlook))),
     )
 
 
-def external_cause_summary(assessment: dict) -> Fragment:
+def external_cause_summary(assessment: Assessment) -> Fragment:
     """How many below-target results the records attribute to the external cause (COVID-19)."""
-    cause = assessment["external_cause"]
-    if cause["below"] and not tables.external_cause_used(assessment):
+    cause = assessment.external_cause
+    if cause.below and not tables.external_cause_used(assessment):
         return _parts()
     return _block(
         "external_cause.html.j2",
         cause=cause,
-        year=era_year(assessment["fiscal_year"]),
-        below=_labels(assessment)["below"],
-        share=pct(cause["share_pct"]),
+        year=era_year(assessment.fiscal_year),
+        below=_labels(assessment).below,
+        share=pct(cause.share_pct),
     )
 
 
-def goal_cause_table(assessment: dict) -> Fragment:
+def goal_cause_table(assessment: Assessment) -> Fragment:
     """Per goal: below-target results and how many of them had the external cause."""
-    if not assessment["external_cause"]["below"] or not tables.external_cause_used(assessment):
+    if not assessment.external_cause.below or not tables.external_cause_used(assessment):
         return _parts()
     frame = tables.below_target_causes(assessment)
     count_columns = [c for c in frame.columns if c.endswith(tables.COUNT_SUFFIX)]
@@ -480,31 +495,30 @@ def goal_cause_table(assessment: dict) -> Fragment:
     return _parts(table_html(frame, columns, _title(assessment, "below_target_causes")))
 
 
-def _plan_has_periods(assessment: dict) -> bool:
-    periods = assessment["plan"].get("periods")
-    return len(periods) >= 2 if periods is not None else True
+def _plan_has_periods(assessment: Assessment) -> bool:
+    return len(assessment.plan.periods) >= 2
 
 
-def period_overview_table(assessment: dict) -> Fragment:
+def period_overview_table(assessment: Assessment) -> Fragment:
     """The achieved share per period (before / after COVID-19), for the program and each goal."""
     if not _plan_has_periods(assessment):
         return _parts()
-    if len(assessment["program_periods"]) < 2:
+    if len(assessment.program_periods) < 2:
         return _parts(_paragraph(PERIODS_NOT_YET))
     frame = tables.period_overview(assessment)
     columns = [shown("区分"), *(percent(c) for c in frame.columns[1:])]
     return _parts(table_html(frame, columns, _title(assessment, "period_overview")))
 
 
-def overall_judgement(assessment: dict) -> Fragment:
+def overall_judgement(assessment: Assessment) -> Fragment:
     """The program-level judgement: its grade and the committee's statement when there is one."""
-    overall = assessment["overall"]
-    grade = overall["progress"]
+    overall = assessment.overall
+    grade = overall.progress
     return _block(
         "overall_judgement.html.j2",
         grade=tables.grade_text(grade),
         source=tables.grade_source(grade),
-        statement=overall.get("statement"),
+        statement=overall.statement,
         note=_assumption_note(grade),
     )
 
@@ -512,31 +526,31 @@ def overall_judgement(assessment: dict) -> Fragment:
 # ---------------------------------------------------------------- highlights
 
 
-def _highlight_goal(goal: dict, heading: bool) -> dict:
-    title = f"{goal_label(goal['goal'])} {goal['name']}" if heading else None
-    return {"title": title, "items": goal["highlights"]}
+def _highlight_goal(goal: GoalResult, heading: bool) -> dict:
+    title = f"{goal_label(goal.goal)} {goal.name}" if heading else None
+    return {"title": title, "items": goal.highlights}
 
 
-def highlights(goal: dict, heading: bool = True) -> Fragment:
+def highlights(goal: GoalResult, heading: bool = True) -> Fragment:
     """A goal's main results (主な実績) as a list, under the goal's title unless told not to."""
     return _block("highlights.html.j2", intro=None, goals=[_highlight_goal(goal, heading)])
 
 
-def all_highlights(assessment: dict) -> Fragment:
+def all_highlights(assessment: Assessment) -> Fragment:
     """Every goal's main results, goal by goal, after a line on what they are."""
-    if not any(g["highlights"] for g in assessment["goals"]):
+    if not any(g.highlights for g in assessment.goals):
         return _parts(_paragraph("主な実績は入力されていません。"))
-    program = assessment["plan"]["program"]
+    program = assessment.plan.program
     return _block(
         "highlights.html.j2",
         intro=f"{program}期間中の新たな取組又は拡充した取組等の主な実績は次のとおりです。",
-        goals=[_highlight_goal(g, True) for g in assessment["goals"]],
+        goals=[_highlight_goal(g, True) for g in assessment.goals],
     )
 
 
-def goal_highlights(assessment: dict, goal: int) -> Fragment:
+def goal_highlights(assessment: Assessment, goal: int) -> Fragment:
     """One goal's main results under 主な実績; nothing when the records have none for any goal."""
-    if not any(g["highlights"] for g in assessment["goals"]):
+    if not any(g.highlights for g in assessment.goals):
         return _parts()
     return _parts(highlights(goal_block(assessment, goal), heading=False), heading="主な実績")
 
@@ -544,16 +558,15 @@ def goal_highlights(assessment: dict, goal: int) -> Fragment:
 # ---------------------------------------------------------------- one goal
 
 
-def goal_heading(assessment: dict, goal: int) -> Fragment:
+def goal_heading(assessment: Assessment, goal: int) -> Fragment:
     """The goal chapter's title with its number of initiatives."""
     block = goal_block(assessment, goal)
     return chapter_heading(
-        assessment,
-        f"{goal_label(block['goal'])} {block['name']}（取組数：{block['initiatives']}件）",
+        assessment, f"{goal_label(block.goal)} {block.name}（取組数：{block.initiatives}件）"
     )
 
 
-def goal_by_year_table(assessment: dict, goal: int) -> Fragment:
+def goal_by_year_table(assessment: Assessment, goal: int) -> Fragment:
     """One goal's counts and shares in every program year up to the evaluated one."""
     frame = tables.goal_trend(assessment, goal)
     return _parts(
@@ -561,7 +574,7 @@ def goal_by_year_table(assessment: dict, goal: int) -> Fragment:
     )
 
 
-def direction_table(assessment: dict, goal: int) -> Fragment:
+def direction_table(assessment: Assessment, goal: int) -> Fragment:
     """The evaluated year's counts and shares per direction; each count links to its records."""
     frame = tables.direction_distribution(assessment, goal)
     labels = _labels(assessment)
@@ -580,12 +593,12 @@ def direction_table(assessment: dict, goal: int) -> Fragment:
     )
 
 
-def periods_table(assessment: dict, goal: int) -> Fragment:
+def periods_table(assessment: Assessment, goal: int) -> Fragment:
     """The period comparison (e.g. before / after COVID-19) of one goal, under its heading."""
     if not _plan_has_periods(assessment):
         return _parts()
     block = goal_block(assessment, goal)
-    if len(block["periods"]) < 2:
+    if len(block.periods) < 2:
         return _parts(_paragraph(PERIODS_NOT_YET), heading="期間の比較")
     frame = tables.goal_periods(assessment, goal)
     labels = _labels(assessment)
@@ -601,7 +614,7 @@ def periods_table(assessment: dict, goal: int) -> Fragment:
     )
 
 
-def _below_columns(assessment: dict, with_direction: bool) -> list[Column]:
+def _below_columns(assessment: Assessment, with_direction: bool) -> list[Column]:
     columns = [shown("取組番号", nowrap=True), *(shown(n) for n in ("取組名", "所管", "主な理由"))]
     if with_direction:
         # the direction heads each group of rows, written once over them (rowspan)
@@ -616,7 +629,7 @@ def below_target_heading(below: str) -> str:
     return f"{below}取組" if below.endswith("た") else f"「{below}」の取組"
 
 
-def below_target_table(assessment: dict, goal: int) -> Fragment:
+def below_target_table(assessment: Assessment, goal: int) -> Fragment:
     """The goal's below-target initiatives with their reasons; long lists fold by direction."""
     block = goal_block(assessment, goal)
     frame = tables.below_target(assessment, goal)
@@ -625,7 +638,7 @@ def below_target_table(assessment: dict, goal: int) -> Fragment:
         ordered = frame.sort_values("方向性", kind="stable")
         table = table_html(ordered, _below_columns(assessment, True), group="方向性")
     else:
-        names = {d["direction"]: d["name"] for d in block["directions"]}
+        names = {d.direction: d.name for d in block.directions}
         by_direction = list(frame.groupby("方向性", sort=True))
         room = -(-MAX_LISTED // len(by_direction))
         groups = [
@@ -640,16 +653,16 @@ def below_target_table(assessment: dict, goal: int) -> Fragment:
     cause = None
     if tables.external_cause_used(assessment):
         cause = {
-            **block["external_cause"],
-            "share": pct(block["external_cause"]["share_pct"]),
-            "label": assessment["external_cause"]["label"],
+            **block.external_cause.model_dump(),
+            "share": pct(block.external_cause.share_pct),
+            "label": assessment.external_cause.label,
         }
     return _block(
         "below_target.html.j2",
         css="kawaeval-below",
-        heading=below_target_heading(_labels(assessment)["below"]),
-        year=era_year(assessment["fiscal_year"]),
-        below=_labels(assessment)["below"],
+        heading=below_target_heading(_labels(assessment).below),
+        year=era_year(assessment.fiscal_year),
+        below=_labels(assessment).below,
         count=len(frame),
         table=table,
         groups=groups,
@@ -657,12 +670,12 @@ def below_target_table(assessment: dict, goal: int) -> Fragment:
     )
 
 
-def indicators_table(assessment: dict, goal: int) -> Fragment:
+def indicators_table(assessment: Assessment, goal: int) -> Fragment:
     """The goal's reference indicators (参考指標), under their heading when any goal has some."""
-    if not any(g["indicators"] for g in assessment["goals"]):
+    if not any(g.indicators for g in assessment.goals):
         return _parts()
     block = goal_block(assessment, goal)
-    if not block["indicators"]:
+    if not block.indicators:
         return _parts(_paragraph("参考指標は入力されていません。"), heading="参考指標")
     frame = tables.indicators(assessment, goal)
     columns = [
@@ -674,7 +687,7 @@ def indicators_table(assessment: dict, goal: int) -> Fragment:
         shown("達成"),
     ]
     note = None
-    if any(i.get("illustrative") for i in block["indicators"]):
+    if any(i.illustrative for i in block.indicators):
         note = _paragraph("（例示）の指標はサンプルの値であり、市の公表値ではありません。")
     return _parts(
         table_html(frame, columns, _title(assessment, "indicators", goal)),
@@ -692,24 +705,22 @@ def _number(value: object) -> str:
     return f"{number:,}"
 
 
-def goal_grades(assessment: dict, goal: int) -> Fragment:
+def goal_grades(assessment: Assessment, goal: int) -> Fragment:
     """Suggested and final grades of one goal, with the rule's inputs and the committee's reason."""
     block = goal_block(assessment, goal)
     frame = tables.goal_grades(assessment, goal)
     names = list(tables.GOAL_GRADES_COLUMNS)
     if not frame["評価委員会の理由"].astype(bool).any():
         names.remove("評価委員会の理由")
-    inputs = block["rule_inputs"]
+    inputs = block.rule_inputs
     return _block(
         "goal_grades.html.j2",
         table=table_html(frame, [shown(n) for n in names], _title(assessment, "goal_grades", goal)),
-        note=_assumption_note(block["progress"], block["outlook"]),
-        year=era_year(assessment["fiscal_year"]),
-        achieved=pct(inputs["achieved_share_pct"]),
-        min_year=pct(inputs["min_year_achieved_share_pct"]),
-        adjusted=pct(inputs["adjusted_share_pct"])
-        if tables.external_cause_used(assessment)
-        else None,
+        note=_assumption_note(block.progress, block.outlook),
+        year=era_year(assessment.fiscal_year),
+        achieved=pct(inputs.achieved_share_pct),
+        min_year=pct(inputs.min_year_achieved_share_pct),
+        adjusted=pct(inputs.adjusted_share_pct) if tables.external_cause_used(assessment) else None,
     )
 
 
@@ -744,7 +755,7 @@ def _provenance_rows(provenance: dict) -> list[tuple[str, str]]:
 
 
 def index_page(
-    assessment: dict,
+    assessment: Assessment,
     chapters: Sequence[tuple[str, str]],
     provenance: dict,
     downloads: Sequence[tuple[str, str]] = (),
@@ -756,22 +767,21 @@ def index_page(
     ``package_version``, ``git_commit`` (or None), ``parameters`` (dict), ``inputs``
     (list of (file, sha256)), ``plan`` ((file, sha256)) and ``source_date`` (or None).
     """
-    plan = assessment["plan"]
-    year = era_year(assessment["fiscal_year"])
+    year = era_year(assessment.fiscal_year)
     labels = _labels(assessment)
-    program = assessment["program"]
+    program = assessment.program
     page = render(
         "index.html.j2",
-        title=f"{plan['name']} {plan['program']} 評価 {year}（{evaluation_label(assessment)}）",
+        title=tables.report_title(assessment),
         css=Markup(report_css()),
-        notice=assessment.get("notice"),
+        notice=assessment.notice,
         judgement_notice=judgement_notice(assessment),
         chapters=list(chapters),
         downloads=list(downloads),
-        initiatives=program["initiatives"],
+        initiatives=program.initiatives,
         year=year,
         key_figures=[
-            (labels[k], count_share(program["counts"][k], program["shares_pct"][k]))
+            (labels[k], count_share(program.counts[k], program.shares_pct[k]))
             for k in EVALUATED_KEYS
         ],
         grades=grades_table(assessment),

@@ -1,4 +1,4 @@
-"""Every table of the report as a typed pandas DataFrame, built from the assessment dict.
+"""Every table of the report as a typed pandas DataFrame, built from the assessment.
 
 The HTML report (:mod:`kawaeval.report.presenting`), the workbook and an analyst's notebook all read
 these frames, so they cannot disagree. Counts are integers, shares are floats in percent
@@ -23,6 +23,15 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from kawaeval.evaluation.model import (
+    Assessment,
+    Counts,
+    GoalResult,
+    GradeDecision,
+    PeriodResult,
+    Shares,
+    YearResult,
+)
 from kawaeval.exceptions import UsageError
 from kawaeval.plan import ACHIEVEMENTS
 from kawaeval.report.chapters import APPENDIX_CHAPTER
@@ -84,9 +93,16 @@ def pct(share: float | None) -> str:
     return "－" if share is None or pd.isna(share) else f"{share:.1f}%"
 
 
-def evaluation_label(assessment: dict) -> str:
+def evaluation_label(assessment: Assessment) -> str:
     """最終評価 for the last program year, 中間評価 for the others."""
-    return "最終評価" if assessment["evaluation"] == "final" else "中間評価"
+    return "最終評価" if assessment.is_final else "中間評価"
+
+
+def report_title(assessment: Assessment) -> str:
+    """The report's title (index page, PDF): plan, program, year and evaluation kind."""
+    plan = assessment.plan
+    year = era_year(assessment.fiscal_year)
+    return f"{plan.name} {plan.program} 評価 {year}（{evaluation_label(assessment)}）"
 
 
 def goal_label(goal: int) -> str:
@@ -94,9 +110,9 @@ def goal_label(goal: int) -> str:
     return f"基本目標{goal}"
 
 
-def labels(assessment: dict) -> dict:
+def labels(assessment: Assessment):
     """The plan's achievement labels (exceeded, on_target, below, not_evaluated)."""
-    return assessment["plan"]["achievement_labels"]
+    return assessment.labels
 
 
 def count_column(label: str) -> str:
@@ -109,39 +125,39 @@ def share_column(label: str) -> str:
     return label + SHARE_SUFFIX
 
 
-def goal_block(assessment: dict, goal: int) -> dict:
-    """The assessment of one goal.
+def goal_block(assessment: Assessment, goal: int) -> GoalResult:
+    """The assessment of one goal (:meth:`Assessment.goal`).
 
     Raises
     ------
     UsageError
         If the plan has no such goal; the message names the goals it has.
     """
-    for block in assessment["goals"]:
-        if block["goal"] == goal:
-            return block
-    allowed = ", ".join(str(g["goal"]) for g in assessment["goals"])
-    raise UsageError(f"基本目標 {goal} はありません (goal must be one of: {allowed})")
+    return assessment.goal(goal)
 
 
-def grade_text(grade: dict, which: str = "final") -> str:
-    """A grade as the report prints it; a label the city has not published is marked ※."""
-    if grade[which] is None:
+def grade_text(grade: GradeDecision, which: str = "final") -> str:
+    """A grade as the report prints it (``which``: final or suggested); a label the city has
+    not published is marked ※."""
+    if which == "final":
+        code, label, assumed = grade.final, grade.final_label, grade.final_assumption
+    else:
+        code, label, assumed = grade.suggested, grade.suggested_label, grade.suggested_assumption
+    if code is None:
         return NO_GRADE
-    mark = ASSUMPTION_MARK if grade.get(f"{which}_assumption") else ""
-    return f"{grade[which]} {grade[f'{which}_label']}{mark}"
+    return f"{code} {label}{ASSUMPTION_MARK if assumed else ''}"
 
 
-def grade_source(grade: dict) -> str:
+def grade_source(grade: GradeDecision) -> str:
     """Where a final grade came from: the rule, or the committee (changed or not)."""
-    if grade["source"] == "committee":
-        if grade["differs"]:
+    if grade.source == "committee":
+        if grade.differs:
             return f"評価委員会の判断（提案評価 {grade_text(grade, 'suggested')} から変更）"
         return "評価委員会の判断（提案評価と同じ）"
     return "評価ルールによる提案評価"
 
 
-def grades_source(progress: dict, outlook: dict) -> str:
+def grades_source(progress: GradeDecision, outlook: GradeDecision) -> str:
     """The source of a goal's two grades, said once when it is the same."""
     first, second = grade_source(progress), grade_source(outlook)
     return first if first == second else f"達成状況：{first}／今後の方向性：{second}"
@@ -159,7 +175,7 @@ def _frame(rows: Sequence[dict], columns: Sequence[str], dtypes: dict[str, str])
     return frame
 
 
-def _achievement_columns(assessment: dict) -> tuple[list[str], dict[str, str]]:
+def _achievement_columns(assessment: Assessment) -> tuple[list[str], dict[str, str]]:
     """Count and share columns of the three evaluated achievements, with their types."""
     names = labels(assessment)
     columns, dtypes = [], {}
@@ -170,13 +186,12 @@ def _achievement_columns(assessment: dict) -> tuple[list[str], dict[str, str]]:
     return columns, dtypes
 
 
-def _achievement_cells(assessment: dict, block: dict) -> dict:
+def _achievement_cells(assessment: Assessment, counts: Counts, shares: Shares) -> dict:
     names = labels(assessment)
     cells = {}
     for key in EVALUATED_KEYS:
-        cells[count_column(names[key])] = block["counts"][key]
-        share = block["shares_pct"].get(key)
-        cells[share_column(names[key])] = float("nan") if share is None else share
+        cells[count_column(names[key])] = counts[key]
+        cells[share_column(names[key])] = _share(shares[key])
     return cells
 
 
@@ -187,25 +202,23 @@ def _share(value: float | None) -> float:
 # ---------------------------------------------------------------- chapter 1: the plan
 
 
-def plan_structure(assessment: dict) -> pd.DataFrame:
+def plan_structure(assessment: Assessment) -> pd.DataFrame:
     """Goals, policies and directions with the number of initiatives of each (取組体系)."""
-    counts = {g["goal"]: g["initiatives"] for g in assessment["goals"]}
+    counts = {g.goal: g.initiatives for g in assessment.goals}
     by_direction = {
-        (g["goal"], d["direction"]): d["initiatives"]
-        for g in assessment["goals"]
-        for d in g["directions"]
+        (g.goal, d.direction): d.initiatives for g in assessment.goals for d in g.directions
     }
     rows = [
         {
-            "基本目標": goal_label(goal["goal"]),
-            "名称": goal["name"],
-            "取組方針": goal["policy"],
-            "取組の方向性": f"{d['direction']} {d['name']}",
-            "取組数": by_direction.get((goal["goal"], d["direction"]), 0),
-            "基本目標の取組数": counts.get(goal["goal"], 0),
+            "基本目標": goal_label(goal.goal),
+            "名称": goal.name,
+            "取組方針": goal.policy,
+            "取組の方向性": f"{d.direction} {d.name}",
+            "取組数": by_direction.get((goal.goal, d.direction), 0),
+            "基本目標の取組数": counts.get(goal.goal, 0),
         }
-        for goal in assessment["plan"]["goals"]
-        for d in goal["directions"]
+        for goal in assessment.plan.goals
+        for d in goal.directions
     ]
     columns = ["基本目標", "名称", "取組方針", "取組の方向性", "取組数", "基本目標の取組数"]
     return _frame(rows, columns, {"取組数": "int64", "基本目標の取組数": "int64"})
@@ -214,44 +227,42 @@ def plan_structure(assessment: dict) -> pd.DataFrame:
 # ---------------------------------------------------------------- chapter 2: all initiatives
 
 
-def distribution(assessment: dict, block: dict) -> pd.DataFrame:
+def distribution(assessment: Assessment, counts: Counts, shares: Shares) -> pd.DataFrame:
     """Counts and shares of one distribution; not-evaluated only when there are some; a total."""
     names = labels(assessment)
-    counts, shares = block["counts"], block["shares_pct"]
     rows = [
-        {"達成度": names[k], "件数": counts[k], "割合" + SHARE_SUFFIX: _share(shares.get(k))}
+        {"達成度": names[k], "件数": counts[k], "割合" + SHARE_SUFFIX: _share(shares[k])}
         for k in EVALUATED_KEYS
     ]
-    if counts["not_evaluated"]:
+    if counts.not_evaluated:
         rows.append(
             {
-                "達成度": names["not_evaluated"],
-                "件数": counts["not_evaluated"],
+                "達成度": names.not_evaluated,
+                "件数": counts.not_evaluated,
                 "割合" + SHARE_SUFFIX: float("nan"),
             }
         )
-    rows.append(
-        {"達成度": TOTAL_LABEL, "件数": sum(counts.values()), "割合" + SHARE_SUFFIX: float("nan")}
-    )
+    rows.append({"達成度": TOTAL_LABEL, "件数": counts.total, "割合" + SHARE_SUFFIX: float("nan")})
     return _frame(
         rows, ["達成度", "件数", "割合" + SHARE_SUFFIX], {"件数": "int64", "割合（%）": "float64"}
     )
 
 
-def program_distribution(assessment: dict) -> pd.DataFrame:
+def program_distribution(assessment: Assessment) -> pd.DataFrame:
     """All initiatives' distribution in the evaluated year."""
-    return distribution(assessment, assessment["program"])
+    program = assessment.program
+    return distribution(assessment, program.counts, program.shares_pct)
 
 
-def trend(assessment: dict, rows: Sequence[dict]) -> pd.DataFrame:
+def trend(assessment: Assessment, rows: Sequence[YearResult]) -> pd.DataFrame:
     """Counts and shares year by year (``program_by_year`` or one goal's ``by_year`` rows)."""
     achievement_columns, dtypes = _achievement_columns(assessment)
     body = [
         {
-            "年度": era_year(r["fiscal_year"]),
-            "取組数": sum(r["counts"].values()),
-            **_achievement_cells(assessment, r),
-            ACHIEVED_SHARE: _share(r.get("achieved_share_pct")),
+            "年度": era_year(r.fiscal_year),
+            "取組数": r.counts.total,
+            **_achievement_cells(assessment, r.counts, r.shares_pct),
+            ACHIEVED_SHARE: _share(r.achieved_share_pct),
         }
         for r in rows
     ]
@@ -259,27 +270,27 @@ def trend(assessment: dict, rows: Sequence[dict]) -> pd.DataFrame:
     return _frame(body, columns, {"取組数": "int64", **dtypes, ACHIEVED_SHARE: "float64"})
 
 
-def program_trend(assessment: dict) -> pd.DataFrame:
+def program_trend(assessment: Assessment) -> pd.DataFrame:
     """All initiatives' distribution in every program year up to the evaluated one."""
-    return trend(assessment, assessment["program_by_year"])
+    return trend(assessment, assessment.program_by_year)
 
 
 DATA_QUALITY_COLUMNS = ["ファイル", "行（Excel）", "列", "値", "理由", "取組番号", "取組名"]
 
 
-def data_quality(assessment: dict) -> pd.DataFrame:
+def data_quality(assessment: Assessment) -> pd.DataFrame:
     """The rejected rows with file, Excel row, column, value, reason and their initiative."""
     rows = [
         {
-            "ファイル": r["file"],
-            "行（Excel）": r.get("row"),
-            "列": r.get("column") or "",
-            "値": "" if r.get("value") is None else str(r["value"]),
-            "理由": r["reason"],
-            "取組番号": r.get("initiative_id") or "",
-            "取組名": r.get("name") or "",
+            "ファイル": r.file,
+            "行（Excel）": r.row,
+            "列": r.column or "",
+            "値": "" if r.value is None else r.value,
+            "理由": r.reason,
+            "取組番号": r.initiative_id or "",
+            "取組名": r.name or "",
         }
-        for r in assessment["data_quality"]["rejected"]
+        for r in assessment.data_quality.rejected
     ]
     return _frame(rows, DATA_QUALITY_COLUMNS, {"行（Excel）": "Int64"})
 
@@ -287,18 +298,18 @@ def data_quality(assessment: dict) -> pd.DataFrame:
 # ---------------------------------------------------------------- chapter 3: highlights
 
 
-def highlights(assessment: dict, goal: int | None = None) -> pd.DataFrame:
+def highlights(assessment: Assessment, goal: int | None = None) -> pd.DataFrame:
     """Main results (主な実績) of every goal, or of one goal."""
-    blocks = assessment["goals"] if goal is None else [goal_block(assessment, goal)]
+    blocks = assessment.goals if goal is None else [goal_block(assessment, goal)]
     rows = [
         {
-            "基本目標": goal_label(g["goal"]),
-            "取組の方向性": int(h["direction"]),
-            "取組名": h["initiative"],
-            "実績": h["result"],
+            "基本目標": goal_label(g.goal),
+            "取組の方向性": h.direction,
+            "取組名": h.initiative,
+            "実績": h.result,
         }
         for g in blocks
-        for h in g["highlights"]
+        for h in g.highlights
     ]
     return _frame(rows, ["基本目標", "取組の方向性", "取組名", "実績"], {"取組の方向性": "int64"})
 
@@ -309,33 +320,33 @@ def highlights(assessment: dict, goal: int | None = None) -> pd.DataFrame:
 GRADES_COLUMNS = ["基本目標", "名称", "達成状況", "今後の方向性（取組構成の妥当性）", "評価の根拠"]
 
 
-def grades(assessment: dict) -> pd.DataFrame:
+def grades(assessment: Assessment) -> pd.DataFrame:
     """Each goal's final progress and outlook grade, with how it was reached."""
     rows = [
         {
-            "基本目標": goal_label(g["goal"]),
-            "名称": g["name"],
-            "達成状況": grade_text(g["progress"]),
-            "今後の方向性（取組構成の妥当性）": grade_text(g["outlook"]),
-            "評価の根拠": grades_source(g["progress"], g["outlook"]),
+            "基本目標": goal_label(g.goal),
+            "名称": g.name,
+            "達成状況": grade_text(g.progress),
+            "今後の方向性（取組構成の妥当性）": grade_text(g.outlook),
+            "評価の根拠": grades_source(g.progress, g.outlook),
         }
-        for g in assessment["goals"]
+        for g in assessment.goals
     ]
     return _frame(rows, GRADES_COLUMNS, {})
 
 
-def below_target_causes(assessment: dict) -> pd.DataFrame:
+def below_target_causes(assessment: Assessment) -> pd.DataFrame:
     """Per goal: below-target results and how many of them had the external cause."""
-    below = labels(assessment)["below"]
-    cause = "うち" + assessment["external_cause"]["label"] + COUNT_SUFFIX
+    below = labels(assessment).below
+    cause = "うち" + assessment.external_cause.label + COUNT_SUFFIX
     rows = [
         {
-            "基本目標": goal_label(g["goal"]),
-            count_column(below): g["external_cause"]["below"],
-            cause: g["external_cause"]["with_external_cause"],
-            "割合" + SHARE_SUFFIX: _share(g["external_cause"]["share_pct"]),
+            "基本目標": goal_label(g.goal),
+            count_column(below): g.external_cause.below,
+            cause: g.external_cause.with_external_cause,
+            "割合" + SHARE_SUFFIX: _share(g.external_cause.share_pct),
         }
-        for g in assessment["goals"]
+        for g in assessment.goals
     ]
     columns = ["基本目標", count_column(below), cause, "割合" + SHARE_SUFFIX]
     return _frame(
@@ -345,20 +356,20 @@ def below_target_causes(assessment: dict) -> pd.DataFrame:
     )
 
 
-def period_column(period: dict) -> str:
+def period_column(period: PeriodResult) -> str:
     """A period's column label: its name and years, e.g. ``影響前（平成30(2018)年度・…）（%）``."""
-    years = "・".join(era_year(y) for y in period["fiscal_years"])
-    return f"{period['name']}（{years}）{SHARE_SUFFIX}"
+    years = "・".join(era_year(y) for y in period.fiscal_years)
+    return f"{period.name}（{years}）{SHARE_SUFFIX}"
 
 
-def period_overview(assessment: dict) -> pd.DataFrame:
+def period_overview(assessment: Assessment) -> pd.DataFrame:
     """The achieved share per period, for all initiatives and each goal (延べ件数)."""
-    periods = assessment["program_periods"]
+    periods = assessment.program_periods
     columns = ["区分", *(period_column(p) for p in periods)]
     groups = [("全取組", periods)]
-    groups += [(goal_label(g["goal"]), g["periods"]) for g in assessment["goals"]]
+    groups += [(goal_label(g.goal), g.periods) for g in assessment.goals]
     rows = [
-        {"区分": name, **{period_column(p): _share(p["achieved_share_pct"]) for p in blocks}}
+        {"区分": name, **{period_column(p): _share(p.achieved_share_pct) for p in blocks}}
         for name, blocks in groups
     ]
     return _frame(rows, columns, {c: "float64" for c in columns[1:]})
@@ -367,41 +378,41 @@ def period_overview(assessment: dict) -> pd.DataFrame:
 # ---------------------------------------------------------------- chapter 5: one goal
 
 
-def goal_trend(assessment: dict, goal: int) -> pd.DataFrame:
+def goal_trend(assessment: Assessment, goal: int) -> pd.DataFrame:
     """One goal's counts and shares in every program year up to the evaluated one."""
     goal_block(assessment, goal)
-    return trend(assessment, [r for r in assessment["by_year"] if r["goal"] == goal])
+    return trend(assessment, assessment.goal_by_year(goal))
 
 
-def direction_distribution(assessment: dict, goal: int) -> pd.DataFrame:
+def direction_distribution(assessment: Assessment, goal: int) -> pd.DataFrame:
     """The evaluated year's counts and shares per direction of one goal."""
     block = goal_block(assessment, goal)
     achievement_columns, dtypes = _achievement_columns(assessment)
     rows = [
         {
-            "方向性": d["direction"],
-            "取組の方向性": d["name"],
-            "取組数": d["initiatives"],
-            **_achievement_cells(assessment, d),
+            "方向性": d.direction,
+            "取組の方向性": d.name,
+            "取組数": d.initiatives,
+            **_achievement_cells(assessment, d.counts, d.shares_pct),
         }
-        for d in block["directions"]
+        for d in block.directions
     ]
     columns = ["方向性", "取組の方向性", "取組数", *achievement_columns]
     return _frame(rows, columns, {"方向性": "int64", "取組数": "int64", **dtypes})
 
 
-def goal_periods(assessment: dict, goal: int) -> pd.DataFrame:
+def goal_periods(assessment: Assessment, goal: int) -> pd.DataFrame:
     """The period comparison (e.g. before / after COVID-19) of one goal, in 延べ件数."""
     block = goal_block(assessment, goal)
     achievement_columns, dtypes = _achievement_columns(assessment)
     rows = [
         {
-            "期間": p["name"],
-            "年度": "・".join(era_year(y) for y in p["fiscal_years"]),
-            **_achievement_cells(assessment, p),
-            ACHIEVED_SHARE: _share(p.get("achieved_share_pct")),
+            "期間": p.name,
+            "年度": "・".join(era_year(y) for y in p.fiscal_years),
+            **_achievement_cells(assessment, p.counts, p.shares_pct),
+            ACHIEVED_SHARE: _share(p.achieved_share_pct),
         }
-        for p in block["periods"]
+        for p in block.periods
     ]
     columns = ["期間", "年度", *achievement_columns, ACHIEVED_SHARE]
     return _frame(rows, columns, {**dtypes, ACHIEVED_SHARE: "float64"})
@@ -410,20 +421,20 @@ def goal_periods(assessment: dict, goal: int) -> pd.DataFrame:
 BELOW_TARGET_COLUMNS = ["取組番号", "取組名", "方向性", "所管", "主な理由", "外部要因"]
 
 
-def below_target(assessment: dict, goal: int) -> pd.DataFrame:
+def below_target(assessment: Assessment, goal: int) -> pd.DataFrame:
     """The goal's below-target initiatives in the evaluated year, with the reasons given."""
     block = goal_block(assessment, goal)
-    label = assessment["external_cause"]["label"]
+    label = assessment.external_cause.label
     rows = [
         {
-            "取組番号": r["initiative_id"],
-            "取組名": r["name"],
-            "方向性": r["direction"],
-            "所管": r.get("bureau") or "",
-            "主な理由": r.get("reason") or NO_REASON,
-            "外部要因": label if r.get("external_cause") else "",
+            "取組番号": r.initiative_id,
+            "取組名": r.name,
+            "方向性": r.direction,
+            "所管": r.bureau or "",
+            "主な理由": r.reason or NO_REASON,
+            "外部要因": label if r.external_cause else "",
         }
-        for r in block["below_target"]
+        for r in block.below_target
     ]
     return _frame(rows, BELOW_TARGET_COLUMNS, {"方向性": "int64"})
 
@@ -441,22 +452,21 @@ _BETTER = {"higher": "高いほど良い", "lower": "低いほど良い"}
 _ACHIEVED = {True: "達成", False: "未達成", None: "－"}
 
 
-def indicators(assessment: dict, goal: int) -> pd.DataFrame:
+def indicators(assessment: Assessment, goal: int) -> pd.DataFrame:
     """The goal's reference indicators (参考指標) for the evaluated year."""
     block = goal_block(assessment, goal)
     rows = [
         {
-            "参考指標": i["name"]
-            + ("（例示）" if i.get("illustrative") and "例示" not in i["name"] else ""),
-            "単位": i.get("unit") or "",
-            "向き": _BETTER.get(i.get("better"), i.get("better") or ""),
-            "基準値": i.get("baseline"),
-            "目標値": i.get("target"),
-            "実績値": i.get("actual"),
-            "達成率" + SHARE_SUFFIX: _share(i.get("achievement_rate_pct")),
-            "達成": _ACHIEVED[i.get("achieved")],
+            "参考指標": i.name + ("（例示）" if i.illustrative and "例示" not in i.name else ""),
+            "単位": i.unit or "",
+            "向き": _BETTER.get(i.better, i.better or ""),
+            "基準値": i.baseline,
+            "目標値": i.target,
+            "実績値": i.actual,
+            "達成率" + SHARE_SUFFIX: _share(i.achievement_rate_pct),
+            "達成": _ACHIEVED[i.achieved],
         }
-        for i in block["indicators"]
+        for i in block.indicators
     ]
     numbers = dict.fromkeys(INDICATOR_VALUES, "Float64")
     return _frame(rows, INDICATOR_COLUMNS, {**numbers, "達成率" + SHARE_SUFFIX: "float64"})
@@ -466,12 +476,12 @@ GOAL_GRADES_COLUMNS = ["項目", "提案評価（評価ルール）", "最終評
 SAME_REASON = "（同上）"
 
 
-def goal_grades(assessment: dict, goal: int) -> pd.DataFrame:
+def goal_grades(assessment: Assessment, goal: int) -> pd.DataFrame:
     """Suggested and final grades of one goal, with the committee's reason."""
     block = goal_block(assessment, goal)
     rows, shown = [], None
-    for title, grade in (("達成状況", block["progress"]), ("今後の方向性", block["outlook"])):
-        reason = grade.get("reason") or ""
+    for title, grade in (("達成状況", block.progress), ("今後の方向性", block.outlook)):
+        reason = grade.reason or ""
         rows.append(
             {
                 "項目": title,
@@ -498,23 +508,22 @@ class _Spec:
     shown: Callable[..., bool] = lambda assessment, *goal: True
 
 
-def _periods_shown(assessment: dict, *goal: int) -> bool:
-    periods = goal_block(assessment, goal[0])["periods"] if goal else assessment["program_periods"]
+def _periods_shown(assessment: Assessment, *goal: int) -> bool:
+    periods = goal_block(assessment, goal[0]).periods if goal else assessment.program_periods
     return len(periods) >= 2
 
 
-def _year(assessment: dict) -> str:
-    return era_year(assessment["fiscal_year"])
+def _year(assessment: Assessment) -> str:
+    return era_year(assessment.fiscal_year)
 
 
-def external_cause_used(assessment: dict) -> bool:
+def external_cause_used(assessment: Assessment) -> bool:
     """Whether the plan names an external cause at all (keywords in its grading rule)."""
-    thresholds = assessment["grading_rule"].get("thresholds", {})
-    return bool(thresholds.get("external_cause_keywords", True))
+    return bool(assessment.grading_rule.thresholds.external_cause_keywords)
 
 
-def _cause_shown(assessment: dict) -> bool:
-    return bool(assessment["external_cause"]["below"]) and external_cause_used(assessment)
+def _cause_shown(assessment: Assessment) -> bool:
+    return bool(assessment.external_cause.below) and external_cause_used(assessment)
 
 
 _SPECS = (
@@ -522,7 +531,7 @@ _SPECS = (
         "plan_structure",
         "01_plan",
         plan_structure,
-        lambda a: f"取組体系（取組数 合計 {a['program']['initiatives']}件）",
+        lambda a: f"取組体系（取組数 合計 {a.program.initiatives}件）",
     ),
     _Spec(
         "program_distribution",
@@ -536,21 +545,21 @@ _SPECS = (
         "02_achievement",
         data_quality,
         lambda a: "データ品質：受け付けなかった行",
-        shown=lambda a: bool(a["data_quality"]["rejected"]),
+        shown=lambda a: bool(a.data_quality.rejected),
     ),
     _Spec(
         "highlights",
         "03_highlights",
         highlights,
         lambda a, g=None: "主な実績" if g is None else f"{goal_label(g)}の主な実績",
-        shown=lambda a: any(g["highlights"] for g in a["goals"]),
+        shown=lambda a: any(g.highlights for g in a.goals),
     ),
     _Spec("grades", "04_overall", grades, lambda a: "基本目標ごとの達成状況と今後の方向性"),
     _Spec(
         "below_target_causes",
         "04_overall",
         below_target_causes,
-        lambda a: f"{_year(a)}の{labels(a)['below']}取組の理由",
+        lambda a: f"{_year(a)}の{labels(a).below}取組の理由",
         shown=lambda a: _cause_shown(a),
     ),
     _Spec(
@@ -558,7 +567,7 @@ _SPECS = (
         "04_overall",
         period_overview,
         lambda a: (
-            f"期間ごとの「{labels(a)['exceeded']}」と「{labels(a)['on_target']}」を"
+            f"期間ごとの「{labels(a).exceeded}」と「{labels(a).on_target}」を"
             "合わせた割合（延べ件数）"
         ),
         shown=_periods_shown,
@@ -589,9 +598,9 @@ _SPECS = (
         "below_target",
         "05_goal",
         below_target,
-        lambda a, g: f"{goal_label(g)}の{_year(a)}に{labels(a)['below']}取組",
+        lambda a, g: f"{goal_label(g)}の{_year(a)}に{labels(a).below}取組",
         per_goal=True,
-        shown=lambda a, g: bool(goal_block(a, g)["below_target"]),
+        shown=lambda a, g: bool(goal_block(a, g).below_target),
     ),
     _Spec(
         "indicators",
@@ -599,7 +608,7 @@ _SPECS = (
         indicators,
         lambda a, g: f"{goal_label(g)}の参考指標（{_year(a)}）",
         per_goal=True,
-        shown=lambda a, g: bool(goal_block(a, g)["indicators"]),
+        shown=lambda a, g: bool(goal_block(a, g).indicators),
     ),
     _Spec(
         "goal_grades",
@@ -616,32 +625,32 @@ def achievement_column(fiscal_year: int) -> str:
     return f"achievement_{fiscal_year}"
 
 
-def years_so_far(assessment: dict) -> list[int]:
+def years_so_far(assessment: Assessment) -> list[int]:
     """The program years up to the evaluated one."""
-    return [y for y in assessment["plan"]["program_years"] if y <= assessment["fiscal_year"]]
+    return assessment.years_so_far()
 
 
-def initiatives_frame(assessment: dict) -> pd.DataFrame:
+def initiatives_frame(assessment: Assessment) -> pd.DataFrame:
     """One row per initiative, in plan order (goal, direction, id): its names, bureau, reason
     and one ``achievement_<year>`` column per program year up to the evaluated one (missing
     where the records have no result for that year)."""
-    goals = {g["goal"]: g for g in assessment["plan"]["goals"]}
+    goals = {g.goal: g for g in assessment.plan.goals}
     years = years_so_far(assessment)
     rows = []
-    for entry in assessment["initiatives"]:
-        goal = goals[entry["goal"]]
-        directions = {d["direction"]: d["name"] for d in goal["directions"]}
+    for entry in assessment.initiatives:
+        goal = goals[entry.goal]
+        directions = {d.direction: d.name for d in goal.directions}
         rows.append(
             {
-                "goal": entry["goal"],
-                "goal_name": goal["name"],
-                "direction": entry["direction"],
-                "direction_name": directions[entry["direction"]],
-                "initiative_id": entry["initiative_id"],
-                "name": entry["name"],
-                "bureau": entry["bureau"],
-                **{achievement_column(y): entry["achievements"].get(str(y)) for y in years},
-                "reason": entry["reason"],
+                "goal": entry.goal,
+                "goal_name": goal.name,
+                "direction": entry.direction,
+                "direction_name": directions[entry.direction],
+                "initiative_id": entry.initiative_id,
+                "name": entry.name,
+                "bureau": entry.bureau,
+                **{achievement_column(y): entry.achievements.get(str(y)) for y in years},
+                "reason": entry.reason,
             }
         )
     columns = [
@@ -663,9 +672,7 @@ def initiatives_frame(assessment: dict) -> pd.DataFrame:
             frame[achievement_column(y)], categories=ACHIEVEMENTS
         )
     order = {
-        (g, d["direction"]): i
-        for i, (g, goal) in enumerate(goals.items())
-        for d in goal["directions"]
+        (g, d.direction): i for i, (g, goal) in enumerate(goals.items()) for d in goal.directions
     }
     position = [order[(g, d)] for g, d in zip(frame["goal"], frame["direction"], strict=True)]
     frame = frame.assign(_order=position).sort_values(["_order", "initiative_id"], kind="stable")
@@ -676,10 +683,10 @@ def _blank_if_missing(value: object) -> object:
     return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else value
 
 
-def initiatives(assessment: dict) -> pd.DataFrame:
+def initiatives(assessment: Assessment) -> pd.DataFrame:
     """付録 取組一覧: every initiative in plan order, with its result in each program year up to
     the evaluated one (the label; blank where the records have none) and its reason."""
-    labels = assessment["plan"]["achievement_labels"]
+    names = assessment.labels
     years = years_so_far(assessment)
     year_columns = [era_year(y) for y in years]
     rows = [
@@ -690,7 +697,7 @@ def initiatives(assessment: dict) -> pd.DataFrame:
             "取組名": r["name"],
             "所管": _blank_if_missing(r["bureau"]),
             **{
-                column: labels.get(r[achievement_column(y)], "")
+                column: names.get(r[achievement_column(y)], "")
                 for column, y in zip(year_columns, years, strict=True)
             },
             "主な理由": _blank_if_missing(r["reason"]),
@@ -708,13 +715,13 @@ _CLOSING_SPECS = (
         APPENDIX_CHAPTER[0],
         initiatives,
         lambda a: f"付録 取組一覧（{_year(a)}まで）",
-        shown=lambda a, *goal: bool(a.get("initiatives")),
+        shown=lambda a, *goal: bool(a.initiatives),
     ),
 )
 TABLE_KEYS = tuple(s.key for s in (*_SPECS, *_CLOSING_SPECS))
 
 
-def table_title(assessment: dict, key: str, goal: int | None = None) -> str:
+def table_title(assessment: Assessment, key: str, goal: int | None = None) -> str:
     """The Japanese title the report gives a table (sheet titles derive from it)."""
     spec = _spec(key)
     if spec.per_goal or goal is not None:
@@ -722,7 +729,7 @@ def table_title(assessment: dict, key: str, goal: int | None = None) -> str:
     return spec.title(assessment)
 
 
-def report_tables(assessment: dict) -> list[ReportTable]:
+def report_tables(assessment: Assessment) -> list[ReportTable]:
     """Every table the report shows, in report order (goal tables goal by goal at the end)."""
     tables = []
     for spec in (s for s in _SPECS if not s.per_goal):
@@ -730,8 +737,8 @@ def report_tables(assessment: dict) -> list[ReportTable]:
             tables.append(
                 ReportTable(spec.key, spec.title(assessment), spec.chapter, spec.build(assessment))
             )
-    for block in assessment["goals"]:
-        goal = block["goal"]
+    for block in assessment.goals:
+        goal = block.goal
         for spec in (s for s in _SPECS if s.per_goal):
             if spec.shown(assessment, goal):
                 tables.append(
@@ -751,7 +758,7 @@ def report_tables(assessment: dict) -> list[ReportTable]:
     return tables
 
 
-def report_table(assessment: dict, key: str, goal: int | None = None) -> pd.DataFrame:
+def report_table(assessment: Assessment, key: str, goal: int | None = None) -> pd.DataFrame:
     """One table of the report as a DataFrame, e.g. ``report_table(a, "goal_trend", goal=2)``.
 
     Raises
@@ -763,7 +770,7 @@ def report_table(assessment: dict, key: str, goal: int | None = None) -> pd.Data
     spec = _spec(key)
     if spec.per_goal:
         if goal is None:
-            goals = ", ".join(str(g["goal"]) for g in assessment["goals"])
+            goals = ", ".join(str(g.goal) for g in assessment.goals)
             raise UsageError(
                 f"表 {key!r} は基本目標ごとの表です: goal を指定してください"
                 f" (goal must be one of: {goals})"

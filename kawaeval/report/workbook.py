@@ -28,6 +28,7 @@ import pandas as pd
 from kawaeval.common.spreadsheet import neutralise, stable_xlsx_bytes
 
 if TYPE_CHECKING:
+    from kawaeval.evaluation.model import Assessment
     from kawaeval.report.tables import ReportTable
 
 WORKBOOK_FILE = "tables.xlsx"
@@ -170,7 +171,7 @@ def _write_table_sheet(sheet, table: ReportTable) -> None:
     sheet.freeze_panes = sheet.cell(FIRST_DATA_ROW, 1).coordinate
 
 
-def chapter_titles(assessment: dict) -> dict[str, str]:
+def chapter_titles(assessment: Assessment) -> dict[str, str]:
     """Each chapter's name (``05_goal2``) and its title, for the contents sheet."""
     from kawaeval.report.chapters import (
         APPENDIX_CHAPTER,
@@ -180,8 +181,8 @@ def chapter_titles(assessment: dict) -> dict[str, str]:
     )
 
     titles = dict(CHAPTERS)
-    for goal in assessment["plan"]["goals"]:
-        titles[f"{GOAL_CHAPTER[0]}{goal['goal']}"] = goal_chapter_title(goal["goal"], goal["name"])
+    for goal in assessment.plan.goals:
+        titles[f"{GOAL_CHAPTER[0]}{goal.goal}"] = goal_chapter_title(goal.goal, goal.name)
     titles[APPENDIX_CHAPTER[0]] = APPENDIX_CHAPTER[1]
     return titles
 
@@ -242,14 +243,14 @@ def tables_workbook(
     return stable_xlsx_bytes(workbook)
 
 
-def workbook_heading(assessment: dict) -> str:
+def workbook_heading(assessment: Assessment) -> str:
     """The contents sheet's title: plan, program and fiscal year of the assessment."""
-    plan = assessment.get("plan", {})
-    parts = [plan.get("name", ""), plan.get("program", ""), f"{assessment['fiscal_year']}年度"]
+    plan = assessment.plan
+    parts = [plan.name, plan.program, f"{assessment.fiscal_year}年度"]
     return " ".join(p for p in parts if p) + " 表の一覧"
 
 
-def write_tables_workbook(assessment: dict, path: Path) -> Path:
+def write_tables_workbook(assessment: Assessment, path: Path) -> Path:
     """Write ``tables.xlsx`` (every table of the report for ``assessment``) to ``path``."""
     from kawaeval.report.tables import report_tables
 
