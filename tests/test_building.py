@@ -128,8 +128,10 @@ def test_chapters_run_the_goal_chapter_once_per_goal():
         "06_appendix",
     ]
     assert chapters[-1].title == "付録 取組一覧"
-    assert [c.parameters for c in chapters[4:7]] == [{"goal": 1}, {"goal": 2}, {"goal": 3}]
+    assert [c.parameters["goal"] for c in chapters[4:7]] == [1, 2, 3]
     assert chapters[5].title == "第5章 基本目標2 発信力を高め世界的プレゼンスを確立するまち"
+    # every notebook's heading is the registry's title, passed as the papermill parameter
+    assert all(c.parameters["title"] == c.title for c in chapters)
 
 
 def test_normalise_notebook_removes_what_differs_between_runs():

@@ -18,6 +18,7 @@ COMMON = {
     "raw_dir": "None",
     "allow_rejects": "False",
     "assessment_json": "None",
+    "title": "None",
 }
 
 

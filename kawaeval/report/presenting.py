@@ -30,7 +30,7 @@ from kawaeval.evaluation.model import (
 from kawaeval.exceptions import UsageError
 from kawaeval.paths import TEMPLATES_DIR
 from kawaeval.report import tables
-from kawaeval.report.chapters import appendix_link
+from kawaeval.report.chapters import GOAL_CHAPTER, appendix_link, chapter_title
 from kawaeval.report.tables import (
     ACHIEVEMENT_KEYS,
     ASSUMPTION_NOTE,
@@ -292,8 +292,16 @@ def load_assessment(
 # ---------------------------------------------------------------- every chapter
 
 
-def chapter_heading(assessment: Assessment, title: str) -> Fragment:
-    """The chapter title with the plan, program, fiscal year and 最終評価 / 中間評価."""
+def chapter_heading(
+    assessment: Assessment, title: str | None, chapter: str | None = None
+) -> Fragment:
+    """The chapter title with the plan, program, fiscal year and 最終評価 / 中間評価.
+
+    ``title`` None means the title the chapter registry gives ``chapter`` (a notebook run on
+    its own); the build passes the registry's title as the notebook's ``title`` parameter.
+    """
+    if title is None:
+        title = chapter_title(chapter)
     plan = assessment.plan
     return _block(
         "chapter_heading.html.j2",
@@ -314,7 +322,7 @@ def judgement_notice(assessment: Assessment) -> Fragment:
 def data_quality(assessment: Assessment) -> Fragment:
     """The rejected rows (file, Excel row, column, value, reason, initiative) when let through."""
     quality = assessment.data_quality
-    if not quality.rejected_rows:
+    if not tables.is_shown(assessment, "data_quality"):
         return _parts()
     frame = tables.data_quality(assessment)
     columns = [shown(c, numeric=c == "行（Excel）") for c in tables.DATA_QUALITY_COLUMNS]
@@ -483,7 +491,7 @@ def external_cause_summary(assessment: Assessment) -> Fragment:
 
 def goal_cause_table(assessment: Assessment) -> Fragment:
     """Per goal: below-target results and how many of them had the external cause."""
-    if not assessment.external_cause.below or not tables.external_cause_used(assessment):
+    if not tables.is_shown(assessment, "below_target_causes"):
         return _parts()
     frame = tables.below_target_causes(assessment)
     count_columns = [c for c in frame.columns if c.endswith(tables.COUNT_SUFFIX)]
@@ -503,7 +511,7 @@ def period_overview_table(assessment: Assessment) -> Fragment:
     """The achieved share per period (before / after COVID-19), for the program and each goal."""
     if not _plan_has_periods(assessment):
         return _parts()
-    if len(assessment.program_periods) < 2:
+    if not tables.is_shown(assessment, "period_overview"):
         return _parts(_paragraph(PERIODS_NOT_YET))
     frame = tables.period_overview(assessment)
     columns = [shown("区分"), *(percent(c) for c in frame.columns[1:])]
@@ -538,7 +546,7 @@ def highlights(goal: GoalResult, heading: bool = True) -> Fragment:
 
 def all_highlights(assessment: Assessment) -> Fragment:
     """Every goal's main results, goal by goal, after a line on what they are."""
-    if not any(g.highlights for g in assessment.goals):
+    if not tables.is_shown(assessment, "highlights"):
         return _parts(_paragraph("主な実績は入力されていません。"))
     program = assessment.plan.program
     return _block(
@@ -550,7 +558,7 @@ def all_highlights(assessment: Assessment) -> Fragment:
 
 def goal_highlights(assessment: Assessment, goal: int) -> Fragment:
     """One goal's main results under 主な実績; nothing when the records have none for any goal."""
-    if not any(g.highlights for g in assessment.goals):
+    if not tables.is_shown(assessment, "highlights"):
         return _parts()
     return _parts(highlights(goal_block(assessment, goal), heading=False), heading="主な実績")
 
@@ -558,12 +566,12 @@ def goal_highlights(assessment: Assessment, goal: int) -> Fragment:
 # ---------------------------------------------------------------- one goal
 
 
-def goal_heading(assessment: Assessment, goal: int) -> Fragment:
-    """The goal chapter's title with its number of initiatives."""
+def goal_heading(assessment: Assessment, goal: int, title: str | None = None) -> Fragment:
+    """The goal chapter's title (the registry's when ``title`` is None) with its number of
+    initiatives."""
     block = goal_block(assessment, goal)
-    return chapter_heading(
-        assessment, f"{goal_label(block.goal)} {block.name}（取組数：{block.initiatives}件）"
-    )
+    title = title or chapter_title(GOAL_CHAPTER.key, block.goal, block.name)
+    return chapter_heading(assessment, f"{title}（取組数：{block.initiatives}件）")
 
 
 def goal_by_year_table(assessment: Assessment, goal: int) -> Fragment:
@@ -597,8 +605,7 @@ def periods_table(assessment: Assessment, goal: int) -> Fragment:
     """The period comparison (e.g. before / after COVID-19) of one goal, under its heading."""
     if not _plan_has_periods(assessment):
         return _parts()
-    block = goal_block(assessment, goal)
-    if len(block.periods) < 2:
+    if not tables.is_shown(assessment, "goal_periods", goal):
         return _parts(_paragraph(PERIODS_NOT_YET), heading="期間の比較")
     frame = tables.goal_periods(assessment, goal)
     labels = _labels(assessment)
@@ -675,7 +682,7 @@ def indicators_table(assessment: Assessment, goal: int) -> Fragment:
     if not any(g.indicators for g in assessment.goals):
         return _parts()
     block = goal_block(assessment, goal)
-    if not block.indicators:
+    if not tables.is_shown(assessment, "indicators", goal):
         return _parts(_paragraph("参考指標は入力されていません。"), heading="参考指標")
     frame = tables.indicators(assessment, goal)
     columns = [

@@ -34,7 +34,7 @@ from kawaeval.evaluation.model import (
 )
 from kawaeval.exceptions import UsageError
 from kawaeval.plan import ACHIEVEMENTS
-from kawaeval.report.chapters import APPENDIX_CHAPTER
+from kawaeval.report.chapters import REGISTRY
 
 EVALUATED_KEYS = ("exceeded", "on_target", "below")
 ACHIEVEMENT_KEYS = (*EVALUATED_KEYS, "not_evaluated")
@@ -501,7 +501,6 @@ def goal_grades(assessment: Assessment, goal: int) -> pd.DataFrame:
 @dataclass(frozen=True)
 class _Spec:
     key: str
-    chapter: str
     build: Callable[..., pd.DataFrame]
     title: Callable[..., str]
     per_goal: bool = False
@@ -529,42 +528,36 @@ def _cause_shown(assessment: Assessment) -> bool:
 _SPECS = (
     _Spec(
         "plan_structure",
-        "01_plan",
         plan_structure,
         lambda a: f"取組体系（取組数 合計 {a.program.initiatives}件）",
     ),
     _Spec(
         "program_distribution",
-        "02_achievement",
         program_distribution,
         lambda a: f"{_year(a)}の各取組の達成度",
     ),
-    _Spec("program_trend", "02_achievement", program_trend, lambda a: "年度別の達成度（全取組）"),
+    _Spec("program_trend", program_trend, lambda a: "年度別の達成度（全取組）"),
     _Spec(
         "data_quality",
-        "02_achievement",
         data_quality,
         lambda a: "データ品質：受け付けなかった行",
         shown=lambda a: bool(a.data_quality.rejected),
     ),
     _Spec(
         "highlights",
-        "03_highlights",
         highlights,
         lambda a, g=None: "主な実績" if g is None else f"{goal_label(g)}の主な実績",
         shown=lambda a: any(g.highlights for g in a.goals),
     ),
-    _Spec("grades", "04_overall", grades, lambda a: "基本目標ごとの達成状況と今後の方向性"),
+    _Spec("grades", grades, lambda a: "基本目標ごとの達成状況と今後の方向性"),
     _Spec(
         "below_target_causes",
-        "04_overall",
         below_target_causes,
         lambda a: f"{_year(a)}の{labels(a).below}取組の理由",
         shown=lambda a: _cause_shown(a),
     ),
     _Spec(
         "period_overview",
-        "04_overall",
         period_overview,
         lambda a: (
             f"期間ごとの「{labels(a).exceeded}」と「{labels(a).on_target}」を"
@@ -574,21 +567,18 @@ _SPECS = (
     ),
     _Spec(
         "goal_trend",
-        "05_goal",
         goal_trend,
         lambda a, g: f"{goal_label(g)}の年度別の達成度",
         per_goal=True,
     ),
     _Spec(
         "direction_distribution",
-        "05_goal",
         direction_distribution,
         lambda a, g: f"{goal_label(g)}の取組の方向性別の達成度（{_year(a)}）",
         per_goal=True,
     ),
     _Spec(
         "goal_periods",
-        "05_goal",
         goal_periods,
         lambda a, g: f"{goal_label(g)}の期間ごとの達成度（延べ件数）",
         per_goal=True,
@@ -596,7 +586,6 @@ _SPECS = (
     ),
     _Spec(
         "below_target",
-        "05_goal",
         below_target,
         lambda a, g: f"{goal_label(g)}の{_year(a)}に{labels(a).below}取組",
         per_goal=True,
@@ -604,7 +593,6 @@ _SPECS = (
     ),
     _Spec(
         "indicators",
-        "05_goal",
         indicators,
         lambda a, g: f"{goal_label(g)}の参考指標（{_year(a)}）",
         per_goal=True,
@@ -612,7 +600,6 @@ _SPECS = (
     ),
     _Spec(
         "goal_grades",
-        "05_goal",
         goal_grades,
         lambda a, g: f"{goal_label(g)}の達成状況と今後の方向性",
         per_goal=True,
@@ -708,17 +695,15 @@ def initiatives(assessment: Assessment) -> pd.DataFrame:
     return _frame(rows, columns, {"基本目標": "int64", "取組の方向性": "int64"})
 
 
-# Tables after the goal chapters, in report order.
-_CLOSING_SPECS = (
+_SPECS += (
     _Spec(
         "initiatives",
-        APPENDIX_CHAPTER[0],
         initiatives,
         lambda a: f"付録 取組一覧（{_year(a)}まで）",
         shown=lambda a, *goal: bool(a.initiatives),
     ),
 )
-TABLE_KEYS = tuple(s.key for s in (*_SPECS, *_CLOSING_SPECS))
+TABLE_KEYS = tuple(s.key for s in _SPECS)
 
 
 def table_title(assessment: Assessment, key: str, goal: int | None = None) -> str:
@@ -730,32 +715,27 @@ def table_title(assessment: Assessment, key: str, goal: int | None = None) -> st
 
 
 def report_tables(assessment: Assessment) -> list[ReportTable]:
-    """Every table the report shows, in report order (goal tables goal by goal at the end)."""
+    """Every table the report shows, in report order: the chapters of the registry
+    (:data:`kawaeval.report.chapters.REGISTRY`), each chapter's tables in its order."""
     tables = []
-    for spec in (s for s in _SPECS if not s.per_goal):
-        if spec.shown(assessment):
-            tables.append(
-                ReportTable(spec.key, spec.title(assessment), spec.chapter, spec.build(assessment))
-            )
-    for block in assessment.goals:
-        goal = block.goal
-        for spec in (s for s in _SPECS if s.per_goal):
-            if spec.shown(assessment, goal):
-                tables.append(
-                    ReportTable(
-                        spec.key,
-                        spec.title(assessment, goal),
-                        f"05_goal{goal}",
-                        spec.build(assessment, goal),
-                        goal,
+    for chapter in REGISTRY:
+        for goal in [g.goal for g in assessment.goals] if chapter.per_goal else [None]:
+            page = chapter.page_name(goal)
+            for key in chapter.tables:
+                if is_shown(assessment, key, goal):
+                    spec = _spec(key)
+                    args = (assessment,) if goal is None else (assessment, goal)
+                    tables.append(
+                        ReportTable(key, spec.title(*args), page, spec.build(*args), goal)
                     )
-                )
-    for spec in _CLOSING_SPECS:
-        if spec.shown(assessment):
-            tables.append(
-                ReportTable(spec.key, spec.title(assessment), spec.chapter, spec.build(assessment))
-            )
     return tables
+
+
+def is_shown(assessment: Assessment, key: str, goal: int | None = None) -> bool:
+    """Whether the report shows table ``key`` (of ``goal``): the one show/hide rule that the
+    HTML sections, the workbook and :func:`report_tables` follow."""
+    spec = _spec(key)
+    return spec.shown(assessment) if goal is None else spec.shown(assessment, goal)
 
 
 def report_table(assessment: Assessment, key: str, goal: int | None = None) -> pd.DataFrame:
@@ -784,7 +764,7 @@ def report_table(assessment: Assessment, key: str, goal: int | None = None) -> p
 
 
 def _spec(key: str) -> _Spec:
-    for spec in (*_SPECS, *_CLOSING_SPECS):
+    for spec in _SPECS:
         if spec.key == key:
             return spec
     raise UsageError(f"表 {key!r} はありません (key must be one of: {', '.join(TABLE_KEYS)})")

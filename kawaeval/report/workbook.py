@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from kawaeval.common.spreadsheet import neutralise, stable_xlsx_bytes
+from kawaeval.report.chapters import chapter_titles as page_titles
 
 if TYPE_CHECKING:
     from kawaeval.evaluation.model import Assessment
@@ -172,19 +173,8 @@ def _write_table_sheet(sheet, table: ReportTable) -> None:
 
 
 def chapter_titles(assessment: Assessment) -> dict[str, str]:
-    """Each chapter's name (``05_goal2``) and its title, for the contents sheet."""
-    from kawaeval.report.chapters import (
-        APPENDIX_CHAPTER,
-        CHAPTERS,
-        GOAL_CHAPTER,
-        goal_chapter_title,
-    )
-
-    titles = dict(CHAPTERS)
-    for goal in assessment.plan.goals:
-        titles[f"{GOAL_CHAPTER[0]}{goal.goal}"] = goal_chapter_title(goal.goal, goal.name)
-    titles[APPENDIX_CHAPTER[0]] = APPENDIX_CHAPTER[1]
-    return titles
+    """Each chapter's page name (``05_goal2``) and its title, for the contents sheet."""
+    return page_titles([(g.goal, g.name) for g in assessment.plan.goals])
 
 
 def _write_contents(
