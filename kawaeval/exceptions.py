@@ -153,14 +153,16 @@ class TidyValidationError(KawaevalError):
 
 
 class UnknownFiscalYearError(UsageError):
-    """Raised when the fiscal year asked for is not one of the plan's program years."""
+    """Raised when a fiscal year asked for is not one of the plan's program years."""
 
-    def __init__(self, fiscal_year: int, allowed: tuple[int, ...]):
-        self.fiscal_year = fiscal_year
+    def __init__(self, fiscal_years, allowed: tuple[int, ...], program: str = ""):
+        self.fiscal_years = [fiscal_years] if isinstance(fiscal_years, int) else list(fiscal_years)
+        self.fiscal_year = self.fiscal_years[0]
         self.allowed = tuple(allowed)
         years = ", ".join(str(y) for y in self.allowed)
+        asked = ", ".join(str(y) for y in self.fiscal_years)
         super().__init__(
-            f"--fiscal-year {fiscal_year} はこの実行プログラムの年度ではありません。"
+            f"--fiscal-year {asked} は{program or 'この実行プログラム'}の年度ではありません。"
             f"指定できる年度: {years}"
         )
 

@@ -7,10 +7,11 @@ folder replaces it, so the same code serves the next program or the next city.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from kawaeval.exceptions import PlanDefinitionError
+from kawaeval.exceptions import PlanDefinitionError, UnknownFiscalYearError
 from kawaeval.paths import BUNDLED_PLAN, PLAN_FILE_NAME
 
 ACHIEVEMENTS = ("exceeded", "on_target", "below", "not_evaluated")
@@ -91,6 +92,18 @@ class Plan:
     @property
     def goal_numbers(self) -> tuple[int, ...]:
         return tuple(g.goal for g in self.goals)
+
+    def check_fiscal_years(self, fiscal_years: Sequence[int]) -> None:
+        """Refuse fiscal years that are not program years of the plan.
+
+        Raises
+        ------
+        UnknownFiscalYearError
+            Naming the years asked for that the plan does not have, and those it has.
+        """
+        unknown = [y for y in fiscal_years if y not in self.program_years]
+        if unknown:
+            raise UnknownFiscalYearError(unknown, self.program_years, self.program)
 
     def goal_by_number(self, goal: int) -> Goal:
         for g in self.goals:

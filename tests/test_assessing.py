@@ -530,7 +530,7 @@ def test_unknown_fiscal_year_is_refused_before_reading_records(tmp_path):
         assess_records(tmp_path / "no-such-folder", fiscal_year=2030)
     assert caught.value.exit_code == 2
     assert str(caught.value) == (
-        "--fiscal-year 2030 はこの実行プログラムの年度ではありません。"
+        "--fiscal-year 2030 は第２期実行プログラムの年度ではありません。"
         "指定できる年度: 2018, 2019, 2020, 2021"
     )
 

@@ -20,6 +20,7 @@ from bs4 import BeautifulSoup
 from kawaeval import cli
 from kawaeval.build import building, exporting, publishing
 from kawaeval.build.building import build_reports
+from kawaeval.common import files
 from kawaeval.evaluation.model import SCHEMA_FILE, Assessment
 from kawaeval.exceptions import UsageError
 from kawaeval.paths import NOTEBOOKS_DIR, PROJECT_ROOT, RAW_DIR
@@ -87,8 +88,8 @@ def test_unknown_fiscal_year_is_usage_error_before_any_kernel(tmp_path, monkeypa
     assert code == 2
     err = capsys.readouterr().err
     assert err == (
-        "kawaeval build: error: 年度 2017 は第２期実行プログラムの年度ではありません "
-        "(--fiscal-year must be one of: 2018, 2019, 2020, 2021)\n"
+        "kawaeval build: error: --fiscal-year 2017 は第２期実行プログラムの年度ではありません。"
+        "指定できる年度: 2018, 2019, 2020, 2021\n"
     )
     assert list(tmp_path.iterdir()) == []
 
@@ -110,9 +111,9 @@ def test_bad_source_date_epoch_is_usage_error(tmp_path, monkeypatch):
 
 def test_source_date_follows_reproducible_builds(monkeypatch):
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
-    assert publishing.source_date() is None
+    assert files.source_date() is None
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    assert publishing.source_date() == "2023-11-14"
+    assert files.source_date() == "2023-11-14"
 
 
 def test_chapters_run_the_goal_chapter_once_per_goal():

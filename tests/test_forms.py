@@ -14,6 +14,7 @@ import pytest
 from openpyxl.utils import get_column_letter, range_boundaries
 
 from kawaeval.cli import main
+from kawaeval.common import text
 from kawaeval.exceptions import UnknownFiscalYearError
 from kawaeval.forms import input_form
 from kawaeval.paths import RAW_DIR
@@ -367,12 +368,12 @@ def test_by_bureau_splits_the_109_sample_records(tmp_path, sample, capsys):
 
 
 def test_bureau_file_names_are_safe_on_windows():
-    assert input_form.safe_file_name('経済/労働:局*?"<>|\\') == "経済_労働_局_______"
-    assert input_form.safe_file_name("港湾局. ") == "港湾局"
-    assert input_form.safe_file_name("CON") == "CON_"
-    assert input_form.safe_file_name("lpt1.txt") == "lpt1.txt_"
-    assert input_form.safe_file_name(" ... ") == "_"
-    assert input_form.safe_file_name("a\tb") == "a_b"
+    assert text.safe_file_name('経済/労働:局*?"<>|\\') == "経済_労働_局_______"
+    assert text.safe_file_name("港湾局. ") == "港湾局"
+    assert text.safe_file_name("CON") == "CON_"
+    assert text.safe_file_name("lpt1.txt") == "lpt1.txt_"
+    assert text.safe_file_name(" ... ") == "_"
+    assert text.safe_file_name("a\tb") == "a_b"
     assert input_form.bureau_file_names(["A/B", "A_B", "a_b", "局"]) == {
         "A/B": "取組_A_B.xlsx",
         "A_B": "取組_A_B_2.xlsx",
@@ -403,7 +404,7 @@ def test_a_year_outside_the_plan_is_wrong_usage(tmp_path, capsys):
     out = tmp_path / "取組_x.xlsx"
     assert main(["template", "--fiscal-year", "2017", "--out", str(out)]) == 2
     assert capsys.readouterr().err == (
-        "kawaeval template: error: --fiscal-year 2017 はこの実行プログラムの年度ではありません。"
+        "kawaeval template: error: --fiscal-year 2017 は第２期実行プログラムの年度ではありません。"
         "指定できる年度: 2018, 2019, 2020, 2021\n"
     )
     assert not out.exists()

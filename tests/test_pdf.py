@@ -162,7 +162,7 @@ def test_missing_pango_is_reported_like_a_missing_library(monkeypatch):
             "第２期実行プログラム",
             "川崎市国際施策推進プラン_第２期実行プログラム_FY2021.pdf",
         ),
-        ('a/b\\c:d*e?f"g<h>i|j', "第 2 期", "abcdefghij_第_2_期_FY2021.pdf"),
+        ('a/b\\c:d*e?f"g<h>i|j', "第 2 期", "a_b_c_d_e_f_g_h_i_j_第_2_期_FY2021.pdf"),
         ("CON", "", "CON_FY2021.pdf"),
         ("  計画. ", "プログラム\t\n", "計画_プログラム_FY2021.pdf"),
     ],

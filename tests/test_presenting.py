@@ -6,9 +6,10 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
+from kawaeval.common.text import era_year
 from kawaeval.evaluation.model import Assessment
 from kawaeval.exceptions import UsageError
-from kawaeval.report import presenting
+from kawaeval.report import presenting, tables
 
 
 @pytest.mark.parametrize(
@@ -23,15 +24,15 @@ from kawaeval.report import presenting
     ],
 )
 def test_era_year_is_written_as_the_city_writes_it(year, expected):
-    assert presenting.era_year(year) == expected
+    assert era_year(year) == expected
 
 
 def test_count_share_and_pct():
-    assert presenting.count_share(1, 0.9) == "1件(0.9%)"
-    assert presenting.count_share(87, 79.8) == "87件(79.8%)"
-    assert presenting.count_share(0, None) == "0件"
-    assert presenting.pct(75.0) == "75.0%"
-    assert presenting.pct(None) == "－"
+    assert tables.count_share(1, 0.9) == "1件(0.9%)"
+    assert tables.count_share(87, 79.8) == "87件(79.8%)"
+    assert tables.count_share(0, None) == "0件"
+    assert tables.pct(75.0) == "75.0%"
+    assert tables.pct(None) == "－"
 
 
 def test_the_renderer_escapes_markup_quotes_and_dollars_of_every_value():
@@ -98,13 +99,13 @@ def test_grades_table_shows_final_grades_and_where_they_came_from(assessment):
     assert markup.count("<td>Ⅱ 概ね効果的な構成である</td>") == 3
     # goal 2's outlook was changed by the committee from the suggested Ⅲ
     assert "評価委員会の判断（提案評価 Ⅲ 構成の見直しが必要である※ から変更）" in markup
-    assert presenting.ASSUMPTION_NOTE in markup  # Ⅲ is not a published label
+    assert tables.ASSUMPTION_NOTE in markup  # Ⅲ is not a published label
 
 
 def test_goal_grades_show_suggested_final_and_reason(assessment):
     markup = presenting.goal_grades(assessment, 2).html
     assert "<td>Ⅲ 構成の見直しが必要である※</td>" in markup
-    assert presenting.ASSUMPTION_NOTE in markup
+    assert tables.ASSUMPTION_NOTE in markup
     assert "<td>Ⅱ 概ね効果的な構成である</td>" in markup
     assert (
         "新型コロナウイルス感染症の影響を受ける以前の年度は概ね目標どおりに進捗していたため"
@@ -200,9 +201,9 @@ def test_data_quality_names_the_initiative_of_each_rejected_row(assessment):
 
 
 def test_goal_block_names_the_allowed_goals(assessment):
-    assert presenting.goal_block(assessment, 3)["initiatives"] == 59
+    assert tables.goal_block(assessment, 3)["initiatives"] == 59
     with pytest.raises(UsageError, match=r"goal must be one of: 1, 2, 3"):
-        presenting.goal_block(assessment, 4)
+        tables.goal_block(assessment, 4)
 
 
 def test_load_assessment_from_json_checks_the_year(tmp_path, assessment):
@@ -338,7 +339,7 @@ def test_a_long_below_target_list_is_grouped_by_direction_and_folded(assessment)
     # complete: every initiative is listed, in the page and in the frame
     ids = [th.get_text() for th in soup.select("tbody th")]
     assert len(ids) == 4500 and ids[-1] == "1-3-01499"
-    assert len(presenting.tables.below_target(assessment, 1)) == 4500
+    assert len(tables.below_target(assessment, 1)) == 4500
     assert "&lt;3&gt;" in markup
     assert "令和３(2021)年度に目標を下回った取組（4500件）" in markup
     assert "ほか" not in markup
@@ -354,7 +355,7 @@ def test_a_page_lists_at_most_so_many_and_says_where_the_rest_are(assessment, mo
     assert groups[2].select_one(".kawaeval-note").get_text() == (
         "ほか10件は、この報告書の data フォルダの取組データ（achievements.csv）にあります。"
     )
-    assert len(presenting.tables.below_target(assessment, 1)) == 120  # the frame is complete
+    assert len(tables.below_target(assessment, 1)) == 120  # the frame is complete
 
 
 def test_a_short_below_target_list_stays_one_table_with_each_direction_once(assessment):
@@ -411,7 +412,7 @@ def test_a_goal_with_nothing_evaluated_shows_a_dash_not_none(assessment):
         presenting.goal_grades(assessment, 1).html,
     ):
         assert "None" not in markup
-        assert presenting.NO_GRADE in markup
+        assert tables.NO_GRADE in markup
 
 
 def test_interim_year_with_one_period_says_the_comparison_comes_later(assessment):
@@ -593,7 +594,7 @@ _RENDERERS = {
 
 def test_every_table_of_the_report_shows_the_figures_of_its_frame(assessment):
     """The HTML is rendered from the frames, so every count, share and text cell is in it."""
-    listed = presenting.tables.report_tables(assessment)
+    listed = tables.report_tables(assessment)
     assert {t.key for t in listed} == set(_RENDERERS)
     for table in listed:
         markup = _RENDERERS[table.key](assessment, table.goal).html

@@ -8,6 +8,7 @@ import pytest
 
 from kawaeval.build.building import build_reports
 from kawaeval.common.spreadsheet import neutralise_frame
+from kawaeval.common.text import display_width
 from kawaeval.evaluation.model import Assessment
 from kawaeval.paths import RAW_DIR
 from kawaeval.report.tables import ReportTable
@@ -16,7 +17,6 @@ from kawaeval.report.workbook import (
     HEADER_ROW,
     PERCENT_FORMAT,
     WORKBOOK_FILE,
-    display_width,
     percent_columns,
     sheet_names,
     tables_workbook,

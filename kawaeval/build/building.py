@@ -38,12 +38,9 @@ from kawaeval.build.publishing import (
     publish,
     raw_files,
     read_stamp,
-    source_date,
-    write_json,
-    write_text,
     year_lock,
 )
-from kawaeval.common.files import file_sha256
+from kawaeval.common.files import file_sha256, source_date, write_json, write_text
 from kawaeval.exceptions import BuildInterruptedError, ChapterExecutionError, UsageError
 from kawaeval.paths import RAW_DIR, REPORTS_DIR
 from kawaeval.plan import load_plan, plan_path

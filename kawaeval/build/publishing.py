@@ -18,36 +18,13 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
 from kawaeval.common.files import file_sha256
-from kawaeval.exceptions import UsageError
 from kawaeval.paths import PACKAGE_DIR, PROJECT_ROOT
 
 STAMP_FILE = "build-stamp.json"
 DEBRIS = re.compile(r"^\.FY(\d{4})\.(tmp|old)-")
-
-
-def source_date() -> str | None:
-    """The build date from SOURCE_DATE_EPOCH (reproducible-builds.org), None when unset.
-
-    Raises
-    ------
-    UsageError
-        If SOURCE_DATE_EPOCH is set but is not a whole number of seconds.
-    """
-    value = os.environ.get("SOURCE_DATE_EPOCH")
-    if value is None or value == "":
-        return None
-    try:
-        seconds = int(value)
-    except ValueError:
-        raise UsageError(
-            f"SOURCE_DATE_EPOCH「{value}」は秒数ではありません"
-            " (expected whole seconds since 1970-01-01, e.g. 1700000000)"
-        ) from None
-    return datetime.fromtimestamp(seconds, tz=UTC).strftime("%Y-%m-%d")
 
 
 def git_commit() -> str | None:
@@ -124,17 +101,6 @@ def read_stamp(report_dir: Path) -> dict | None:
         return json.loads((report_dir / STAMP_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-
-
-def write_text(path: Path, text: str) -> None:
-    """Write UTF-8 text with LF line ends (byte-identical on every platform)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8", newline="\n")
-
-
-def write_json(path: Path, data: object) -> None:
-    """Write JSON sorted and indented, as every report file is written."""
-    write_text(path, json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
 
 
 # ---------------------------------------------------------------- locks and debris

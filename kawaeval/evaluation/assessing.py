@@ -25,7 +25,7 @@ from kawaeval.evaluation.grading import (
     suggest_progress,
 )
 from kawaeval.evaluation.model import Assessment
-from kawaeval.exceptions import NoRecordsError, UnknownFiscalYearError
+from kawaeval.exceptions import NoRecordsError
 from kawaeval.plan import ACHIEVED, ACHIEVEMENTS, EVALUATED, Plan, load_plan
 from kawaeval.records.supplements import Supplements, empty_supplements, load_supplements
 
@@ -41,18 +41,6 @@ def round_half_up_pct(count: int, total: int) -> float | None:
         return None
     tenths = (2000 * count + total) // (2 * total)
     return tenths / 10
-
-
-def check_fiscal_year(plan: Plan, fiscal_year: int) -> None:
-    """Refuse a fiscal year outside the plan's program years.
-
-    Raises
-    ------
-    UnknownFiscalYearError
-        If ``fiscal_year`` is not one of ``plan.program_years``.
-    """
-    if fiscal_year not in plan.program_years:
-        raise UnknownFiscalYearError(fiscal_year, plan.program_years)
 
 
 def check_records(tidy: pd.DataFrame, fiscal_year: int, raw_dir: Path) -> None:
@@ -81,7 +69,7 @@ def assess_records(raw_dir: Path, fiscal_year: int, allow_rejects: bool = False)
     """
     from kawaeval.records.cleaning import clean_records
 
-    check_fiscal_year(load_plan(raw_dir), fiscal_year)
+    load_plan(raw_dir).check_fiscal_years([fiscal_year])
     result = clean_records(Path(raw_dir), allow_rejects=allow_rejects)
     check_records(result.tidy, fiscal_year, raw_dir)
     supplements = load_supplements(Path(raw_dir), result.plan)
@@ -102,7 +90,7 @@ def assess(
     UnknownFiscalYearError
         If ``fiscal_year`` is not one of the plan's program years.
     """
-    check_fiscal_year(plan, fiscal_year)
+    plan.check_fiscal_years([fiscal_year])
     supplements = supplements if supplements is not None else empty_supplements()
     records = _prepare(tidy, plan)
     years = [y for y in plan.program_years if y <= fiscal_year]

@@ -14,10 +14,6 @@ runs, shows as written, and is read back by ``clean`` unchanged (ids stay stable
 from __future__ import annotations
 
 import logging
-import os
-import re
-import tempfile
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,13 +24,13 @@ from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from kawaeval.common.files import write_files
 from kawaeval.common.spreadsheet import neutralise, stable_xlsx_bytes
+from kawaeval.common.text import display_width, era_year, safe_file_name
 from kawaeval.exceptions import (
     OutputExistsError,
-    OutputWriteError,
     PlanDefinitionError,
     TemplateOptionError,
-    UnknownFiscalYearError,
 )
 from kawaeval.paths import RAW_DIR
 from kawaeval.plan import ACHIEVEMENTS, Plan, load_plan
@@ -115,14 +111,7 @@ def year_header(year: int) -> str:
 
     Both are shown because the city writes era years; ``clean`` reads the form (checked here).
     """
-    if year >= 2019:
-        era, number = "令和", year - 2018
-    elif year >= 1989:
-        era, number = "平成", year - 1988
-    else:
-        return f"{year}年度"
-    written = "元" if number == 1 else str(number)
-    header = f"{era}{written}({year})年度"
+    header = era_year(year, full_width=False)
     if parse_fiscal_year_header(header) != year:  # pragma: no cover - cleaning would disagree
         return f"{year}年度"
     return header
@@ -150,26 +139,6 @@ def achievement_choices(plan: Plan) -> list[str]:
                 "achievement_labels の表記を見直してください",
             )
     return labels
-
-
-def safe_file_name(text: str, max_length: int = 100) -> str:
-    """``text`` as a file-name stem that Windows accepts.
-
-    Characters ``<>:"/\\|?*`` and control characters become ``_``; trailing dots and spaces
-    go; names Windows reserves (``CON``, ``PRN``, ``AUX``, ``NUL``, ``COM1``-``9``,
-    ``LPT1``-``9``, with any extension) get a trailing ``_``; an empty result is ``_``.
-    """
-    name = unicodedata.normalize("NFC", str(text))
-    name = re.sub(r'[<>:"/\\|?*\x00-\x1f\x7f]', "_", name).strip()
-    name = name[:max_length].rstrip(". ")
-    if not name:
-        return "_"
-    stem = name.split(".")[0].strip().upper()
-    if stem in {"CON", "PRN", "AUX", "NUL"} | {
-        f"{p}{i}" for p in ("COM", "LPT") for i in range(10)
-    }:
-        name += "_"
-    return name
 
 
 def bureau_file_names(bureaus: list[str]) -> dict[str, str]:
@@ -234,11 +203,6 @@ def rows_from_records(
 
 
 # ---------------------------------------------------------------- the workbook
-
-
-def _display_width(text: str) -> int:
-    """Columns of text as Excel draws it: wide (Japanese) characters count two."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WFA" else 1 for c in str(text))
 
 
 def _text(cell, value) -> None:
@@ -430,7 +394,7 @@ def _lookup_range(count: int) -> str:
 
 def _width(values) -> float:
     """A column width that fits the widest value (Excel's unit is about one half-width char)."""
-    widest = max((_display_width(v) for v in values if v is not None and v != ""), default=8)
+    widest = max((display_width(v) for v in values if v is not None and v != ""), default=8)
     return float(max(8, widest + 2))
 
 
@@ -651,34 +615,6 @@ def _check_output(path: Path, force: bool) -> None:
         raise OutputExistsError(path)
 
 
-def _write_all(contents: dict[Path, bytes]) -> None:
-    """Write every file next to its target first, then move each into place.
-
-    Raises
-    ------
-    OutputWriteError
-        If a file cannot be written; the targets are then left as they were.
-    """
-    staged: list[tuple[str, Path]] = []
-    target = Path(".")
-    try:
-        for target, data in contents.items():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(
-                prefix=".kawaeval-template-", suffix=".tmp", dir=target.parent
-            )
-            staged.append((temporary, target))
-            with os.fdopen(handle, "wb") as out:
-                out.write(data)
-        for temporary, target in staged:
-            os.replace(temporary, target)
-    except OSError as exc:
-        raise OutputWriteError(target, exc.strerror or str(exc)) from exc
-    finally:
-        for temporary, _ in staged:
-            Path(temporary).unlink(missing_ok=True)
-
-
 def make_templates(
     out: Path,
     raw_dir: Path | None = None,
@@ -706,8 +642,8 @@ def make_templates(
     if raw_dir is not None and not Path(raw_dir).is_dir():
         find_initiative_files(Path(raw_dir))  # raises, naming the folder
     plan = load_plan(raw_dir if raw_dir is not None else RAW_DIR)
-    if fiscal_year is not None and fiscal_year not in plan.program_years:
-        raise UnknownFiscalYearError(fiscal_year, plan.program_years)
+    if fiscal_year is not None:
+        plan.check_fiscal_years([fiscal_year])
     if by_bureau and fiscal_year is None:
         raise TemplateOptionError(
             "--by-bureau",
@@ -728,16 +664,15 @@ def make_templates(
             )
 
     if fiscal_year is None:
-        _write_all({out: template_bytes(plan)})
+        write_files({out: template_bytes(plan)})
         return TemplateResult({out: 0})
 
     rows, plan, rejected = rows_from_records(
         Path(raw_dir) if raw_dir is not None else RAW_DIR, fiscal_year, allow_rejects
     )
-    if fiscal_year not in plan.program_years:  # pragma: no cover - same plan as above
-        raise UnknownFiscalYearError(fiscal_year, plan.program_years)
+    plan.check_fiscal_years([fiscal_year])
     if not by_bureau:
-        _write_all({out: template_bytes(plan, rows, fiscal_year)})
+        write_files({out: template_bytes(plan, rows, fiscal_year)})
         return TemplateResult({out: len(rows)}, rejected)
 
     groups: dict[str, list[TemplateRow]] = {}
@@ -752,5 +687,5 @@ def make_templates(
             raise OutputExistsError(path)
         contents[path] = template_bytes(plan, groups[bureau], fiscal_year, f"（{bureau}）")
         counts[path] = len(groups[bureau])
-    _write_all(contents)
+    write_files(contents)
     return TemplateResult(counts, rejected)

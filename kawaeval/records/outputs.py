@@ -12,10 +12,7 @@ from __future__ import annotations
 
 import codecs
 import json
-import os
 import re
-import shutil
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from kawaeval.common.files import replacing
 from kawaeval.common.spreadsheet import neutralise, neutralise_arrow, neutralise_frame
 from kawaeval.exceptions import OutputWriteError
 from kawaeval.plan import Plan
@@ -56,35 +54,27 @@ def write_outputs(result: CleanResult, out_dir: Path) -> None:
     OutputWriteError
         If the folder cannot be created or written to; earlier outputs are left as they were.
     """
-    try:
-        _write_outputs(result, Path(out_dir))
-    except OSError as exc:
-        raise OutputWriteError(out_dir, exc.strerror or str(exc)) from exc
-
-
-def _write_outputs(result: CleanResult, out_dir: Path) -> None:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".kawaeval-clean-", dir=out_dir))
-    try:
+    out_dir = Path(out_dir)
+    with replacing(*(out_dir / name for name in OUTPUT_FILES)) as staged:
+        parquet_path, achievements_path, rejected_path, manifest_path = staged
         # Parquet and the CSV files are written side by side: Arrow releases the GIL while it
         # encodes and writes, so on two cores the pair takes about as long as the slower one.
         with ThreadPoolExecutor(max_workers=2) as pool:
-            parquet = pool.submit(_write_parquet, result.tidy, staging / "tidy.parquet")
+            parquet = pool.submit(_write_parquet, result.tidy, parquet_path)
             by_year = achievements_by_year(result.tidy, result.plan.program_years)
-            _write_csv(by_year, staging / "achievements.csv")
-            _write_csv(result.rejected, staging / "rejected.csv")
+            _write_csv(by_year, achievements_path)
+            _write_csv(result.rejected, rejected_path)
             parquet.result()
-        (staging / "manifest.json").write_text(
+        manifest_path.write_text(
             json.dumps(result.manifest, ensure_ascii=False, indent=2) + "\n",
             encoding="utf-8",
             newline="\n",
         )
-        for name in OUTPUT_FILES:
-            os.replace(staging / name, out_dir / name)
+    try:
         for name in FORMER_OUTPUTS:
             (out_dir / name).unlink(missing_ok=True)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    except OSError as exc:
+        raise OutputWriteError(out_dir, exc.strerror or str(exc)) from exc
 
 
 def _write_parquet(tidy: pd.DataFrame, path: Path) -> None:

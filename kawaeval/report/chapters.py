@@ -147,16 +147,13 @@ def check_parameters(
 
     Raises
     ------
+    UnknownFiscalYearError
+        If a fiscal year is not a program year of the plan.
     UsageError
-        If a fiscal year is not a program year or a goal is not a goal of the plan.
+        If no fiscal year is given, or a goal is not a goal of the plan.
     """
     years = plan.program_years
-    unknown = [y for y in fiscal_years if y not in years]
-    if unknown:
-        raise UsageError(
-            f"年度 {', '.join(map(str, unknown))} は{plan.program}の年度ではありません "
-            f"(--fiscal-year must be one of: {', '.join(map(str, years))})"
-        )
+    plan.check_fiscal_years(fiscal_years)
     if not fiscal_years:
         raise UsageError(
             f"年度を指定してください (--fiscal-year one of: {', '.join(map(str, years))})"

@@ -14,25 +14,22 @@ set, its file identifier from its content, so two builds give the same bytes.
 from __future__ import annotations
 
 import logging
-import os
-import re
-import unicodedata
 from collections.abc import Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from kawaeval.common.files import replacing, source_datetime
+from kawaeval.common.text import era_year, safe_file_name
 from kawaeval.evaluation.model import Assessment
 from kawaeval.exceptions import PdfRenderError, PdfUnavailableError
 from kawaeval.paths import TEMPLATES_DIR
-from kawaeval.report.tables import era_year, evaluation_label, report_title
+from kawaeval.report.tables import evaluation_label, report_title
 from kawaeval.version import __version__
 
 STYLESHEETS = ("kawaeval.css", "print.css")
 FONT_FAMILY = "kawaeval IPAexGothic"
 # Characters Windows refuses in a file name, and control characters.
-_UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
 
 
 def check_available() -> None:
@@ -67,16 +64,9 @@ def pdf_name(assessment: Assessment) -> str:
     e.g. ``川崎市国際施策推進プラン_第２期実行プログラム_FY2021.pdf``.
     """
     plan = assessment.plan
-    parts = [plan.name, plan.program, f"FY{assessment.fiscal_year}"]
+    parts = [safe_file_name(p).strip("._") for p in (plan.name, plan.program)]
     # always ends in _FY<year>, so never one of Windows' reserved names (CON, NUL...)
-    return "_".join(_safe(p) for p in parts if _safe(p)) + ".pdf"
-
-
-def _safe(text: str) -> str:
-    text = unicodedata.normalize("NFC", str(text))
-    text = _UNSAFE.sub("", text)
-    text = re.sub(r"\s+", "_", text.strip())
-    return text.strip(" ._")
+    return "_".join([*(p for p in parts if p), f"FY{assessment.fiscal_year}"]) + ".pdf"
 
 
 def footer_text(assessment: Assessment) -> str:
@@ -185,14 +175,6 @@ def _internal_target(href: str, page: str, names: dict[str, str]) -> str | None:
     return f"#{target}--{parts.fragment}" if parts.fragment else f"#{target}"
 
 
-def _source_datetime() -> str | None:
-    """SOURCE_DATE_EPOCH as a W3C date-time (the PDF's creation and modification date)."""
-    value = os.environ.get("SOURCE_DATE_EPOCH")
-    if not value:
-        return None
-    return datetime.fromtimestamp(int(value), tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 @contextmanager
 def _quiet_weasyprint():
     """WeasyPrint warns about every CSS property it does not print (JupyterLab's); keep its
@@ -226,22 +208,19 @@ def write_report_pdf(
     title = report_title(assessment)
     pages = [(title, "index.html"), *chapters]
     html = combined_html(report_dir, pages, title, footer_text(assessment))
-    partial = target.with_name(f".{target.name}.part")
     try:
-        with _quiet_weasyprint():
+        with _quiet_weasyprint(), replacing(target) as (partial,):
             from weasyprint.text.fonts import FontConfiguration
 
             fonts = FontConfiguration()
             document = weasyprint.HTML(string=html, base_url=str(report_dir)).render(
                 font_config=fonts
             )
-            when = _source_datetime()
+            when = source_datetime()
             document.metadata.created = when
             document.metadata.modified = when
             document.metadata.authors = [a for a in [assessment.plan.city] if a]
             document.write_pdf(partial, pdf_identifier=True, uncompressed_pdf=False)
-        os.replace(partial, target)
     except Exception as exc:  # WeasyPrint raises many kinds; the user needs one message
-        partial.unlink(missing_ok=True)
         raise PdfRenderError(target, f"{type(exc).__name__}: {exc}") from exc
     return target

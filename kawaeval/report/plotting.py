@@ -17,6 +17,7 @@ import matplotlib_fontja
 from matplotlib import rc_context
 from matplotlib.figure import Figure
 
+from kawaeval.common.text import era_year
 from kawaeval.evaluation.model import (
     AchievementLabels,
     Assessment,
@@ -26,7 +27,7 @@ from kawaeval.evaluation.model import (
     YearResult,
 )
 from kawaeval.report import presenting
-from kawaeval.report.tables import EVALUATED_KEYS, era_year
+from kawaeval.report.tables import EVALUATED_KEYS
 
 Labels = AchievementLabels | Mapping[str, str]
 YearRow = YearResult | GoalYearResult

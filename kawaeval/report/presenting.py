@@ -19,6 +19,7 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
+from kawaeval.common.text import era_year
 from kawaeval.evaluation.model import (
     Assessment,
     Counts,
@@ -32,28 +33,14 @@ from kawaeval.paths import TEMPLATES_DIR
 from kawaeval.report import tables
 from kawaeval.report.chapters import GOAL_CHAPTER, appendix_link, chapter_title
 from kawaeval.report.tables import (
-    ACHIEVEMENT_KEYS,
     ASSUMPTION_NOTE,
     EVALUATED_KEYS,
-    NO_GRADE,
     count_share,
-    era_year,
     evaluation_label,
     goal_block,
     goal_label,
     pct,
 )
-
-__all__ = [
-    "ACHIEVEMENT_KEYS",
-    "ASSUMPTION_NOTE",
-    "EVALUATED_KEYS",
-    "NO_GRADE",
-    "count_share",
-    "era_year",
-    "evaluation_label",
-    "goal_block",
-]
 
 FRAGMENTS_DIR = TEMPLATES_DIR / "report"
 PERIODS_NOT_YET = "期間の比較は、比較する期間の年度がそろってから示します。"

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from kawaeval.common.text import era_year
 from kawaeval.evaluation.model import (
     Assessment,
     Counts,
@@ -42,8 +43,6 @@ COUNT_SUFFIX = "（件）"
 SHARE_SUFFIX = "（%）"
 ACHIEVED_SHARE = "達成割合" + SHARE_SUFFIX
 TOTAL_LABEL = "取組数"
-_FULL_WIDTH_DIGITS = str.maketrans("0123456789", "０１２３４５６７８９")
-_ERAS = ((2019, "令和"), (1989, "平成"), (1926, "昭和"))
 
 ASSUMPTION_MARK = "※"
 ASSUMPTION_NOTE = (
@@ -66,17 +65,6 @@ class ReportTable:
 
 
 # ---------------------------------------------------------------- wording shared by every table
-
-
-def era_year(fiscal_year: int) -> str:
-    """The era form the city writes: 2021 -> 令和３(2021)年度, 2019 -> 令和元(2019)年度."""
-    for start, era in _ERAS:
-        if fiscal_year >= start:
-            n = fiscal_year - start + 1
-            # the city writes one digit full-width (令和３), two digits half-width (平成30)
-            number = "元" if n == 1 else str(n).translate(_FULL_WIDTH_DIGITS) if n < 10 else str(n)
-            return f"{era}{number}({fiscal_year})年度"
-    return f"{fiscal_year}年度"
 
 
 def count_share(count: int | None, share: float | None) -> str:

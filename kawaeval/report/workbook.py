@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,6 +25,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from kawaeval.common.spreadsheet import neutralise, stable_xlsx_bytes
+from kawaeval.common.text import display_width
 from kawaeval.report.chapters import chapter_titles as page_titles
 
 if TYPE_CHECKING:
@@ -50,14 +50,6 @@ _SHEET_NAME_FORBIDDEN = str.maketrans(
 _RESERVED_SHEET_NAMES = {"history"}  # Excel keeps "History" for itself
 MIN_WIDTH = 6
 MAX_WIDTH = 60
-
-
-def display_width(text: str) -> int:
-    """Columns a text takes in a fixed-width view: East Asian wide and full-width count 2.
-
-    Ambiguous characters (※, Ⅱ, ○, ①) count 2 as well: Japanese fonts draw them wide.
-    """
-    return sum(2 if unicodedata.east_asian_width(ch) in "WFA" else 1 for ch in text)
 
 
 def sheet_names(titles: Sequence[str]) -> list[str]:
