@@ -11,7 +11,7 @@ from kawaeval.evaluation.assessing import assess_records
 from kawaeval.paths import RAW_DIR
 from kawaeval.report import appendix
 from kawaeval.report.chapters import appendix_anchor, appendix_link
-from kawaeval.report.presenting import MAX_LISTED
+from kawaeval.report.rendering import MAX_LISTED
 from kawaeval.report.tables import report_table
 
 

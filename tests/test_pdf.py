@@ -23,7 +23,7 @@ from kawaeval.build.building import Chapter, build_reports
 from kawaeval.evaluation.model import Assessment
 from kawaeval.exceptions import PdfRenderError
 from kawaeval.plan import load_plan
-from kawaeval.report import pdf, tables
+from kawaeval.report import pdf, wording
 
 FIXTURES = Path(__file__).parent / "fixtures" / "report"
 EPOCH = "1700000000"  # 2023-11-14T22:13:20Z
@@ -274,7 +274,7 @@ def test_every_chapter_has_a_bookmark_on_the_page_where_it_starts(
     chapters = building.chapters_for(load_plan())
     outline = _outline(pdf_file)
     assert [title for title, _, _ in outline] == [
-        tables.report_title(built_assessment),
+        wording.report_title(built_assessment),
         *(c.title for c in chapters),
     ]
     pages = _pages_text(pdf_file)

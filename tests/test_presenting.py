@@ -9,7 +9,7 @@ from bs4 import BeautifulSoup
 from kawaeval.common.text import era_year
 from kawaeval.evaluation.model import Assessment
 from kawaeval.exceptions import UsageError
-from kawaeval.report import presenting, tables
+from kawaeval.report import presenting, rendering, tables, wording
 
 
 @pytest.mark.parametrize(
@@ -28,17 +28,17 @@ def test_era_year_is_written_as_the_city_writes_it(year, expected):
 
 
 def test_count_share_and_pct():
-    assert tables.count_share(1, 0.9) == "1件(0.9%)"
-    assert tables.count_share(87, 79.8) == "87件(79.8%)"
-    assert tables.count_share(0, None) == "0件"
-    assert tables.pct(75.0) == "75.0%"
-    assert tables.pct(None) == "－"
+    assert wording.count_share(1, 0.9) == "1件(0.9%)"
+    assert wording.count_share(87, 79.8) == "87件(79.8%)"
+    assert wording.count_share(0, None) == "0件"
+    assert wording.pct(75.0) == "75.0%"
+    assert wording.pct(None) == "－"
 
 
 def test_the_renderer_escapes_markup_quotes_and_dollars_of_every_value():
-    markup = presenting.render("paragraph.html.j2", text='<script>alert("1")</script> $y$', css="")
+    markup = rendering.render("paragraph.html.j2", text='<script>alert("1")</script> $y$', css="")
     assert markup == ("<p>&lt;script&gt;alert(&#34;1&#34;)&lt;/script&gt; &#36;y&#36;</p>")
-    assert presenting.render("paragraph.html.j2", text=None, css="") == "<p></p>"
+    assert rendering.render("paragraph.html.j2", text=None, css="") == "<p></p>"
 
 
 def test_program_distribution_table_has_the_published_counts_and_shares(assessment):
@@ -99,13 +99,13 @@ def test_grades_table_shows_final_grades_and_where_they_came_from(assessment):
     assert markup.count("<td>Ⅱ 概ね効果的な構成である</td>") == 3
     # goal 2's outlook was changed by the committee from the suggested Ⅲ
     assert "評価委員会の判断（提案評価 Ⅲ 構成の見直しが必要である※ から変更）" in markup
-    assert tables.ASSUMPTION_NOTE in markup  # Ⅲ is not a published label
+    assert wording.ASSUMPTION_NOTE in markup  # Ⅲ is not a published label
 
 
 def test_goal_grades_show_suggested_final_and_reason(assessment):
     markup = presenting.goal_grades(assessment, 2).html
     assert "<td>Ⅲ 構成の見直しが必要である※</td>" in markup
-    assert tables.ASSUMPTION_NOTE in markup
+    assert wording.ASSUMPTION_NOTE in markup
     assert "<td>Ⅱ 概ね効果的な構成である</td>" in markup
     assert (
         "新型コロナウイルス感染症の影響を受ける以前の年度は概ね目標どおりに進捗していたため"
@@ -253,7 +253,7 @@ def test_index_page_has_title_toc_key_figures_and_provenance(assessment):
 
 
 def test_fragment_shows_as_html_with_a_fixed_plain_text():
-    fragment = presenting.Fragment("<p>x</p>")
+    fragment = rendering.Fragment("<p>x</p>")
     assert fragment._repr_html_() == "<p>x</p>"
     assert repr(fragment) == "<kawaeval report fragment>"
 
@@ -412,7 +412,7 @@ def test_a_goal_with_nothing_evaluated_shows_a_dash_not_none(assessment):
         presenting.goal_grades(assessment, 1).html,
     ):
         assert "None" not in markup
-        assert tables.NO_GRADE in markup
+        assert wording.NO_GRADE in markup
 
 
 def test_interim_year_with_one_period_says_the_comparison_comes_later(assessment):

@@ -14,7 +14,7 @@ from kawaeval.common.text import era_year
 from kawaeval.evaluation.model import AchievementLabels, Assessment
 from kawaeval.plan import ACHIEVEMENTS, EVALUATED
 from kawaeval.report.chapters import appendix_anchor
-from kawaeval.report.presenting import MAX_LISTED, Fragment, render
+from kawaeval.report.rendering import MAX_LISTED, Fragment, render
 from kawaeval.report.tables import achievement_column, initiatives_frame, years_so_far
 
 TEMPLATE = "appendix.html.j2"

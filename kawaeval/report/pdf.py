@@ -24,7 +24,7 @@ from kawaeval.common.text import era_year, safe_file_name
 from kawaeval.evaluation.model import Assessment
 from kawaeval.exceptions import PdfRenderError, PdfUnavailableError
 from kawaeval.paths import TEMPLATES_DIR
-from kawaeval.report.tables import evaluation_label, report_title
+from kawaeval.report.wording import evaluation_label, report_title
 from kawaeval.version import __version__
 
 STYLESHEETS = ("kawaeval.css", "print.css")

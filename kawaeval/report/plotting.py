@@ -26,8 +26,8 @@ from kawaeval.evaluation.model import (
     Shares,
     YearResult,
 )
-from kawaeval.report import presenting
-from kawaeval.report.tables import EVALUATED_KEYS
+from kawaeval.plan import EVALUATED
+from kawaeval.report import rendering
 
 Labels = AchievementLabels | Mapping[str, str]
 YearRow = YearResult | GoalYearResult
@@ -57,7 +57,7 @@ class Chart:
 
     def _repr_html_(self) -> str:
         data = base64.b64encode(self.png).decode("ascii")
-        return str(presenting.render("chart.html.j2", css="", data=data, alt=self.alt))
+        return str(rendering.render("chart.html.j2", css="", data=data, alt=self.alt))
 
     def __repr__(self) -> str:
         return f"<chart: {self.alt}>"
@@ -73,12 +73,12 @@ def render(figure: Figure, alt: str) -> Chart:
 
 def distribution_figure(counts: Counts, shares: Shares, labels: Labels, title: str) -> Figure:
     """One 100% bar of the evaluated achievements, each part labelled with count and share."""
-    total = sum(counts[k] for k in EVALUATED_KEYS)
+    total = sum(counts[k] for k in EVALUATED)
     with rc_context(RC):
         figure = Figure(figsize=(8, 2.2))
         ax = figure.add_subplot()
         left = 0.0
-        for key in EVALUATED_KEYS:
+        for key in EVALUATED:
             share = 100 * counts[key] / total if total else 0.0
             ax.barh(
                 [0],
@@ -125,9 +125,7 @@ def distribution_figure(counts: Counts, shares: Shares, labels: Labels, title: s
 
 def distribution_chart(counts: Counts, shares: Shares, labels: Labels, title: str) -> Chart:
     """The evaluated year's distribution as a chart (alt text gives every count and share)."""
-    alt = (
-        title + "：" + "、".join(f"{labels[k]} {counts[k]}件({shares[k]}%)" for k in EVALUATED_KEYS)
-    )
+    alt = title + "：" + "、".join(f"{labels[k]} {counts[k]}件({shares[k]}%)" for k in EVALUATED)
     return render(distribution_figure(counts, shares, labels, title), alt)
 
 
@@ -138,7 +136,7 @@ def trend_figure(rows: Sequence[YearRow], labels: Labels, title: str) -> Figure:
         ax = figure.add_subplot()
         names = [era_year(r.fiscal_year).replace("(", "\n(") for r in rows]
         bottoms = [0.0] * len(rows)
-        for key in EVALUATED_KEYS:
+        for key in EVALUATED:
             shares = [r.shares_pct[key] or 0.0 for r in rows]
             ax.bar(
                 names,
@@ -178,9 +176,7 @@ def trend_chart(rows: Sequence[YearRow], labels: Labels, title: str) -> Chart:
         + "；".join(
             f"{r.fiscal_year}年度 "
             + "、".join(
-                f"{labels[k]} {r.shares_pct[k]}%"
-                for k in EVALUATED_KEYS
-                if r.shares_pct[k] is not None
+                f"{labels[k]} {r.shares_pct[k]}%" for k in EVALUATED if r.shares_pct[k] is not None
             )
             for r in rows
         )

@@ -1,23 +1,17 @@
-"""The report's tables and text as HTML: frames from :mod:`kawaeval.report.tables`, through
-templates.
+"""The report's sections as HTML: each a call a chapter notebook makes and shows.
 
-Escaping is the renderer's: every fragment is a Jinja2 template in
-``kawaeval/report/templates/report`` rendered with autoescape, and every value also has its
-``$`` written as ``&#36;`` so that no math renderer reads record text as TeX. The notebooks only
-call these functions and show what they return.
+Frames come from :mod:`kawaeval.report.tables`, words from :mod:`kawaeval.report.wording`, and
+the HTML from :mod:`kawaeval.report.rendering` (templates, escaping, the table renderer).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from functools import cache
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from kawaeval.common.text import era_year
 from kawaeval.evaluation.model import (
@@ -30,201 +24,39 @@ from kawaeval.evaluation.model import (
 )
 from kawaeval.exceptions import UsageError
 from kawaeval.paths import TEMPLATES_DIR
+from kawaeval.plan import EVALUATED
 from kawaeval.report import tables
 from kawaeval.report.chapters import GOAL_CHAPTER, appendix_link, chapter_title
-from kawaeval.report.tables import (
+from kawaeval.report.rendering import (
+    MAX_LISTED,
+    Column,
+    Fragment,
+    counted,
+    counted_share,
+    fragment,
+    paragraph,
+    percent,
+    render,
+    section,
+    shown,
+    table_html,
+)
+from kawaeval.report.tables import goal_block
+from kawaeval.report.wording import (
     ASSUMPTION_NOTE,
-    EVALUATED_KEYS,
     count_share,
     evaluation_label,
-    goal_block,
     goal_label,
+    grade_source,
+    grade_text,
     pct,
+    report_title,
 )
 
-FRAGMENTS_DIR = TEMPLATES_DIR / "report"
 PERIODS_NOT_YET = "期間の比較は、比較する期間の年度がそろってから示します。"
 APPENDIX_NOTE = "件数から、付録の取組一覧の該当する取組の方向性へ移動できます。"
-SHORT_HEADER = 10
-"""Headers up to this many characters stay on one line (longer ones may wrap)."""
 LONG_LIST = 30
 """Below-target lists longer than this are grouped by direction and folded (<details>)."""
-MAX_LISTED = 5000
-"""At most this many below-target initiatives in one page (about 1.7 MB); the rest are in the
-report's data files, so that a page stays readable and under 5 MB whatever the records."""
-
-
-class Fragment:
-    """A piece of report HTML that Jupyter shows as HTML (and as a fixed plain-text stand-in)."""
-
-    def __init__(self, markup: str):
-        self.html = str(markup)
-
-    def _repr_html_(self) -> str:
-        return self.html
-
-    def __repr__(self) -> str:
-        return "<kawaeval report fragment>"
-
-    def __str__(self) -> str:
-        return self.html
-
-    def __html__(self) -> str:
-        return self.html
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Fragment) and other.html == self.html
-
-    def __hash__(self) -> int:
-        return hash(self.html)
-
-
-def _text(value: object) -> Markup:
-    """Any value as HTML text: escaped, and ``$`` as ``&#36;`` so no math renderer reads TeX."""
-    if isinstance(value, Markup) or hasattr(value, "__html__"):
-        return Markup(value)
-    if value is None:
-        return Markup("")
-    return Markup(str(escape(value)).replace("$", "&#36;"))
-
-
-@cache
-def _environment() -> Environment:
-    return Environment(
-        loader=FileSystemLoader(FRAGMENTS_DIR),
-        autoescape=True,
-        finalize=_text,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-
-
-def render(template: str, **context: object) -> Markup:
-    """Render one template of ``kawaeval/report/templates/report`` with every value escaped."""
-    return Markup(_environment().get_template(template).render(**context))
-
-
-def _block(template: str, css: str = "", **context: object) -> Fragment:
-    return Fragment(render(template, css=css, **context))
-
-
-def _parts(*parts: object, css: str = "", heading: str | None = None) -> Fragment:
-    return _block("section.html.j2", css=css, heading=heading, parts=[p for p in parts if p])
-
-
-def _paragraph(text: str, css: str = "") -> Markup:
-    return render("paragraph.html.j2", text=text, css=css)
-
-
-# ---------------------------------------------------------------- the one table renderer
-
-
-@dataclass(frozen=True)
-class Column:
-    """How a table shows one column: its header, the cell of a row, alignment, grouping, link."""
-
-    header: str
-    cell: Callable[[Mapping], object]
-    numeric: bool = False
-    span: bool = False
-    href: Callable[[Mapping], str | None] | None = None
-    nowrap: bool = False
-
-
-def shown(name: str, header: str | None = None, numeric: bool = False, **kw) -> Column:
-    """A frame column shown as it is (missing values blank)."""
-
-    def cell(row: Mapping) -> object:
-        value = row[name]
-        return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else value
-
-    return Column(header or name, cell, numeric, **kw)
-
-
-def counted(name: str, header: str | None = None, **kw) -> Column:
-    """A count column shown with its unit: ``5件``."""
-    return Column(header or name, lambda row: f"{row[name]}件", True, **kw)
-
-
-def percent(name: str, header: str | None = None, blank: str = "－", **kw) -> Column:
-    """A share column (percent) shown as ``79.8%``; ``blank`` where there is none."""
-    label = header or name.removesuffix(tables.SHARE_SUFFIX)
-
-    def cell(row: Mapping) -> str:
-        return blank if pd.isna(row[name]) else pct(row[name])
-
-    return Column(label, cell, True, **kw)
-
-
-def counted_share(label: str, **kw) -> Column:
-    """An achievement's count with its share, as the city writes it: ``87件(79.8%)``."""
-    count, share = tables.count_column(label), tables.share_column(label)
-
-    def cell(row: Mapping) -> str:
-        return count_share(int(row[count]), None if pd.isna(row[share]) else row[share])
-
-    return Column(label, cell, True, **kw)
-
-
-def table_html(
-    frame: pd.DataFrame,
-    columns: Sequence[Column],
-    caption: str | None = None,
-    group: str | None = None,
-) -> Markup:
-    """A frame as the report's HTML table; the first column heads its row.
-
-    Columns marked ``span`` are written once per run of equal ``group`` values (``rowspan``),
-    so a goal's name is not repeated on each of its directions' rows.
-    """
-    # at the first row of each run of equal group values: the run's length; 0 on the others
-    runs: list[int] = []
-    if group is not None:
-        keys = list(frame[group])
-        for i, key in enumerate(keys):
-            if i and keys[i - 1] == key:
-                runs.append(0)
-                continue
-            n = 1
-            while i + n < len(keys) and keys[i + n] == key:
-                n += 1
-            runs.append(n)
-    rows = []
-    for i, row in enumerate(frame.to_dict("records")):
-        cells = []
-        for j, column in enumerate(columns):
-            rowspan = 1
-            if column.span and group is not None:
-                if not runs[i]:
-                    continue
-                rowspan = runs[i]
-            cells.append(
-                {
-                    "tag": "th" if j == 0 else "td",
-                    "text": column.cell(row),
-                    "css": " ".join(
-                        name
-                        for name, wanted in (("num", column.numeric), ("nowrap", column.nowrap))
-                        if wanted
-                    ),
-                    "rowspan": rowspan,
-                    "href": column.href(row) if column.href else None,
-                }
-            )
-        rows.append(cells)
-    headers = [
-        {
-            "text": c.header,
-            "css": " ".join(
-                name
-                for name, wanted in (("num", c.numeric), ("short", len(c.header) <= SHORT_HEADER))
-                if wanted
-            ),
-        }
-        for c in columns
-    ]
-    return render("table.html.j2", caption=caption, headers=headers, rows=rows)
 
 
 def _labels(assessment: Assessment):
@@ -290,7 +122,7 @@ def chapter_heading(
     if title is None:
         title = chapter_title(chapter)
     plan = assessment.plan
-    return _block(
+    return fragment(
         "chapter_heading.html.j2",
         title=title,
         plan=plan,
@@ -303,17 +135,17 @@ def chapter_heading(
 
 def judgement_notice(assessment: Assessment) -> Fragment:
     """Says that final grades equal the suggested ones when no committee judgements were given."""
-    return _block("judgement_notice.html.j2", present=assessment.judgements_present)
+    return fragment("judgement_notice.html.j2", present=assessment.judgements_present)
 
 
 def data_quality(assessment: Assessment) -> Fragment:
     """The rejected rows (file, Excel row, column, value, reason, initiative) when let through."""
     quality = assessment.data_quality
     if not tables.is_shown(assessment, "data_quality"):
-        return _parts()
+        return section()
     frame = tables.data_quality(assessment)
     columns = [shown(c, numeric=c == "行（Excel）") for c in tables.DATA_QUALITY_COLUMNS]
-    return _block(
+    return fragment(
         "data_quality.html.j2",
         css="kawaeval-quality",
         title=_title(assessment, "data_quality"),
@@ -329,7 +161,7 @@ def plan_overview(assessment: Assessment) -> Fragment:
     """The plan's vision (when it has one) and the program with its years."""
     plan = assessment.plan
     years = plan.program_years
-    return _block(
+    return fragment(
         "plan_overview.html.j2",
         plan=plan,
         vision_heading=plan.vision_heading or "めざす姿",
@@ -352,7 +184,7 @@ def plan_structure(assessment: Assessment) -> Fragment:
         counted("取組数"),
         counted("基本目標の取組数", span=True),
     ]
-    return _parts(
+    return section(
         table_html(frame, columns, _title(assessment, "plan_structure"), group="基本目標")
     )
 
@@ -365,9 +197,9 @@ def grading_rule(assessment: Assessment) -> Fragment:
     """How initiatives are rated and how the goal grades are suggested, in the plan's own words."""
     labels = _labels(assessment)
     goals = assessment.goals
-    return _block(
+    return fragment(
         "grading_rule.html.j2",
-        scale=[labels[k] for k in EVALUATED_KEYS],
+        scale=[labels[k] for k in EVALUATED],
         indicators=any(g.indicators for g in goals),
         highlights=any(g.highlights for g in goals),
         progress_span=_grade_span(assessment.plan.progress_grades),
@@ -396,7 +228,7 @@ def distribution_table(
 ) -> Fragment:
     """Counts and shares of one distribution (program, goal or direction) as the city prints."""
     frame = tables.distribution(assessment, counts, shares)
-    return _parts(table_html(frame, distribution_columns(assessment), caption))
+    return section(table_html(frame, distribution_columns(assessment), caption))
 
 
 def program_distribution_table(assessment: Assessment) -> Fragment:
@@ -416,11 +248,11 @@ def distribution_summary(assessment: Assessment) -> Fragment:
     labels = _labels(assessment)
     counts, shares = program.counts, program.shares_pct
     achieved = program.achieved_share_pct
-    return _block(
+    return fragment(
         "distribution_summary.html.j2",
         year=era_year(assessment.fiscal_year),
         initiatives=program.initiatives,
-        parts=[(labels[k], count_share(counts[k], shares[k])) for k in EVALUATED_KEYS],
+        parts=[(labels[k], count_share(counts[k], shares[k])) for k in EVALUATED],
         achieved=None if achieved is None else pct(achieved),
         exceeded=labels.exceeded,
         on_target=labels.on_target,
@@ -433,7 +265,7 @@ def trend_columns(assessment: Assessment) -> list[Column]:
     return [
         shown("年度"),
         counted("取組数"),
-        *(counted_share(labels[k]) for k in EVALUATED_KEYS),
+        *(counted_share(labels[k]) for k in EVALUATED),
         percent(tables.ACHIEVED_SHARE),
     ]
 
@@ -441,7 +273,9 @@ def trend_columns(assessment: Assessment) -> list[Column]:
 def program_trend_table(assessment: Assessment) -> Fragment:
     """All initiatives' distribution in every program year up to the evaluated one."""
     frame = tables.program_trend(assessment)
-    return _parts(table_html(frame, trend_columns(assessment), _title(assessment, "program_trend")))
+    return section(
+        table_html(frame, trend_columns(assessment), _title(assessment, "program_trend"))
+    )
 
 
 # ---------------------------------------------------------------- grades
@@ -456,7 +290,7 @@ def _assumption_note(*grades: GradeDecision) -> Markup | str:
 def grades_table(assessment: Assessment) -> Fragment:
     """Each goal's progress and outlook grade (final, with how it was reached)."""
     frame = tables.grades(assessment)
-    return _parts(
+    return section(
         table_html(frame, [shown(c) for c in tables.GRADES_COLUMNS], _title(assessment, "grades")),
         _assumption_note(*(grade for g in assessment.goals for grade in (g.progress, g.outlook))),
     )
@@ -466,8 +300,8 @@ def external_cause_summary(assessment: Assessment) -> Fragment:
     """How many below-target results the records attribute to the external cause (COVID-19)."""
     cause = assessment.external_cause
     if cause.below and not tables.external_cause_used(assessment):
-        return _parts()
-    return _block(
+        return section()
+    return fragment(
         "external_cause.html.j2",
         cause=cause,
         year=era_year(assessment.fiscal_year),
@@ -479,7 +313,7 @@ def external_cause_summary(assessment: Assessment) -> Fragment:
 def goal_cause_table(assessment: Assessment) -> Fragment:
     """Per goal: below-target results and how many of them had the external cause."""
     if not tables.is_shown(assessment, "below_target_causes"):
-        return _parts()
+        return section()
     frame = tables.below_target_causes(assessment)
     count_columns = [c for c in frame.columns if c.endswith(tables.COUNT_SUFFIX)]
     columns = [
@@ -487,7 +321,7 @@ def goal_cause_table(assessment: Assessment) -> Fragment:
         *(counted(c, c.removesuffix(tables.COUNT_SUFFIX)) for c in count_columns),
         percent("割合（%）"),
     ]
-    return _parts(table_html(frame, columns, _title(assessment, "below_target_causes")))
+    return section(table_html(frame, columns, _title(assessment, "below_target_causes")))
 
 
 def _plan_has_periods(assessment: Assessment) -> bool:
@@ -497,22 +331,22 @@ def _plan_has_periods(assessment: Assessment) -> bool:
 def period_overview_table(assessment: Assessment) -> Fragment:
     """The achieved share per period (before / after COVID-19), for the program and each goal."""
     if not _plan_has_periods(assessment):
-        return _parts()
+        return section()
     if not tables.is_shown(assessment, "period_overview"):
-        return _parts(_paragraph(PERIODS_NOT_YET))
+        return section(paragraph(PERIODS_NOT_YET))
     frame = tables.period_overview(assessment)
     columns = [shown("区分"), *(percent(c) for c in frame.columns[1:])]
-    return _parts(table_html(frame, columns, _title(assessment, "period_overview")))
+    return section(table_html(frame, columns, _title(assessment, "period_overview")))
 
 
 def overall_judgement(assessment: Assessment) -> Fragment:
     """The program-level judgement: its grade and the committee's statement when there is one."""
     overall = assessment.overall
     grade = overall.progress
-    return _block(
+    return fragment(
         "overall_judgement.html.j2",
-        grade=tables.grade_text(grade),
-        source=tables.grade_source(grade),
+        grade=grade_text(grade),
+        source=grade_source(grade),
         statement=overall.statement,
         note=_assumption_note(grade),
     )
@@ -528,15 +362,15 @@ def _highlight_goal(goal: GoalResult, heading: bool) -> dict:
 
 def highlights(goal: GoalResult, heading: bool = True) -> Fragment:
     """A goal's main results (主な実績) as a list, under the goal's title unless told not to."""
-    return _block("highlights.html.j2", intro=None, goals=[_highlight_goal(goal, heading)])
+    return fragment("highlights.html.j2", intro=None, goals=[_highlight_goal(goal, heading)])
 
 
 def all_highlights(assessment: Assessment) -> Fragment:
     """Every goal's main results, goal by goal, after a line on what they are."""
     if not tables.is_shown(assessment, "highlights"):
-        return _parts(_paragraph("主な実績は入力されていません。"))
+        return section(paragraph("主な実績は入力されていません。"))
     program = assessment.plan.program
-    return _block(
+    return fragment(
         "highlights.html.j2",
         intro=f"{program}期間中の新たな取組又は拡充した取組等の主な実績は次のとおりです。",
         goals=[_highlight_goal(g, True) for g in assessment.goals],
@@ -546,8 +380,8 @@ def all_highlights(assessment: Assessment) -> Fragment:
 def goal_highlights(assessment: Assessment, goal: int) -> Fragment:
     """One goal's main results under 主な実績; nothing when the records have none for any goal."""
     if not tables.is_shown(assessment, "highlights"):
-        return _parts()
-    return _parts(highlights(goal_block(assessment, goal), heading=False), heading="主な実績")
+        return section()
+    return section(highlights(goal_block(assessment, goal), heading=False), heading="主な実績")
 
 
 # ---------------------------------------------------------------- one goal
@@ -564,7 +398,7 @@ def goal_heading(assessment: Assessment, goal: int, title: str | None = None) ->
 def goal_by_year_table(assessment: Assessment, goal: int) -> Fragment:
     """One goal's counts and shares in every program year up to the evaluated one."""
     frame = tables.goal_trend(assessment, goal)
-    return _parts(
+    return section(
         table_html(frame, trend_columns(assessment), _title(assessment, "goal_trend", goal))
     )
 
@@ -580,29 +414,29 @@ def direction_table(assessment: Assessment, goal: int) -> Fragment:
     columns = [
         Column("取組の方向性", lambda row: f"{row['方向性']} {row['取組の方向性']}"),
         counted("取組数", href=link),
-        *(counted_share(labels[k], href=link) for k in EVALUATED_KEYS),
+        *(counted_share(labels[k], href=link) for k in EVALUATED),
     ]
-    return _parts(
+    return section(
         table_html(frame, columns, _title(assessment, "direction_distribution", goal)),
-        _paragraph(APPENDIX_NOTE, "kawaeval-note"),
+        paragraph(APPENDIX_NOTE, "kawaeval-note"),
     )
 
 
 def periods_table(assessment: Assessment, goal: int) -> Fragment:
     """The period comparison (e.g. before / after COVID-19) of one goal, under its heading."""
     if not _plan_has_periods(assessment):
-        return _parts()
+        return section()
     if not tables.is_shown(assessment, "goal_periods", goal):
-        return _parts(_paragraph(PERIODS_NOT_YET), heading="期間の比較")
+        return section(paragraph(PERIODS_NOT_YET), heading="期間の比較")
     frame = tables.goal_periods(assessment, goal)
     labels = _labels(assessment)
     columns = [
         shown("期間"),
         shown("年度"),
-        *(counted_share(labels[k]) for k in EVALUATED_KEYS),
+        *(counted_share(labels[k]) for k in EVALUATED),
         percent(tables.ACHIEVED_SHARE),
     ]
-    return _parts(
+    return section(
         table_html(frame, columns, _title(assessment, "goal_periods", goal)),
         heading="期間の比較",
     )
@@ -651,7 +485,7 @@ def below_target_table(assessment: Assessment, goal: int) -> Fragment:
             "share": pct(block.external_cause.share_pct),
             "label": assessment.external_cause.label,
         }
-    return _block(
+    return fragment(
         "below_target.html.j2",
         css="kawaeval-below",
         heading=below_target_heading(_labels(assessment).below),
@@ -667,10 +501,10 @@ def below_target_table(assessment: Assessment, goal: int) -> Fragment:
 def indicators_table(assessment: Assessment, goal: int) -> Fragment:
     """The goal's reference indicators (参考指標), under their heading when any goal has some."""
     if not any(g.indicators for g in assessment.goals):
-        return _parts()
+        return section()
     block = goal_block(assessment, goal)
     if not tables.is_shown(assessment, "indicators", goal):
-        return _parts(_paragraph("参考指標は入力されていません。"), heading="参考指標")
+        return section(paragraph("参考指標は入力されていません。"), heading="参考指標")
     frame = tables.indicators(assessment, goal)
     columns = [
         shown("参考指標"),
@@ -682,8 +516,8 @@ def indicators_table(assessment: Assessment, goal: int) -> Fragment:
     ]
     note = None
     if any(i.illustrative for i in block.indicators):
-        note = _paragraph("（例示）の指標はサンプルの値であり、市の公表値ではありません。")
-    return _parts(
+        note = paragraph("（例示）の指標はサンプルの値であり、市の公表値ではありません。")
+    return section(
         table_html(frame, columns, _title(assessment, "indicators", goal)),
         note,
         heading="参考指標",
@@ -707,7 +541,7 @@ def goal_grades(assessment: Assessment, goal: int) -> Fragment:
     if not frame["評価委員会の理由"].astype(bool).any():
         names.remove("評価委員会の理由")
     inputs = block.rule_inputs
-    return _block(
+    return fragment(
         "goal_grades.html.j2",
         table=table_html(frame, [shown(n) for n in names], _title(assessment, "goal_grades", goal)),
         note=_assumption_note(block.progress, block.outlook),
@@ -766,7 +600,7 @@ def index_page(
     program = assessment.program
     page = render(
         "index.html.j2",
-        title=tables.report_title(assessment),
+        title=report_title(assessment),
         css=Markup(report_css()),
         notice=assessment.notice,
         judgement_notice=judgement_notice(assessment),
@@ -775,8 +609,7 @@ def index_page(
         initiatives=program.initiatives,
         year=year,
         key_figures=[
-            (labels[k], count_share(program.counts[k], program.shares_pct[k]))
-            for k in EVALUATED_KEYS
+            (labels[k], count_share(program.counts[k], program.shares_pct[k])) for k in EVALUATED
         ],
         grades=grades_table(assessment),
         data_quality=data_quality(assessment),

@@ -28,29 +28,25 @@ from kawaeval.evaluation.model import (
     Assessment,
     Counts,
     GoalResult,
-    GradeDecision,
     PeriodResult,
     Shares,
     YearResult,
 )
 from kawaeval.exceptions import UsageError
-from kawaeval.plan import ACHIEVEMENTS
+from kawaeval.plan import ACHIEVEMENTS, EVALUATED
 from kawaeval.report.chapters import REGISTRY
+from kawaeval.report.wording import (
+    NO_REASON,
+    goal_label,
+    grade_source,
+    grade_text,
+    grades_source,
+)
 
-EVALUATED_KEYS = ("exceeded", "on_target", "below")
-ACHIEVEMENT_KEYS = (*EVALUATED_KEYS, "not_evaluated")
 COUNT_SUFFIX = "（件）"
 SHARE_SUFFIX = "（%）"
 ACHIEVED_SHARE = "達成割合" + SHARE_SUFFIX
 TOTAL_LABEL = "取組数"
-
-ASSUMPTION_MARK = "※"
-ASSUMPTION_NOTE = (
-    "※ 市の公表資料に記載のない区分名です（計画定義ファイル plan.toml の仮の名称。"
-    "評価担当課で確認してください）。"
-)
-NO_GRADE = "－（評価した取組がありません）"
-NO_REASON = "（理由の記載なし）"
 
 
 @dataclass(frozen=True)
@@ -62,40 +58,6 @@ class ReportTable:
     chapter: str
     frame: pd.DataFrame
     goal: int | None = None
-
-
-# ---------------------------------------------------------------- wording shared by every table
-
-
-def count_share(count: int | None, share: float | None) -> str:
-    """``1件(0.9%)``, a count with its share as the city writes it; ``－`` for no count."""
-    if count is None:
-        return "－"
-    if share is None:
-        return f"{count}件"
-    return f"{count}件({share:.1f}%)"
-
-
-def pct(share: float | None) -> str:
-    """A share as ``80.7%``; ``－`` when there is none."""
-    return "－" if share is None or pd.isna(share) else f"{share:.1f}%"
-
-
-def evaluation_label(assessment: Assessment) -> str:
-    """最終評価 for the last program year, 中間評価 for the others."""
-    return "最終評価" if assessment.is_final else "中間評価"
-
-
-def report_title(assessment: Assessment) -> str:
-    """The report's title (index page, PDF): plan, program, year and evaluation kind."""
-    plan = assessment.plan
-    year = era_year(assessment.fiscal_year)
-    return f"{plan.name} {plan.program} 評価 {year}（{evaluation_label(assessment)}）"
-
-
-def goal_label(goal: int) -> str:
-    """``基本目標2``, as the tables name a goal."""
-    return f"基本目標{goal}"
 
 
 def labels(assessment: Assessment):
@@ -124,33 +86,6 @@ def goal_block(assessment: Assessment, goal: int) -> GoalResult:
     return assessment.goal(goal)
 
 
-def grade_text(grade: GradeDecision, which: str = "final") -> str:
-    """A grade as the report prints it (``which``: final or suggested); a label the city has
-    not published is marked ※."""
-    if which == "final":
-        code, label, assumed = grade.final, grade.final_label, grade.final_assumption
-    else:
-        code, label, assumed = grade.suggested, grade.suggested_label, grade.suggested_assumption
-    if code is None:
-        return NO_GRADE
-    return f"{code} {label}{ASSUMPTION_MARK if assumed else ''}"
-
-
-def grade_source(grade: GradeDecision) -> str:
-    """Where a final grade came from: the rule, or the committee (changed or not)."""
-    if grade.source == "committee":
-        if grade.differs:
-            return f"評価委員会の判断（提案評価 {grade_text(grade, 'suggested')} から変更）"
-        return "評価委員会の判断（提案評価と同じ）"
-    return "評価ルールによる提案評価"
-
-
-def grades_source(progress: GradeDecision, outlook: GradeDecision) -> str:
-    """The source of a goal's two grades, said once when it is the same."""
-    first, second = grade_source(progress), grade_source(outlook)
-    return first if first == second else f"達成状況：{first}／今後の方向性：{second}"
-
-
 def _frame(rows: Sequence[dict], columns: Sequence[str], dtypes: dict[str, str]) -> pd.DataFrame:
     """A frame with exactly these columns and types; ``attrs["shares"]`` names share columns."""
     frame = pd.DataFrame(list(rows), columns=list(columns))
@@ -167,7 +102,7 @@ def _achievement_columns(assessment: Assessment) -> tuple[list[str], dict[str, s
     """Count and share columns of the three evaluated achievements, with their types."""
     names = labels(assessment)
     columns, dtypes = [], {}
-    for key in EVALUATED_KEYS:
+    for key in EVALUATED:
         columns += [count_column(names[key]), share_column(names[key])]
         dtypes[count_column(names[key])] = "int64"
         dtypes[share_column(names[key])] = "float64"
@@ -177,7 +112,7 @@ def _achievement_columns(assessment: Assessment) -> tuple[list[str], dict[str, s
 def _achievement_cells(assessment: Assessment, counts: Counts, shares: Shares) -> dict:
     names = labels(assessment)
     cells = {}
-    for key in EVALUATED_KEYS:
+    for key in EVALUATED:
         cells[count_column(names[key])] = counts[key]
         cells[share_column(names[key])] = _share(shares[key])
     return cells
@@ -220,7 +155,7 @@ def distribution(assessment: Assessment, counts: Counts, shares: Shares) -> pd.D
     names = labels(assessment)
     rows = [
         {"達成度": names[k], "件数": counts[k], "割合" + SHARE_SUFFIX: _share(shares[k])}
-        for k in EVALUATED_KEYS
+        for k in EVALUATED
     ]
     if counts.not_evaluated:
         rows.append(
