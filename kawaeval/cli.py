@@ -12,7 +12,7 @@ import signal
 import sys
 from pathlib import Path
 
-from kawaeval.exceptions import BuildInterruptedError, KawaevalError
+from kawaeval.exceptions import BuildInterruptedError, Interrupt, KawaevalError
 from kawaeval.paths import PROCESSED_DIR, RAW_DIR, REPORTS_DIR
 from kawaeval.version import __version__
 
@@ -145,7 +145,7 @@ def _run_build(args) -> int:
     def stop(signum, frame):
         if not interrupted:  # a second Ctrl-C while cleaning up is ignored
             interrupted.append(signum)
-            raise building.Interrupt(signum)
+            raise Interrupt(signum)
 
     previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
@@ -158,7 +158,7 @@ def _run_build(args) -> int:
             allow_rejects=args.allow_rejects,
             pdf=args.pdf,
         )
-    except building.Interrupt as exc:  # before the build had begun
+    except Interrupt as exc:  # before the build had begun
         raise BuildInterruptedError(signal.Signals(exc.signum).name, args.fiscal_year) from None
     finally:
         for signum, handler in previous.items():

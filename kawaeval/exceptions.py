@@ -252,3 +252,16 @@ class BuildInterruptedError(KawaevalError):
             f"{years} の作成を中断しました (interrupted by {signal_name} while building {years});"
             " 前回のレポートはそのままです (the last report is unchanged)"
         )
+
+
+class Interrupt(BaseException):
+    """Raised in the main thread by the CLI's SIGINT/SIGTERM handler to stop a build (not a
+    KawaevalError: a signal, not a fault).
+
+    The build stops its kernels, removes its staging folders and raises
+    :class:`BuildInterruptedError` in its place.
+    """
+
+    def __init__(self, signum: int):
+        self.signum = signum
+        super().__init__(signum)

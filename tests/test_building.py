@@ -18,8 +18,9 @@ import pytest
 from bs4 import BeautifulSoup
 
 from kawaeval import cli
-from kawaeval.build import building, exporting, publishing
+from kawaeval.build import building, exporting, publishing, stamps
 from kawaeval.build.building import build_reports
+from kawaeval.build.progress import Progress
 from kawaeval.common import files
 from kawaeval.evaluation.model import SCHEMA_FILE, Assessment
 from kawaeval.exceptions import UsageError
@@ -79,7 +80,7 @@ def _no_kernel_no_cleaning(monkeypatch):
 
     monkeypatch.setattr("kawaeval.build.engine.KernelPool.execute", refuse)
     monkeypatch.setattr("papermill.execute_notebook", refuse)
-    monkeypatch.setattr("kawaeval.records.cleaning.clean_records", refuse)
+    monkeypatch.setattr("kawaeval.build.pipeline.clean_records", refuse)
 
 
 def test_unknown_fiscal_year_is_usage_error_before_any_kernel(tmp_path, monkeypatch, capsys):
@@ -311,7 +312,7 @@ def test_index_has_provenance(report):
         assert f"SHA-256 {f['sha256']}" in index
     assert f"SHA-256 {manifest['plan']['sha256']}" in index
     assert "fiscal_year = 2021, raw_dir = data/raw, allow_rejects = False" in index
-    commit = publishing.git_commit()
+    commit = stamps.git_commit()
     assert commit is None or re.fullmatch(r"[0-9a-f]{40}", commit)
     if commit:
         assert commit in index
@@ -352,13 +353,13 @@ def test_progress_is_a_bar_on_a_terminal_and_lines_otherwise():
 
     chapter = Chapter("01_plan", NOTEBOOKS_DIR / "01_plan.ipynb", "第1章")
     terminal = Terminal()
-    bar = building._Progress(2, terminal)
+    bar = Progress(2, terminal)
     bar.chapter_done(2021, chapter)
     bar.close()
     assert "kawaeval build:  50%" in terminal.getvalue()
     assert "1/2" in terminal.getvalue()
     plain = io.StringIO()
-    lines = building._Progress(2, plain)
+    lines = Progress(2, plain)
     lines.chapter_done(2021, chapter)
     lines.close()
     assert plain.getvalue() == "FY2021: [1/2] 第1章 (01_plan)\n"
@@ -396,11 +397,11 @@ def test_an_edited_package_file_changes_the_stamp(tmp_path, monkeypatch):
     fake_package = tmp_path / "kawaeval"
     (fake_package / "__pycache__").mkdir(parents=True)
     (fake_package / "assessing.py").write_text("RULE = 1\n", encoding="utf-8")
-    first = publishing.package_sha256(fake_package)
+    first = stamps.package_sha256(fake_package)
     (fake_package / "__pycache__" / "assessing.cpython-311.pyc").write_bytes(b"compiled")
-    assert publishing.package_sha256(fake_package) == first  # byte-code caches do not count
+    assert stamps.package_sha256(fake_package) == first  # byte-code caches do not count
     (fake_package / "assessing.py").write_text("RULE = 2\n", encoding="utf-8")
-    assert publishing.package_sha256(fake_package) != first
+    assert stamps.package_sha256(fake_package) != first
 
 
 @pytest.mark.slow
@@ -569,7 +570,7 @@ def test_jobs_default_to_every_cpu_this_process_may_use(tmp_path, monkeypatch):
         def shutdown(self):
             pass
 
-    monkeypatch.setattr("kawaeval.build.engine.KernelPool", Pool)
+    monkeypatch.setattr("kawaeval.build.scheduler.KernelPool", Pool)
     monkeypatch.setattr(building.os, "sched_getaffinity", lambda pid: {0, 2, 5}, raising=False)
     assert building.default_jobs() == 3
     assert cli._parser().parse_args(["build", "--fiscal-year", "2021"]).jobs is None

@@ -124,7 +124,7 @@ def test_pdf_without_weasyprint_is_usage_error_with_install_hint(monkeypatch, tm
     def refuse(*args, **kwargs):
         raise AssertionError("must not be reached: the check comes before any cleaning")
 
-    monkeypatch.setattr("kawaeval.records.cleaning.clean_records", refuse)
+    monkeypatch.setattr("kawaeval.build.pipeline.clean_records", refuse)
     monkeypatch.setattr("kawaeval.build.engine.KernelPool.execute", refuse)
     monkeypatch.setitem(sys.modules, "weasyprint", None)  # import weasyprint -> ImportError
     code, err = _run_cli(["build", "--fiscal-year", "2021", "--out", str(tmp_path), "--pdf"])

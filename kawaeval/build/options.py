@@ -1,0 +1,30 @@
+"""What one ``kawaeval build`` was asked for: shared by the up-to-date check, the scheduler and
+every year's pipeline. A new option of the build (an edition, a publishing mode) is a field here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from kawaeval.build.exporting import display_path
+from kawaeval.report.chapters import Chapter
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """The arguments of :func:`kawaeval.build.building.build_reports`, checked."""
+
+    raw_dir: Path
+    out_dir: Path
+    chapters: tuple[Chapter, ...]
+    jobs: int
+    force: bool = False
+    allow_rejects: bool = False
+    warm_kernels: bool = True
+    pdf: bool = False
+
+    @property
+    def parameters(self) -> dict:
+        """The build's parameters as a year's stamp and index page record them (no year)."""
+        return {"raw_dir": display_path(self.raw_dir), "allow_rejects": self.allow_rejects}

@@ -1,0 +1,343 @@
+"""One fiscal year's report, step by step, from the cleaned records to the published folder.
+
+:class:`YearPipeline` is where a step of a year's build goes. Its steps, in order:
+
+1. :meth:`~YearPipeline.start`: take the year's lock (waiting for another build of the same
+   year), check again that the report is stale, then into a staging folder: the data files,
+   the assessment, ``tables.xlsx``; reuse the published chapters when the assessment and the
+   code are unchanged, else hand the chapters to run back to the scheduler.
+2. :meth:`~YearPipeline.run_chapter`, once per chapter, in the scheduler's threads: execute
+   it, normalise the notebook, or keep a failed one aside; the last chapter finishes the year.
+3. :meth:`~YearPipeline.finish`: the HTML pages (unless reused), the index page, the editions
+   (the PDF), the stamp, then the atomic swap that publishes the report.
+
+A new step is a method called from ``start`` (what the chapters need) or ``finish`` (what is
+made from the chapters), writing into ``self.staging``: nothing reaches the published folder
+unless every step succeeded. Everything heavy (pandas, the assessment, the workbook, nbformat)
+is imported here; :mod:`kawaeval.build.building` imports the scheduler, and so this module,
+only when a year is stale.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from papermill.exceptions import PapermillExecutionError
+
+from kawaeval.build.exporting import export_html, read_executed
+from kawaeval.build.options import BuildOptions
+from kawaeval.build.progress import Progress
+from kawaeval.build.publishing import (
+    acquire,
+    clear_debris,
+    keep_failed,
+    new_staging,
+    publish,
+    year_lock,
+)
+from kawaeval.build.stamps import (
+    STAMP_FILE,
+    chapters_current,
+    provenance,
+    up_to_date,
+    with_assessment,
+)
+from kawaeval.common.files import file_sha256, write_json, write_text
+from kawaeval.evaluation.assessing import assess, check_records
+from kawaeval.evaluation.model import Assessment
+from kawaeval.exceptions import ChapterExecutionError
+from kawaeval.records.cleaning import CleanResult, clean_records, write_outputs
+from kawaeval.records.supplements import FILE_STEMS, NOTICE_FILE, SUFFIXES, load_supplements
+from kawaeval.report.chapters import Chapter
+from kawaeval.report.pdf import pdf_name, write_report_pdf
+from kawaeval.report.presenting import index_page, page_nav
+from kawaeval.report.workbook import WORKBOOK_FILE, write_tables_workbook
+
+ASSESSMENT_FILE = "assessment.json"
+# The files beside the pages, linked from the index page: (what, relative link).
+DOWNLOADS = (
+    ("報告書の表（Excel、tables.xlsx）", "tables.xlsx"),
+    ("取組の記録（Excel用CSV、data/achievements.csv）", "data/achievements.csv"),
+    ("評価結果（JSON、data/assessment.json）", "data/assessment.json"),
+)
+
+# Runs a chapter: (notebook, executed notebook, parameters, working folder), as
+# kawaeval.build.engine.KernelPool.execute does.
+Execute = Callable[[Path, Path, dict, Path], None]
+
+
+def read_records(options: BuildOptions, fiscal_years: Sequence[int]) -> CleanResult:
+    """The records every stale year is assessed from, cleaned once and checked for each year.
+
+    Raises
+    ------
+    InputFileError, PlanDefinitionError, RejectedRowsError, ManifestMismatchError, NoRecordsError
+        If the records cannot be cleaned, or a year has no rating at all.
+    """
+    records = clean_records(options.raw_dir, out_dir=None, allow_rejects=options.allow_rejects)
+    for year in fiscal_years:
+        check_records(records.tidy, year, options.raw_dir)
+    return records
+
+
+def input_files(raw_dir: Path, manifest: dict) -> list[dict]:
+    """Every input the report reads, with its SHA-256 (shown on the index page).
+
+    The records come from the cleaning manifest; the optional judgements, highlights,
+    indicators and notice files are found the way kawaeval.records.supplements finds them.
+    """
+    files = [{"file": f["file"], "sha256": f["sha256"]} for f in manifest["files"]]
+    names = [
+        f"{stem}{suffix}" for stems in FILE_STEMS.values() for stem in stems for suffix in SUFFIXES
+    ]
+    for name in [*names, NOTICE_FILE]:
+        path = raw_dir / name
+        if path.is_file():
+            files.append({"file": path.name, "sha256": file_sha256(path)})
+    return sorted(files, key=lambda f: f["file"])
+
+
+class Stop:
+    """Set once, when the build is interrupted; shared by the scheduler and every year.
+
+    A year is published while holding ``lock``: an interruption comes either before a
+    report's swap (which then does not happen) or after it.
+    """
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.requested = False
+
+    def request(self) -> None:
+        with self.lock:
+            self.requested = True
+
+
+class YearPipeline:
+    """One fiscal year's build, from its lock to its published report (see the module)."""
+
+    def __init__(
+        self,
+        fiscal_year: int,
+        stamp: dict,
+        options: BuildOptions,
+        records: CleanResult,
+        progress: Progress,
+        stop: Stop,
+    ):
+        self.fiscal_year = fiscal_year
+        self.stamp = stamp  # the quick stamp; the assessment's digest is added once assessed
+        self.options = options
+        self.records = records
+        self.progress = progress
+        self.stop = stop
+        self.chapters = list(options.chapters)
+        self.final = options.out_dir / f"FY{fiscal_year}"
+        self.lock = year_lock(options.out_dir, fiscal_year)
+        self.staging: Path | None = None
+        self.assessment: Assessment | None = None
+        self.executed: dict = {}  # chapter name -> normalised notebook
+        self.remaining = 0  # chapters not yet ended
+        self.counting = threading.Lock()  # guards ``remaining``
+        self.error: BaseException | None = None
+        self.status: str | None = None  # "built", "reused" or "up to date" once finished
+        self.done = threading.Event()  # finished, failed or found up to date
+
+    # ------------------------------------------------------------ 1. before the chapters
+
+    def start(self) -> list[Chapter]:
+        """Lock the year, write its data, assessment and workbook; the chapters left to run.
+
+        An empty list means the year is finished already (found up to date once its lock was
+        free, its chapters reused, or no chapters asked for).
+        """
+        try:
+            if not self._lock_year():
+                return []
+            self.staging = new_staging(self.options.out_dir, self.fiscal_year)
+            self._write_data()
+            self._assess()
+            self._write_workbook()
+            (self.staging / "notebooks").mkdir()
+            if not self.options.force and self._reuse_chapters():
+                self.progress.skip(len(self.chapters))
+                self.finish("reused")
+                return []
+            if not self.chapters:  # data, tables and index only (tests, the analyst's API)
+                self.finish("built")
+                return []
+        except Exception:
+            self.end()
+            raise
+        self.remaining = len(self.chapters)
+        return list(self.chapters)
+
+    def _lock_year(self) -> bool:
+        """Take the year's lock; False (and the year ended) if the report is now up to date."""
+        out_dir, year = self.options.out_dir, self.fiscal_year
+        out_dir.mkdir(parents=True, exist_ok=True)
+        acquire(
+            self.lock,
+            lambda: self.progress.message(
+                f"FY{year}: waiting for another build of FY{year} in {out_dir} to finish"
+                f" (lock {self.lock.lock_file})"
+            ),
+        )
+        clear_debris(out_dir, year)
+        if not self.options.force and up_to_date(self.final, self.stamp):  # the other build
+            self.progress.up_to_date(year, self.final, len(self.chapters))
+            self.status = "up to date"
+            self.end()
+            return False
+        return True
+
+    def _write_data(self) -> None:
+        write_outputs(self.records, self.staging / "data")
+
+    def _assess(self) -> None:
+        records = self.records
+        supplements = load_supplements(self.options.raw_dir, records.plan)
+        self.assessment = assess(
+            records.tidy, records.plan, self.fiscal_year, supplements, records.rejected
+        )
+        path = self.staging / "data" / ASSESSMENT_FILE
+        write_json(path, self.assessment.to_dict())
+        self.stamp = with_assessment(self.stamp, path)
+
+    def _write_workbook(self) -> None:
+        write_tables_workbook(self.assessment, self.staging / WORKBOOK_FILE)
+
+    def _reuse_chapters(self) -> bool:
+        """Copy the published chapters when they were made from the same assessment and code."""
+        if not chapters_current(self.final, self.stamp):
+            return False
+        names = [f"notebooks/{c.name}.ipynb" for c in self.chapters]
+        names += [f"{c.name}.html" for c in self.chapters]
+        if not all((self.final / name).is_file() for name in names):
+            return False
+        for name in names:
+            shutil.copyfile(self.final / name, self.staging / name)
+        return True
+
+    # ------------------------------------------------------------ 2. the chapters
+
+    def run_chapter(self, chapter: Chapter, execute: Execute) -> None:
+        """Execute one chapter with ``execute`` (in a scheduler thread); the last one finishes.
+
+        Errors are kept in ``self.error`` (the first one counts), not raised: the year's other
+        chapters still end, and the scheduler raises it once every year is done.
+        """
+        relative = f"notebooks/{chapter.name}.ipynb"
+        output = self.staging / relative
+        try:
+            if self.error is None and not self.stop.requested:
+                execute(chapter.notebook, output, self._chapter_parameters(chapter), output.parent)
+                self.executed[chapter.name] = read_executed(output, chapter, relative)
+                self.progress.chapter_done(self.fiscal_year, chapter)
+        except PapermillExecutionError as exc:
+            with self.stop.lock:
+                if not self.stop.requested and self.error is None:
+                    kept = keep_failed(self.options.out_dir, self.fiscal_year, chapter.name, output)
+                    self.error = ChapterExecutionError(
+                        f"{chapter.title} ({chapter.notebook.name})",
+                        kept,
+                        exc.cell_index,
+                        exc.ename,
+                        exc.evalue,
+                    )
+        except Exception as exc:  # a dead kernel after an interruption, a full disk...
+            if self.error is None and not self.stop.requested:
+                self.error = exc
+        with self.counting:
+            self.remaining -= 1
+            last = self.remaining == 0
+        if not last or self.stop.requested:
+            return
+        if self.error is not None:
+            self.end()
+            return
+        try:
+            self.finish("built")
+        except Exception as exc:
+            self.error = exc
+            self.end()
+
+    def _chapter_parameters(self, chapter: Chapter) -> dict:
+        return {
+            "allow_rejects": self.options.allow_rejects,
+            "fiscal_year": self.fiscal_year,
+            # Chapters run in notebooks/ and read the assessment by a relative path, so the
+            # executed notebooks name no temporary or machine-specific folder.
+            "assessment_json": f"../data/{ASSESSMENT_FILE}",
+            **chapter.parameters,
+        }
+
+    # ------------------------------------------------------------ 3. after the chapters
+
+    def finish(self, status: str) -> None:
+        """Write the pages, the index, the editions and the stamp; publish; release the year."""
+        pages = [(c.title, f"{c.name}.html") for c in self.chapters]
+        if status == "built":
+            self._export_pages(pages)
+        self._write_index(pages)
+        self._write_editions(pages)
+        write_json(self.staging / STAMP_FILE, self.stamp)
+        self._publish(status)
+
+    def _export_pages(self, pages: list[tuple[str, str]]) -> None:
+        for i, chapter in enumerate(self.chapters):
+            nav = page_nav(
+                pages[i - 1] if i else None, pages[i + 1] if i + 1 < len(pages) else None
+            )
+            html = export_html(self.executed[chapter.name], chapter.title, nav)
+            write_text(self.staging / f"{chapter.name}.html", html)
+
+    def _write_index(self, pages: list[tuple[str, str]]) -> None:
+        manifest = self.records.manifest
+        shown = provenance(self.stamp, manifest, input_files(self.options.raw_dir, manifest))
+        downloads = DOWNLOADS
+        if self.options.pdf:
+            downloads = (("報告書（PDF、印刷用）", pdf_name(self.assessment)), *DOWNLOADS)
+        write_text(
+            self.staging / "index.html", index_page(self.assessment, pages, shown, downloads)
+        )
+
+    def _write_editions(self, pages: list[tuple[str, str]]) -> None:
+        """The report in other forms, made from its pages (into staging: a failure leaves the
+        previous report whole)."""
+        if self.options.pdf:
+            write_report_pdf(self.staging, pages, self.assessment)
+
+    def _publish(self, status: str) -> None:
+        with self.stop.lock:
+            if self.stop.requested:  # the scheduler removes the staging folder
+                return
+            publish(self.staging, self.final)
+            self.staging = None
+        year = self.fiscal_year
+        if status == "reused":
+            self.progress.message(
+                f"FY{year}: chapters reused (this year's assessment did not change);"
+                " data and index updated"
+            )
+        self.progress.message(f"FY{year}: report written to {self.final / 'index.html'}")
+        self.status = status
+        self.end()
+
+    # ------------------------------------------------------------ the end, whichever it is
+
+    def end(self) -> None:
+        """Remove what is left of the staging folder and release the year's lock."""
+        self.abandon()
+        self.done.set()
+
+    def abandon(self) -> None:
+        """What an interruption does to a year: its staging folder removed, its lock released."""
+        if self.staging is not None:
+            shutil.rmtree(self.staging, ignore_errors=True)
+            self.staging = None
+        if self.lock.is_locked:
+            self.lock.release()
