@@ -78,7 +78,7 @@ def _no_kernel_no_cleaning(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("must not be reached")
 
-    monkeypatch.setattr("kawaeval.build.engine.KernelPool.execute", refuse)
+    monkeypatch.setattr("kawaeval.build.kernels.KernelPool.execute", refuse)
     monkeypatch.setattr("papermill.execute_notebook", refuse)
     monkeypatch.setattr("kawaeval.build.pipeline.clean_records", refuse)
 
@@ -502,7 +502,7 @@ def test_rejected_rows_stop_the_build_before_any_kernel(tmp_path, monkeypatch, c
     def refuse(*args, **kwargs):
         raise AssertionError("no kernel may start")
 
-    monkeypatch.setattr("kawaeval.build.engine.KernelPool.execute", refuse)
+    monkeypatch.setattr("kawaeval.build.kernels.KernelPool.execute", refuse)
     code = cli.main(
         ["build", "--fiscal-year", "2020", "--raw", str(ESCAPING_RAW), "--out", str(tmp_path)]
     )
@@ -543,7 +543,7 @@ def test_a_year_without_any_rating_stops_before_any_kernel(tmp_path, monkeypatch
     def refuse(*args, **kwargs):
         raise AssertionError("no kernel may start")
 
-    monkeypatch.setattr("kawaeval.build.engine.KernelPool.execute", refuse)
+    monkeypatch.setattr("kawaeval.build.kernels.KernelPool.execute", refuse)
     code = cli.main(["build", "--fiscal-year", "2021", "--raw", str(raw), "--out", str(tmp_path)])
     assert code == 1
     assert "2021年度の達成度の列がある取組が1件もありません" in capsys.readouterr().err

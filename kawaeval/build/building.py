@@ -73,7 +73,7 @@ def build_reports(
     Parameters are checked before anything is read. ``jobs`` defaults to every CPU this
     process may use; ``goals`` limits the goal chapters (default: every goal of the plan);
     ``chapters`` replaces the chapter list altogether (tests use it); ``warm_kernels`` is
-    passed to :class:`kawaeval.build.engine.KernelPool`; ``pdf`` also writes each report as one
+    passed to :class:`kawaeval.build.kernels.KernelPool`; ``pdf`` also writes each report as one
     PDF (:mod:`kawaeval.report.pdf`).
 
     Raises

@@ -65,7 +65,7 @@ DOWNLOADS = (
 )
 
 # Runs a chapter: (notebook, executed notebook, parameters, working folder), as
-# kawaeval.build.engine.KernelPool.execute does.
+# kawaeval.build.kernels.KernelPool.execute does.
 Execute = Callable[[Path, Path, dict, Path], None]
 
 

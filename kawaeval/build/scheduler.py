@@ -9,11 +9,10 @@ only runs it, and stops everything when the build is interrupted.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 
-from kawaeval.build.engine import KernelPool
+from kawaeval.build.kernels import KernelPool
 from kawaeval.build.options import BuildOptions
 from kawaeval.build.pipeline import Stop, YearPipeline, read_records
 from kawaeval.build.progress import Progress
@@ -90,9 +89,8 @@ class Scheduler:
     def interrupt(self) -> None:
         """Stop kernels and threads now, remove the staging folders, release the years."""
         self.stop.request()
-        # the chapters' kernels are about to die on purpose: that is not news for the user
-        logging.getLogger("papermill").setLevel(logging.CRITICAL + 1)
-        self.pool.shutdown()
+        self.pool.shutdown()  # what the dying chapters log is dropped: that is not news
+
         self.threads.shutdown(wait=False, cancel_futures=True)
         # running chapters end within about a second of their kernel's death
         wait(self.futures, timeout=30)

@@ -1,4 +1,4 @@
-"""KernelPool: chapters in warm kernels come out exactly as in a fresh kernel each, and stop."""
+"""KernelPool: chapters in forked kernels come out exactly as in a fresh kernel each, and stop."""
 
 import threading
 import time
@@ -10,14 +10,14 @@ import psutil
 import pytest
 from papermill.exceptions import PapermillExecutionError
 
-from kawaeval.build import engine
-from kawaeval.build.engine import KernelPool
+from kawaeval.build import zygote
 from kawaeval.build.exporting import export_html, normalise_notebook
+from kawaeval.build.kernels import KernelPool
 from kawaeval.paths import RAW_DIR
 from kawaeval.plan import load_plan
 from kawaeval.report.chapters import chapters_for
 
-FIXTURES = Path(__file__).parent / "fixtures" / "executing"
+FIXTURES = Path(__file__).parent / "fixtures" / "kernels"
 
 
 def _outputs(path: Path) -> list:
@@ -192,7 +192,7 @@ def test_a_failing_cell_raises_with_the_partial_notebook_saved(folder, tmp_path,
 
 
 def test_a_zygote_that_cannot_start_leaves_fresh_kernels(folder, tmp_path, monkeypatch, caplog):
-    monkeypatch.setattr(engine, "PRELOAD", ("kawaeval.no_such_module",))
+    monkeypatch.setattr(zygote, "PRELOAD", ("kawaeval.no_such_module",))
     before = _descendants()
     with KernelPool(1) as pool:
         pool.execute(FIXTURES / "echo.ipynb", tmp_path / "echo.ipynb", {"label": "cold"}, folder)
@@ -208,7 +208,7 @@ def test_modules_that_warn_on_import_are_left_to_the_chapters(
         'import warnings\n\nwarnings.warn("shown in the chapter that imports me")\n'
     )
     monkeypatch.setenv("PYTHONPATH", str(tmp_path))
-    monkeypatch.setattr(engine, "PRELOAD", ("warns_on_import",))
+    monkeypatch.setattr(zygote, "PRELOAD", ("warns_on_import",))
     with KernelPool(1) as pool:
         pool.execute(FIXTURES / "echo.ipynb", tmp_path / "echo.ipynb", {"label": "cold"}, folder)
     assert _stream_text(tmp_path / "echo.ipynb") == "cold notebooks unset\n"
@@ -220,7 +220,8 @@ def test_a_zygote_that_died_is_replaced(folder, tmp_path):
         return [
             p
             for p in psutil.Process().children()
-            if "_zygote_main" in " ".join(p.cmdline()) and p.status() != psutil.STATUS_ZOMBIE
+            if "kawaeval.build.zygote import main" in " ".join(p.cmdline())
+            and p.status() != psutil.STATUS_ZOMBIE
         ]
 
     with KernelPool(1) as pool:
