@@ -740,6 +740,68 @@ def test_a_signal_stops_the_build_and_leaves_the_last_report(tmp_path, signum, n
     assert _kernel_gone(kernel), f"kernel {kernel} still running"
 
 
+QUICK_BUILD = """
+import sys
+from pathlib import Path
+
+from kawaeval import cli
+from kawaeval.build import building
+from kawaeval.report.chapters import Chapter
+
+notebook = Path({notebook!r})
+chapters = [Chapter(f"{{i:02d}}_quick", notebook, f"quick {{i}}") for i in range(12)]
+building.chapters_for = lambda plan, goals=None: chapters
+sys.exit(cli.main(["build", "--fiscal-year", "2021", "--out", {out!r}, "--jobs", "2"]))
+"""
+PROGRESS_LINE = re.compile(r"FY2021: \[\d+/12\] quick \d+ \(\d+_quick\)")
+# Seconds after the first of twelve quick chapters is done (two run at once, each a few tenths
+# of a second from fork to shutdown): the signal lands while kernels start, run and stop.
+# None: 1.5 s after the build started, before any chapter (cleaning, the zygote's imports).
+SIGNAL_POINTS = (None, 0.0, 0.04, 0.1, 0.2, 0.35)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("delay", SIGNAL_POINTS)
+@pytest.mark.parametrize(
+    ("signum", "name", "code"), [(signal.SIGINT, "SIGINT", 130), (signal.SIGTERM, "SIGTERM", 143)]
+)
+def test_a_signal_at_any_moment_of_a_chapters_life_prints_the_one_line(
+    tmp_path, signum, name, code, delay
+):
+    out = tmp_path / "reports"
+    script = QUICK_BUILD.format(notebook=str(FIXTURES / "interpreter_chapter.ipynb"), out=str(out))
+    build = subprocess.Popen(
+        [sys.executable, "-c", script],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, as a terminal's foreground job
+    )
+    try:
+        if delay is None:
+            time.sleep(1.5)
+            shown = ""
+        else:
+            shown = build.stderr.readline()  # the first chapter is done
+            assert PROGRESS_LINE.fullmatch(shown.rstrip("\n")), shown + build.communicate()[1]
+            time.sleep(delay)
+        if signum == signal.SIGINT:
+            os.killpg(build.pid, signum)  # Ctrl-C reaches the whole foreground group
+        else:
+            build.send_signal(signum)
+        _, err = build.communicate(timeout=60)
+    finally:
+        if build.poll() is None:
+            build.kill()
+    lines = [line for line in (shown + err).splitlines() if not PROGRESS_LINE.fullmatch(line)]
+    assert build.returncode == code, shown + err
+    assert lines == [
+        f"kawaeval build: FY2021 の作成を中断しました (interrupted by {name} while building"
+        " FY2021); 前回のレポートはそのままです (the last report is unchanged)"
+    ], shown + err
+    assert not out.exists() or _listing(out) == []  # no staging folder, nothing published
+
+
 @pytest.mark.slow
 def test_a_killed_builds_debris_is_cleared_and_a_live_ones_is_not(tmp_path):
     from filelock import FileLock

@@ -276,9 +276,6 @@ class KernelPool:
         if self.unavailable is None:
             # Started ahead of need: it imports while the caller does its own work.
             self._zygote(kernel_env(dict(os.environ)), wait=False)
-            _log.info("chapters run in kernels forked from a warm zygote")
-        else:
-            self._say(f"chapters start fresh kernels: {self.unavailable}", logging.INFO)
         return self
 
     def __exit__(self, *exc) -> None:
@@ -354,7 +351,7 @@ class KernelPool:
             except ZygoteError as exc:
                 self._check_open()
                 reason = self.unavailable = f"the zygote could not start ({exc})"
-                self._say(f"warm kernels unavailable: {exc}; chapters start fresh kernels")
+                self._say(f"chapters start fresh kernels: {reason}", logging.WARNING)
         if reason is None:
             try:
                 # JPY_PARENT_PID: what jupyter_client's launcher adds for a kernel it starts.
@@ -365,9 +362,14 @@ class KernelPool:
             else:
                 with self.lock:
                     self.forked += 1
+                self._say(
+                    f"chapters run in kernels forked from a warm zygote (pid {zygote.process.pid})"
+                )
                 return kernel
-        if reason != self.unavailable:
-            self._say(f"a chapter in {cwd} starts a fresh kernel: {reason}", logging.INFO)
+        if reason == self.unavailable:
+            self._say(f"chapters start fresh kernels: {reason}")
+        else:
+            self._say(f"a chapter in {cwd} starts a fresh kernel: {reason}")
         with self.lock:
             self.fresh += 1
         return None
@@ -468,8 +470,8 @@ class KernelPool:
             else:
                 logging.getLogger(name).removeFilter(self.quiet)
 
-    def _say(self, text: str, level: int = logging.WARNING) -> None:
-        """Log ``text`` once for this pool."""
+    def _say(self, text: str, level: int = logging.INFO) -> None:
+        """Log ``text`` once for this pool: which path chapters take, and why."""
         with self.lock:
             if text in self.said:
                 return

@@ -94,7 +94,7 @@ class _Template:
     import_env: dict[str, str]  # what the imports put in the environment
     front_filters: list  # warning filters the preload put in front of the older ones
     launcher: str  # a fresh kernel's sys.argv[0]
-    modules: list[str]  # the top-level modules imported here
+    modules: list[str]  # the top-level modules imported here, by name
 
 
 def main(request_fd: int, reply_fd: int, preload: list[str]) -> None:
@@ -160,9 +160,8 @@ def _prepare(preload: list[str]) -> _Template:
     import_env = {
         k: v for k, v in os.environ.items() if k != "MPLBACKEND" and env_before.get(k) != v
     }
-    modules = sorted(
-        {n.partition(".")[0] for n in sys.modules} - set(sys.stdlib_module_names) - {"__main__"}
-    )
+    # Standard library ones too: a chapter's imports find the chapter's folder first.
+    modules = sorted({n.partition(".")[0] for n in sys.modules} - {"__main__"})
     launcher = importlib.util.find_spec("ipykernel_launcher").origin
     return _Template(base_path, import_env, front, launcher, modules)
 
