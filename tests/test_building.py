@@ -558,8 +558,10 @@ def test_jobs_default_to_every_cpu_this_process_may_use(tmp_path, monkeypatch):
     sizes = []
 
     class Pool:
-        def __init__(self, size, warm=True):
+        def __init__(self, size, warm=True, zygote=None):
             sizes.append((size, warm))
+            if zygote is not None:
+                zygote.close()
 
         def __enter__(self):
             return self

@@ -25,6 +25,7 @@ from kawaeval.build.options import BuildOptions
 from kawaeval.build.progress import Progress
 from kawaeval.build.publishing import clear_stale_debris
 from kawaeval.build.stamps import quick_stamp, up_to_date, year_stamp
+from kawaeval.build.zygote import start_early
 from kawaeval.common.files import source_date
 from kawaeval.exceptions import BuildInterruptedError, Interrupt, UsageError
 from kawaeval.paths import RAW_DIR, REPORTS_DIR
@@ -111,7 +112,7 @@ def build_reports(
     )
     progress = Progress(len(years) * len(chapters), progress_stream)
     statuses: dict[int, str] = {}
-    scheduler = None
+    scheduler = zygote = None
     try:
         clear_stale_debris(out_dir)
         common = quick_stamp(raw_dir, options.chapters, options.parameters)
@@ -125,12 +126,14 @@ def build_reports(
             else:
                 stale.append((year, stamp))
         if stale:
-            # Not at the top, as the PDF's above: what building a year takes (pandas,
-            # nbformat, the kernels) is imported only once a year is stale, which keeps the
-            # up-to-date check instant (tests/test_building.py checks sys.modules).
+            # First the zygote: its imports run on the other core while this process imports
+            # what building a year takes (pandas, nbformat, the kernels' machinery), not at the
+            # top, as the PDF's above: the up-to-date check stays instant (tests check).
+            zygote = start_early(warm_kernels)
             from kawaeval.build.scheduler import Scheduler
 
-            scheduler = Scheduler(options, stale, progress)
+            scheduler = Scheduler(options, stale, progress, zygote)
+            zygote = None  # the kernel pool's now
             statuses.update(scheduler.run())
     except (Interrupt, KeyboardInterrupt) as exc:
         signum = exc.signum if isinstance(exc, Interrupt) else signal.SIGINT
@@ -139,5 +142,7 @@ def build_reports(
         unfinished = [year for year in years if year not in statuses]
         raise BuildInterruptedError(signal.Signals(signum).name, unfinished) from None
     finally:
+        if zygote is not None:  # interrupted before the kernel pool took it over
+            zygote.close()
         progress.close()
     return [BuildResult(year, statuses[year], out_dir / f"FY{year}") for year in years]

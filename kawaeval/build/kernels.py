@@ -70,7 +70,14 @@ from jupyter_client.provisioning import LocalProvisioner
 from traitlets import Type, Unicode, default
 from traitlets.config import Config
 
-from kawaeval.build.zygote import ForkedKernel, Zygote, ZygoteError, kernel_env, kill_group
+from kawaeval.build.zygote import (
+    ForkedKernel,
+    Zygote,
+    ZygoteError,
+    fork_unavailable,
+    kernel_env,
+    kill_group,
+)
 
 KERNEL_NAME = "python3"
 PROVISIONER_NAME = "kawaeval-zygote"
@@ -107,15 +114,6 @@ def _kill(process: subprocess.Popen) -> None:
         kill_group(process.pid, signal.SIGKILL)
     else:
         process.kill()
-
-
-def fork_unavailable() -> str | None:
-    """Why kernels cannot be forked on this platform, or None when they can."""
-    if not hasattr(os, "fork"):
-        return "this platform has no fork (Windows starts every process afresh)"
-    if sys.platform == "darwin":
-        return "macOS: forking after pandas and matplotlib are imported is unsafe"
-    return None
 
 
 # ---------------------------------------------------------------- the Jupyter side
@@ -224,9 +222,11 @@ class KernelPool:
     matplotlib and kawaeval already; ``warm=False`` starts a fresh kernel for each, as
     ``papermill`` does on its own. ``size`` is how many chapters may run at once; ``execute``
     may be called from that many threads, and ``shutdown`` from any thread at any time.
+    ``zygote`` is one the caller started earlier (:func:`kawaeval.build.zygote.start_early`),
+    which the pool takes over.
     """
 
-    def __init__(self, size: int, warm: bool = True):
+    def __init__(self, size: int, warm: bool = True, zygote: Zygote | None = None):
         if size < 1:
             raise ValueError("a kernel pool needs a size of 1 or more")
         self.size = size
@@ -245,6 +245,11 @@ class KernelPool:
         self.running = 0  # chapters in execute()
         self.unavailable = self._why_not_warm()
         _pools[self.id] = self
+        if zygote is not None:
+            if self.unavailable is None and zygote.env == kernel_env(dict(os.environ)):
+                self.zygotes.append(zygote)
+            else:
+                zygote.close()
 
     @classmethod
     def find(cls, pool_id: str) -> KernelPool:
@@ -273,7 +278,7 @@ class KernelPool:
 
     def __enter__(self) -> KernelPool:
         self._quiet(True)
-        if self.unavailable is None:
+        if self.unavailable is None and not self.zygotes:
             # Started ahead of need: it imports while the caller does its own work.
             self._zygote(kernel_env(dict(os.environ)), wait=False)
         return self

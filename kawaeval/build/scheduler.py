@@ -16,20 +16,26 @@ from kawaeval.build.kernels import KernelPool
 from kawaeval.build.options import BuildOptions
 from kawaeval.build.pipeline import Stop, YearPipeline, read_records
 from kawaeval.build.progress import Progress
+from kawaeval.build.zygote import Zygote
 from kawaeval.exceptions import Interrupt
 
 
 class Scheduler:
-    """Builds the stale years of one build: ``stale`` is ``(fiscal_year, quick stamp)`` pairs."""
+    """Builds the stale years of one build: ``stale`` is ``(fiscal_year, quick stamp)`` pairs;
+    ``zygote``, one started early for the kernel pool (kawaeval.build.zygote.start_early)."""
 
     def __init__(
-        self, options: BuildOptions, stale: Sequence[tuple[int, dict]], progress: Progress
+        self,
+        options: BuildOptions,
+        stale: Sequence[tuple[int, dict]],
+        progress: Progress,
+        zygote: Zygote | None = None,
     ):
         self.options = options
         self.stale = list(stale)
         self.progress = progress
         size = max(1, min(options.jobs, len(self.stale) * len(options.chapters)))
-        self.pool = KernelPool(size, warm=options.warm_kernels)
+        self.pool = KernelPool(size, warm=options.warm_kernels, zygote=zygote)
         self.threads = ThreadPoolExecutor(max_workers=size, thread_name_prefix="kawaeval-chapter")
         self.futures: list[Future] = []
         self.stop = Stop()

@@ -83,6 +83,23 @@ class ZygoteError(RuntimeError):
     """The zygote could not import what kernels need, or it stopped."""
 
 
+def fork_unavailable() -> str | None:
+    """Why kernels cannot be forked on this platform, or None when they can."""
+    if not hasattr(os, "fork"):
+        return "this platform has no fork (Windows starts every process afresh)"
+    if sys.platform == "darwin":
+        return "macOS: forking after pandas and matplotlib are imported is unsafe"
+    return None
+
+
+def start_early(warm: bool) -> Zygote | None:
+    """A zygote started now, for a kernel pool to take over later, or None if there will be
+    none: its imports then run on another core while this process imports its own."""
+    if not warm or fork_unavailable() is not None:
+        return None
+    return Zygote(kernel_env(dict(os.environ)))
+
+
 # ---------------------------------------------------------------- in the zygote process
 
 
