@@ -14,7 +14,7 @@ import psutil
 import pytest
 from papermill.exceptions import PapermillExecutionError
 
-from kawaeval.build import zygote
+from kawaeval.build import kernels, zygote
 from kawaeval.build.exporting import export_html, normalise_notebook
 from kawaeval.build.kernels import KernelPool
 from kawaeval.paths import RAW_DIR
@@ -207,7 +207,9 @@ def test_every_chapter_forked_is_byte_identical_to_papermill_with_a_fresh_kernel
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("cause", ["no fork", "a zygote that cannot import", "a shadowing file"])
+@pytest.mark.parametrize(
+    "cause", ["no fork", "a zygote that cannot import", "a shadowing file", "no provisioner"]
+)
 def test_a_fallback_gives_the_same_bytes_and_says_why(
     cause, chapter_folder, reference, tmp_path, monkeypatch, caplog
 ):
@@ -224,6 +226,9 @@ def test_a_fallback_gives_the_same_bytes_and_says_why(
             "chapters start fresh kernels: the zygote could not start"
             " (ModuleNotFoundError: No module named 'kawaeval.no_such_module')"
         )
+    elif cause == "no provisioner":  # kawaeval run from its source folder, not installed
+        monkeypatch.setattr(kernels, "entry_points", lambda **_: [])
+        why = "chapters start fresh kernels: the kernel provisioner kawaeval-zygote is not"
     else:  # sqlite3 was imported by the zygote; a fresh kernel imports it before its folder
         (folder / "sqlite3.py").write_text('raise ImportError("never imported")\n')
         why = (

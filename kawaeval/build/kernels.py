@@ -243,6 +243,7 @@ class KernelPool:
         self.said: set[str] = set()  # the reasons for a fresh kernel logged so far
         self.quiet = _QuietWhenStopped(self)
         self.running = 0  # chapters in execute()
+        self.registered = bool(entry_points(group=PROVISIONERS, name=PROVISIONER_NAME))
         self.unavailable = self._why_not_warm()
         _pools[self.id] = self
         if zygote is not None:
@@ -266,15 +267,14 @@ class KernelPool:
         return pool
 
     def _why_not_warm(self) -> str | None:
+        if not self.registered:
+            return (
+                f"the kernel provisioner {PROVISIONER_NAME} is not installed, so papermill starts"
+                " them (install kawaeval with pip: make install)"
+            )
         if not self.warm:
             return "warm kernels were not asked for"
-        reason = fork_unavailable()
-        if reason is None and not entry_points(group=PROVISIONERS, name=PROVISIONER_NAME):
-            reason = (
-                f"the kernel provisioner {PROVISIONER_NAME} is not installed"
-                " (install kawaeval with pip, e.g. make install)"
-            )
-        return reason
+        return fork_unavailable()
 
     def __enter__(self) -> KernelPool:
         self._quiet(True)
@@ -300,6 +300,17 @@ class KernelPool:
             If the pool has been shut down.
         """
         self._check_open()
+        engine = {}  # without the provisioner: papermill's own kernels
+        if self.registered:
+            engine = {
+                "kernel_manager_class": ZygoteKernelManager,
+                "config": Config({"ZygoteProvisioner": {"pool_id": self.id}}),
+                "shutdown_kernel": "immediate",
+            }
+        else:
+            self._say(f"chapters start fresh kernels: {self.unavailable}", logging.WARNING)
+            with self.lock:
+                self.fresh += 1
         with self.slots, self._running():
             self._check_open()
             papermill.execute_notebook(
@@ -310,9 +321,7 @@ class KernelPool:
                 # the whole process's folder, which races when chapters run in threads.
                 resources={"metadata": {"path": str(cwd)}},
                 kernel_name=KERNEL_NAME,
-                kernel_manager_class=ZygoteKernelManager,
-                config=Config({"ZygoteProvisioner": {"pool_id": self.id}}),
-                shutdown_kernel="immediate",
+                **engine,
                 progress_bar=False,
                 log_output=False,
                 request_save_on_cell_execute=False,

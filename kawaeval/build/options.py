@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from kawaeval.build.exporting import display_path
+from kawaeval.build.stamps import display_path
 from kawaeval.report.chapters import Chapter
 
 

@@ -118,6 +118,19 @@ def read_stamp(report_dir: Path) -> dict | None:
         return None
 
 
+def display_path(path: Path) -> str:
+    """A path as a report shows it: relative to the project when inside it, else its name only.
+
+    Reports are mailed: they must not reveal where the records sat on someone's PC, and the
+    same inputs in two folders must give the same bytes.
+    """
+    resolved = path.resolve()
+    try:
+        return resolved.relative_to(PROJECT_ROOT).as_posix()
+    except ValueError:
+        return resolved.name
+
+
 def quick_stamp(raw_dir: Path, chapters: Sequence[Chapter], parameters: dict) -> dict:
     """What every year's report depends on, from file bytes alone; no year yet."""
     plan = plan_path(raw_dir)

@@ -35,6 +35,8 @@ module before anything else, and so does the build, which never forks itself.
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import json
 import os
 import select
@@ -42,6 +44,7 @@ import signal
 import subprocess
 import sys
 import threading
+import traceback
 import warnings
 from dataclasses import dataclass
 
@@ -127,9 +130,6 @@ def main(request_fd: int, reply_fd: int, preload: list[str]) -> None:
 
 def _prepare(preload: list[str]) -> _Template:
     """Import ipykernel's and the chapters' modules as a fresh kernel would; what forks need."""
-    import importlib
-    import importlib.util
-
     # As ipykernel_launcher does: the launch folder is not on the path while ipykernel loads.
     if sys.path and sys.path[0] in ("", os.getcwd()):
         del sys.path[0]
@@ -272,8 +272,6 @@ def _fork_kernel(request: dict, template: _Template, own_fds: tuple[int, ...]) -
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except BaseException:
-        import traceback
-
         traceback.print_exc()
     finally:
         os._exit(code)
@@ -297,6 +295,8 @@ def _become_kernel(request: dict, template: _Template, own_fds: tuple[int, ...])
     if "numpy" in sys.modules:  # a new process seeds numpy's global generator afresh
         sys.modules["numpy"].random.seed()
 
+    # Imported here, in the child, where the zygote has imported it already: the build imports
+    # this module too, and never ipykernel.
     from ipykernel.kernelapp import IPKernelApp
 
     app = IPKernelApp.instance()
