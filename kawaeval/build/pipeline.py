@@ -3,17 +3,20 @@
 :class:`YearPipeline` is where a step of a year's build goes. Its steps, in order:
 
 1. :meth:`~YearPipeline.start`: take the year's lock (waiting for another build of the same
-   year), check again that the report is stale, then into a staging folder: the data files,
-   the assessment, ``tables.xlsx``; reuse the published chapters when the assessment and the
-   code are unchanged, else hand the chapters to run back to the scheduler.
-2. :meth:`~YearPipeline.run_chapter`, once per chapter, in the scheduler's threads: execute
-   it, normalise the notebook, or keep a failed one aside; the last chapter finishes the year.
-3. :meth:`~YearPipeline.finish`: the HTML pages (unless reused), the index page, the editions
-   (the PDF), the stamp, then the atomic swap that publishes the report.
+   year), check again that the report is stale, then into a staging folder: the data files and
+   the assessment; reuse the published chapters when the assessment and the code are
+   unchanged, else hand the scheduler the year's tasks, for its threads:
+2. each chapter (:meth:`~YearPipeline._run_chapter`): execute it, normalise the notebook and
+   export its page, or keep a failed notebook aside; and beside the chapters, what needs the
+   assessment but no chapter (:meth:`~YearPipeline._beside_chapters`: ``tables.xlsx``). The
+   year's last task to end finishes it:
+3. :meth:`~YearPipeline.finish`: the index page, the editions (the PDF), the stamp, then the
+   atomic swap that publishes the report.
 
-A new step is a method called from ``start`` (what the chapters need) or ``finish`` (what is
-made from the chapters), writing into ``self.staging``: nothing reaches the published folder
-unless every step succeeded. Everything heavy (pandas, the assessment, the workbook, nbformat)
+A new step is a method called from ``start`` (what the chapters need), listed in
+``_beside_chapters`` (what needs the assessment only), or called from ``finish`` (what is made
+from the chapters), writing into ``self.staging``: nothing reaches the published folder unless
+every step succeeded. Everything heavy (pandas, the assessment, the workbook, nbformat)
 is imported here; :mod:`kawaeval.build.building` imports the scheduler, and so this module,
 only when a year is stale.
 """
@@ -23,6 +26,7 @@ from __future__ import annotations
 import shutil
 import threading
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 
 from papermill.exceptions import PapermillExecutionError
@@ -139,8 +143,7 @@ class YearPipeline:
         self.lock = year_lock(options.out_dir, fiscal_year)
         self.staging: Path | None = None
         self.assessment: Assessment | None = None
-        self.executed: dict = {}  # chapter name -> normalised notebook
-        self.remaining = 0  # chapters not yet ended
+        self.remaining = 0  # tasks (chapters, steps beside them) not yet ended
         self.counting = threading.Lock()  # guards ``remaining``
         self.error: BaseException | None = None
         self.status: str | None = None  # "built", "reused" or "up to date" once finished
@@ -148,11 +151,12 @@ class YearPipeline:
 
     # ------------------------------------------------------------ 1. before the chapters
 
-    def start(self) -> list[Chapter]:
-        """Lock the year, write its data, assessment and workbook; the chapters left to run.
+    def start(self, execute: Execute) -> list[Callable[[], None]]:
+        """Lock the year, write its data and assessment; the tasks left for the scheduler's
+        threads (its chapters, run with ``execute``, and the steps beside them).
 
-        An empty list means the year is finished already (found up to date once its lock was
-        free, its chapters reused, or no chapters asked for).
+        No task means the year is finished already (found up to date once its lock was free,
+        its chapters reused, or no chapters asked for).
         """
         try:
             if not self._lock_year():
@@ -160,20 +164,25 @@ class YearPipeline:
             self.staging = new_staging(self.options.out_dir, self.fiscal_year)
             self._write_data()
             self._assess()
-            self._write_workbook()
             (self.staging / "notebooks").mkdir()
             if not self.options.force and self._reuse_chapters():
                 self.progress.skip(len(self.chapters))
+                for step in self._beside_chapters():
+                    step()
                 self.finish("reused")
                 return []
             if not self.chapters:  # data, tables and index only (tests, the analyst's API)
+                for step in self._beside_chapters():
+                    step()
                 self.finish("built")
                 return []
         except Exception:
             self.end()
             raise
-        self.remaining = len(self.chapters)
-        return list(self.chapters)
+        tasks = [partial(self._run_chapter, c, execute) for c in self.chapters]
+        tasks += [partial(self._run_beside, step) for step in self._beside_chapters()]
+        self.remaining = len(tasks)
+        return tasks
 
     def _lock_year(self) -> bool:
         """Take the year's lock; False (and the year ended) if the report is now up to date."""
@@ -207,6 +216,10 @@ class YearPipeline:
         write_json(path, self.assessment.to_dict())
         self.stamp = with_assessment(self.stamp, path)
 
+    def _beside_chapters(self) -> tuple[Callable[[], None], ...]:
+        """The steps that need the assessment and no chapter: they run while chapters do."""
+        return (self._write_workbook,)
+
     def _write_workbook(self) -> None:
         write_tables_workbook(self.assessment, self.staging / WORKBOOK_FILE)
 
@@ -224,18 +237,16 @@ class YearPipeline:
 
     # ------------------------------------------------------------ 2. the chapters
 
-    def run_chapter(self, chapter: Chapter, execute: Execute) -> None:
-        """Execute one chapter with ``execute`` (in a scheduler thread); the last one finishes.
-
-        Errors are kept in ``self.error`` (the first one counts), not raised: the year's other
-        chapters still end, and the scheduler raises it once every year is done.
-        """
+    def _run_chapter(self, chapter: Chapter, execute: Execute) -> None:
+        """Execute one chapter with ``execute`` and export its page (in a scheduler thread)."""
         relative = f"notebooks/{chapter.name}.ipynb"
         output = self.staging / relative
         try:
             if self.error is None and not self.stop.requested:
                 execute(chapter.notebook, output, self._chapter_parameters(chapter), output.parent)
-                self.executed[chapter.name] = read_executed(output, chapter, relative)
+                nb = read_executed(output, chapter, relative)
+                html = export_html(nb, chapter.title, self._nav(chapter))
+                write_text(self.staging / chapter.page, html)
                 self.progress.chapter_done(self.fiscal_year, chapter)
         except PapermillExecutionError as exc:
             with self.stop.lock:
@@ -249,8 +260,26 @@ class YearPipeline:
                         exc.evalue,
                     )
         except Exception as exc:  # a dead kernel after an interruption, a full disk...
+            self._failed(exc)
+        self._task_ended()
+
+    def _run_beside(self, step: Callable[[], None]) -> None:
+        """Run a step beside the chapters (in a scheduler thread)."""
+        try:
             if self.error is None and not self.stop.requested:
-                self.error = exc
+                step()
+        except Exception as exc:
+            self._failed(exc)
+        self._task_ended()
+
+    def _failed(self, exc: Exception) -> None:
+        """Keep the year's first error; the other tasks still end, and the scheduler raises it
+        once every year is done."""
+        if self.error is None and not self.stop.requested:
+            self.error = exc
+
+    def _task_ended(self) -> None:
+        """Count a task out; the year's last one finishes the year (or ends it, failed)."""
         with self.counting:
             self.remaining -= 1
             last = self.remaining == 0
@@ -265,6 +294,15 @@ class YearPipeline:
             self.error = exc
             self.end()
 
+    def _nav(self, chapter: Chapter) -> str:
+        """The links to the previous and next pages of the report."""
+        pages = self._pages()
+        i = self.chapters.index(chapter)
+        return page_nav(pages[i - 1] if i else None, pages[i + 1] if i + 1 < len(pages) else None)
+
+    def _pages(self) -> list[tuple[str, str]]:
+        return [(c.title, c.page) for c in self.chapters]
+
     def _chapter_parameters(self, chapter: Chapter) -> dict:
         return {
             "allow_rejects": self.options.allow_rejects,
@@ -278,22 +316,12 @@ class YearPipeline:
     # ------------------------------------------------------------ 3. after the chapters
 
     def finish(self, status: str) -> None:
-        """Write the pages, the index, the editions and the stamp; publish; release the year."""
-        pages = [(c.title, f"{c.name}.html") for c in self.chapters]
-        if status == "built":
-            self._export_pages(pages)
+        """Write the index, the editions and the stamp; publish; release the year."""
+        pages = self._pages()
         self._write_index(pages)
         self._write_editions(pages)
         write_json(self.staging / STAMP_FILE, self.stamp)
         self._publish(status)
-
-    def _export_pages(self, pages: list[tuple[str, str]]) -> None:
-        for i, chapter in enumerate(self.chapters):
-            nav = page_nav(
-                pages[i - 1] if i else None, pages[i + 1] if i + 1 < len(pages) else None
-            )
-            html = export_html(self.executed[chapter.name], chapter.title, nav)
-            write_text(self.staging / f"{chapter.name}.html", html)
 
     def _write_index(self, pages: list[tuple[str, str]]) -> None:
         manifest = self.records.manifest

@@ -78,10 +78,8 @@ class Scheduler:
                     year, stamp, self.options, records, self.progress, self.stop
                 )
                 self.years[year] = pipeline
-                for chapter in pipeline.start():
-                    self.futures.append(
-                        self.threads.submit(pipeline.run_chapter, chapter, self.pool.execute)
-                    )
+                for task in pipeline.start(self.pool.execute):
+                    self.futures.append(self.threads.submit(task))
             for pipeline in list(self.years.values()):
                 pipeline.done.wait()
         except (Interrupt, KeyboardInterrupt):
