@@ -22,16 +22,23 @@ How it plugs into Jupyter, all through documented extension points:
   the same proof that IOPub is connected, and nbclient only reads the messages that answer its
   own requests.
 
-Why a real kernel and not an IPython shell in the forked child. A shell run in the child
-without ZMQ costs about 36 ms of CPU a chapter here against about 110 ms for a forked kernel
-(``make bench`` records both), but it gives a fresh kernel's bytes only by imitating
-ipykernel: its display publisher and display hook, its traceback format, the way its output
-streams are cut into messages, its ``language_info``, and even its class name (pandas decides
-how wide a table's text is by looking for "zmq" in the shell's type). A forked kernel *is*
-ipykernel, so the published notebooks and pages equal papermill's with a fresh kernel
-(tests/test_kernels.py compares every chapter), and what a newer ipykernel changes, chapters
-get. That costs the per-chapter goal of ``make bench`` (40 ms): the floor of a real kernel is
-its own start-up, measured there.
+Why a real kernel and not an IPython shell in the forked child, both measured (``make bench``,
+benchmarks/RESULTS.md). A shell run in the child, without a kernel or ZeroMQ, costs about a
+third of a forked kernel's CPU: 36 ms a chapter against 100 ms in the kernel (60 of them
+ipykernel's own start-up: its configuration, its sockets and threads, its shell) and 25 ms in
+the build, on a lightly loaded 2-core machine. But it gives a fresh kernel's bytes only by
+imitating ipykernel: its display publisher and display hook, its traceback format, the way its
+output streams are cut into messages, its ``language_info``, even its class name (pandas
+decides how wide a table's text is by looking for "zmq" in the shell's type). A forked kernel
+*is* ipykernel, so the published notebooks and pages are papermill's with a fresh kernel, byte
+for byte (tests/test_kernels.py compares every chapter), and what a newer ipykernel changes,
+chapters get. The price is ``make bench``'s per-chapter goal (40 ms at two chapters at once):
+a real kernel's start-up alone is above it.
+
+The same for the rest, least own code first: jupyter_client's ``LocalProvisioner`` does all of
+a kernel's life but its launch and the wait at its kill; nbclient's ``shutdown_kernel=
+"immediate"`` replaces a hand-made early shutdown; a papermill engine was not needed, since
+papermill passes the manager class and nbclient's options through as they are.
 
 Each chapter takes the fast path unless something makes a fork unfaithful or impossible; the
 pool then starts a fresh kernel and logs one line saying why (:meth:`KernelPool.fork_kernel`):

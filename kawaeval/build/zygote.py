@@ -24,10 +24,11 @@ What makes a forked child look fresh, and why each is needed:
 
 What still differs from a fresh process: the parent process id, the string-hash seed (which
 forked kernels share; a fresh one draws its own, and neither is stable), and at the end: a
-forked kernel leaves by ``os._exit``, without atexit handlers (nbclient kills a chapter's kernel
-once its cells are done, ``shutdown_kernel="immediate"``, so a fresh kernel's do not run
-either). The preload must import without warnings and without changing state a chapter could
-see; :func:`_prepare` refuses it otherwise.
+forked kernel would leave by ``os._exit``, without atexit handlers, but this engine's nbclient
+kills every chapter's kernel, forked or fresh, once its cells are done
+(``shutdown_kernel="immediate"``), so neither kind runs them. The preload must import without
+warnings and without changing state a chapter could see; :func:`_prepare` refuses it
+otherwise.
 
 Only the standard library is imported here at module level: the zygote process imports this
 module before anything else, and so does the build, which never forks itself.
