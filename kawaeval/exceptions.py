@@ -265,3 +265,90 @@ class Interrupt(BaseException):
     def __init__(self, signum: int):
         self.signum = signum
         super().__init__(signum)
+
+
+class CommitteeSheetError(KawaevalError):
+    """Raised when a returned evaluation sheet (基本目標評価シート) cannot be read as the
+    committee's input: a name or content that contradicts the plan, or a value off its list.
+
+    The message names the file, the sheet and the cell (as Excel shows them) and what to do.
+    """
+
+    def __init__(
+        self,
+        path: Path | str,
+        sheet: str | None,
+        cell: str | None,
+        value,
+        problem: str,
+    ):
+        self.path = Path(path)
+        self.sheet = sheet
+        self.cell = cell
+        self.value = value
+        self.problem = problem
+        where = self.path.name
+        if sheet is not None:
+            where += f" シート「{sheet}」"
+        if cell is not None:
+            where += f" セル {cell}"
+        shown = "" if value is None else f" 値「{value}」"
+        super().__init__(f"{where}{shown}: {problem}")
+
+
+class CommitteeConflictError(KawaevalError):
+    """Raised when two inputs (judgements.csv and a returned sheet, or two sheets) give
+    different values for the same goal, direction, year and item.
+
+    ``first`` and ``second`` are the two places (file, row or sheet and cell); the message
+    says which file to remove to keep the other.
+    """
+
+    def __init__(
+        self,
+        what: str,
+        first: str,
+        first_value: str,
+        first_file: str,
+        second: str,
+        second_value: str,
+        second_file: str,
+    ):
+        self.what = what
+        self.first = first
+        self.second = second
+        self.first_file = first_file
+        self.second_file = second_file
+        if first_file == second_file:
+            remedy = f"{first_file} の中で同じ項目が2回書かれています。一方を消してください"
+        else:
+            remedy = (
+                f"{second_file} の値を使うなら {first_file} の該当箇所を消すか {first_file} を、"
+                f"{first_file} の値を使うなら {second_file} を raw フォルダから取り除いてください"
+            )
+        super().__init__(
+            f"{what}が2か所で異なります (two inputs disagree): "
+            f"{first} は「{_short(first_value)}」、{second} は「{_short(second_value)}」です。"
+            f"{remedy}"
+        )
+
+
+def _short(text: str, limit: int = 40) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class FinalCheckError(KawaevalError):
+    """Raised by ``kawaeval build --final`` while the evaluation is not settled: a text still
+    the rule's draft, a grade or verdict without the committee's decision, or a final grade
+    that differs from its suggestion without a reason. ``places`` lists each."""
+
+    def __init__(self, places: list[str]):
+        self.places = list(places)
+        lines = [
+            f"確定版（--final）を作れません: 未確定の箇所が {len(self.places)} か所あります "
+            f"({len(self.places)} places are not settled). 評価委員会の評価シートで確定してから、"
+            "もう一度実行してください（--final を付けなければ作業用の版を作れます）:"
+        ]
+        lines += [f"  - {place}" for place in self.places]
+        super().__init__("\n".join(lines))

@@ -396,7 +396,9 @@ def test_without_judgements_final_is_the_suggestion():
         "suggested_assumption": False,
         "final_assumption": False,
     }
-    assert result["overall"] == {"progress": result["program"]["progress"], "statement": None}
+    assert result["overall"]["progress"] == result["program"]["progress"]
+    assert result["overall"]["statement"] is None
+    assert result["overall"]["context"]["text"] is None
 
 
 def test_committee_grade_overrides_and_is_flagged_when_it_differs():

@@ -29,7 +29,7 @@ def write(folder: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
 def test_absent_files_give_empty_tables_with_their_columns(tmp_path):
     loaded = load_supplements(tmp_path, PLAN)
     assert list(loaded.judgements.columns) == [
-        "fiscal_year", "goal", "progress", "outlook", "reason", "source_row",
+        "fiscal_year", "goal", "direction", "progress", "outlook", "reason", "source_row",
     ]  # fmt: skip
     assert list(loaded.highlights.columns) == [
         "fiscal_year", "goal", "direction", "initiative", "result", "source_row",

@@ -1,4 +1,5 @@
-"""Optional inputs beside the initiative records: committee judgements, highlights, indicators.
+"""Optional inputs beside the initiative records: committee judgements, highlights, indicators,
+and the committee's returned evaluation sheets (:mod:`kawaeval.records.committee`).
 
 Each is one CSV (UTF-8, UTF-8 with BOM or CP932, detected) or xlsx (first sheet) in the raw
 folder, with Japanese headers; the formats are documented in docs/data-dictionary.md. A missing
@@ -21,6 +22,7 @@ from openpyxl import load_workbook
 
 from kawaeval.exceptions import SupplementError
 from kawaeval.plan import Plan
+from kawaeval.records.committee import CommitteeInput, load_committee, merge
 
 FILE_STEMS = {
     "judgements": ("judgements", "委員会評価"),
@@ -35,6 +37,7 @@ NOTICE_FILE = "notice.txt"
 JUDGEMENT_COLUMNS = {
     "fiscal_year": (("年度", "fiscal_year"), True),
     "goal": (("基本目標", "goal"), True),
+    "direction": (("取組の方向性", "方向性", "direction"), False),
     "progress": (("達成状況", "progress"), True),
     "outlook": (("今後の方向性", "outlook"), True),
     "reason": (("理由", "評価の理由", "reason"), True),
@@ -61,6 +64,7 @@ INDICATOR_COLUMNS = {
 JUDGEMENT_DTYPES = {
     "fiscal_year": "int64",
     "goal": "Int64",
+    "direction": "Int64",
     "progress": "string",
     "outlook": "string",
     "reason": "string",
@@ -112,6 +116,23 @@ class Supplements:
     highlights: pd.DataFrame
     indicators: pd.DataFrame
     notice: str | None = None
+    committee: CommitteeInput | None = None
+    """judgements.csv and the returned evaluation sheets, merged: what the assessment reads
+    (when not given, the ``judgements`` table alone)."""
+
+    def __post_init__(self) -> None:
+        if self.committee is None:
+            object.__setattr__(
+                self, "committee", merge(judgement_records(self.judgements), [], "judgements.csv")
+            )
+
+
+def judgement_records(judgements: pd.DataFrame) -> list[dict]:
+    """The rows of a judgements table as dicts, missing values as None."""
+    rows = judgements.astype(object).where(judgements.notna(), None).to_dict("records")
+    for row in rows:
+        row.setdefault("direction", None)
+    return rows
 
 
 def empty_supplements() -> Supplements:
@@ -143,7 +164,8 @@ def load_supplements(raw_dir: Path, plan: Plan) -> Supplements:
             for row_number, row in _rows(path, columns):
                 records.append({**parse(path, row_number, row, plan), "source_row": row_number})
         loaded[kind] = records
-    _check_unique(loaded["judgements"], ("fiscal_year", "goal"), _find(raw_dir, "judgements"))
+    judgements_path = _find(raw_dir, "judgements")
+    _check_unique(loaded["judgements"], ("fiscal_year", "goal", "direction"), judgements_path)
     indicators_path = _find(raw_dir, "indicators")
     _check_unique(loaded["indicators"], ("goal", "name", "fiscal_year"), indicators_path)
     _check_indicator_constants(loaded["indicators"], indicators_path)
@@ -152,6 +174,12 @@ def load_supplements(raw_dir: Path, plan: Plan) -> Supplements:
         highlights=_frame(loaded["highlights"], HIGHLIGHT_DTYPES),
         indicators=_frame(loaded["indicators"], INDICATOR_DTYPES),
         notice=load_notice(raw_dir),
+        committee=load_committee(
+            raw_dir,
+            plan,
+            loaded["judgements"],
+            judgements_path.name if judgements_path is not None else None,
+        ),
     )
 
 
@@ -339,7 +367,7 @@ def _grade(path: Path, row: int, column: str, value: str, grades, kind: str) -> 
     text = _norm(value)
     first = text.split(" ")[0] if text else ""
     for grade in grades:
-        if _norm(grade.grade) in (text, first):
+        if _norm(grade.grade) in (text, first) or _norm(grade.label) == text:
             return grade.grade
     allowed = "、".join(g.grade for g in grades)
     _fail(path, row, column, value, f"{kind}の区分（{allowed}）を書いてください")
@@ -371,19 +399,44 @@ def _text(path: Path, row: int, column: str, value: str, required: bool) -> str 
 
 
 def _parse_judgement(path: Path, row: int, cells: dict, plan: Plan) -> dict:
+    """A goal's grades, the program's (基本目標 全体), or, with 取組の方向性 filled, a
+    direction's verdict (達成状況 from the plan's direction grades, 今後の方向性 blank)."""
     goal = _goal(path, row, "基本目標", cells["goal"], plan, allow_program=True)
+    direction = None
+    if _norm(cells.get("direction", "")):
+        if goal is None:
+            _fail(
+                path,
+                row,
+                "取組の方向性",
+                cells["direction"],
+                "取組の方向性の行には基本目標の番号を書いてください（全体ではなく）",
+            )
+        direction = _direction(path, row, "取組の方向性", cells["direction"], plan, goal)
     outlook_text = cells["outlook"]
     outlook = None
     if _norm(outlook_text):
+        if direction is not None:
+            _fail(
+                path,
+                row,
+                "今後の方向性",
+                outlook_text,
+                "取組の方向性の行では今後の方向性を空欄にしてください（基本目標の行に書きます）",
+            )
         outlook = _grade(
             path, row, "今後の方向性", outlook_text, plan.outlook_grades, "今後の方向性"
         )
+    grades, kind = (
+        (plan.progress_grades, "達成状況")
+        if direction is None
+        else (plan.direction_grades, "取組の方向性の進捗")
+    )
     return {
         "fiscal_year": _year(path, row, "年度", cells["fiscal_year"], plan),
         "goal": goal,
-        "progress": _grade(
-            path, row, "達成状況", cells["progress"], plan.progress_grades, "達成状況"
-        ),
+        "direction": direction,
+        "progress": _grade(path, row, "達成状況", cells["progress"], grades, kind),
         "outlook": outlook,
         "reason": _text(path, row, "理由", cells["reason"], required=False),
     }
@@ -432,13 +485,15 @@ def _check_unique(records: list[dict], keys: tuple[str, ...], path: Path | None)
     for record in records:
         key = tuple(record[k] for k in keys)
         if key in seen:
-            shown = " / ".join("全体" if v is None else str(v) for v in key)
+            named = [(k, v) for k, v in zip(keys, key, strict=True) if v is not None or k == "goal"]
+            shown = " / ".join("全体" if v is None else str(v) for _, v in named)
             _fail(
                 path,
                 record["source_row"],
                 None,
                 shown,
-                f"行 {seen[key]} と同じ組み合わせ（{' / '.join(keys)}）が重複しています",
+                f"行 {seen[key]} と同じ組み合わせ（{' / '.join(k for k, _ in named)}）"
+                "が重複しています",
             )
         seen[key] = record["source_row"]
 
