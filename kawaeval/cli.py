@@ -1,5 +1,5 @@
-"""The `kawaeval` command: clean, assess and build, as the data contract defines them, and
-template (the bureaus' input workbook).
+"""The `kawaeval` command: clean, assess and build, as the data contract defines them,
+template (the bureaus' input workbook) and sheets (the committee's evaluation sheets).
 
 Exit codes: 0 success; 1 bad input or a failed notebook; 2 wrong usage.
 """
@@ -110,7 +110,34 @@ def _parser() -> argparse.ArgumentParser:
     template.add_argument(
         "--out", type=Path, required=True, help="workbook (取組_*.xlsx), or folder with --by-bureau"
     )
+    sheets = sub.add_parser(
+        "sheets", help="the committee's evaluation sheets (基本目標評価シート) of one fiscal year"
+    )
+    common(sheets)
+    sheets.add_argument("--fiscal-year", type=int, required=True, metavar="YYYY")
+    sheets.add_argument("--force", action="store_true", help="replace existing sheets")
+    sheets.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        help="folder for the workbooks (one per goal, one for all)",
+    )
     return parser
+
+
+def _run_sheets(args) -> int:
+    from kawaeval.forms.evaluation_sheets import make_sheets
+
+    result = make_sheets(
+        args.out,
+        raw_dir=args.raw,
+        fiscal_year=args.fiscal_year,
+        allow_rejects=args.allow_rejects,
+        force=args.force,
+    )
+    for path in result.files:
+        print(f"wrote {path}", file=sys.stderr)
+    return 0
 
 
 def _run_clean(args) -> int:
@@ -202,6 +229,7 @@ def main(argv: list[str] | None = None) -> int:
         "assess": _run_assess,
         "build": _run_build,
         "template": _run_template,
+        "sheets": _run_sheets,
     }[args.command]
     try:
         return run(args)

@@ -300,8 +300,8 @@ class CommitteeConflictError(KawaevalError):
     """Raised when two inputs (judgements.csv and a returned sheet, or two sheets) give
     different values for the same goal, direction, year and item.
 
-    ``first`` and ``second`` are the two places (file, row or sheet and cell); the message
-    says which file to remove to keep the other.
+    ``first`` and ``second`` are the two places (file, row or sheet and cell); ``remedy`` says
+    which file to remove (or which value to clear) to keep the other.
     """
 
     def __init__(
@@ -309,23 +309,14 @@ class CommitteeConflictError(KawaevalError):
         what: str,
         first: str,
         first_value: str,
-        first_file: str,
         second: str,
         second_value: str,
-        second_file: str,
+        remedy: str,
     ):
         self.what = what
         self.first = first
         self.second = second
-        self.first_file = first_file
-        self.second_file = second_file
-        if first_file == second_file:
-            remedy = f"{first_file} の中で同じ項目が2回書かれています。一方を消してください"
-        else:
-            remedy = (
-                f"{second_file} の値を使うなら {first_file} の該当箇所を消すか {first_file} を、"
-                f"{first_file} の値を使うなら {second_file} を raw フォルダから取り除いてください"
-            )
+        self.remedy = remedy
         super().__init__(
             f"{what}が2か所で異なります (two inputs disagree): "
             f"{first} は「{_short(first_value)}」、{second} は「{_short(second_value)}」です。"

@@ -146,11 +146,26 @@ class CommitteeInput:
                 place_label(*key),
                 known.where,
                 known.value,
-                known.file,
                 given.where,
                 given.value,
-                given.file,
+                _remedy(known, given),
             )
+
+
+def _remedy(first: Given, second: Given) -> str:
+    """Which input to remove so that the other stands."""
+    if first.file == second.file:
+        return f"{first.file} の中で同じ項目が2回書かれています。一方を消してください"
+    if is_committee_sheet(Path(first.file)):
+        return (
+            f"どちらか一方のシートを残してください（{first.file} か {second.file} を"
+            " raw フォルダから取り除きます）"
+        )
+    return (
+        f"どちらか一方にしてください: {second.file} の値を使うなら {first.where} の値を消し"
+        f"（行ごと消しても構いません）、{first.file} の値を使うなら {second.file} を"
+        " raw フォルダから取り除いてください"
+    )
 
 
 def _comparable(value: str) -> str:
@@ -347,17 +362,21 @@ def _read(path: Path, plan: Plan, fiscal_year: int, goal: int | None, cells: _Ce
             sheet,
             cell,
             value,
-            f"ファイル名は{fiscal_year}年度ですが、シートの年度が違います。"
-            "その年度のシートを、名前を変えずに置いてください",
+            f"ファイル名は{fiscal_year}年度ですが、シートは{_cell_text(value)}年度のものです。"
+            "ファイル名とシートの中身を合わせてください"
+            "（kawaeval sheets が付けた名前のまま置きます）",
         )
     sheet, cell, value = cells.read(defined_name("goal"))
     if _cell_text(value) != (PROGRAM_WORD if goal is None else str(goal)):
+        shown = _cell_text(value)
+        inside = PROGRAM_WORD if shown == PROGRAM_WORD else f"基本目標{shown}"
         fail(
             sheet,
             cell,
             value,
-            f"ファイル名は{which}ですが、シートの中身は別の基本目標のものです。"
-            "ファイル名とシートの中身を合わせてください",
+            f"ファイル名は{which}ですが、シートは{inside}のものです。"
+            "ファイル名とシートの中身を合わせてください"
+            "（kawaeval sheets が付けた名前のまま置きます）",
         )
     fingerprint = _cell_text(cells.read(defined_name("fingerprint"), required=False)[2])
 
@@ -377,11 +396,15 @@ def _read(path: Path, plan: Plan, fiscal_year: int, goal: int | None, cells: _Ce
             code = read_grade(text, grades)
             if code is None:
                 choices = "、".join(grade_choice(g) for g in grades)
+                what = FIELD_LABELS[name]
+                if direction is not None:
+                    what = f"取組の方向性{direction}の{what}"
                 fail(
                     sheet,
                     cell,
                     value,
-                    f"{FIELD_LABELS[name]}は一覧（{choices}）から選んでください",
+                    f"{what}は一覧（{choices}）から選んでください"
+                    "（この欄は一覧から選ぶ欄です。別の値を貼り付けないでください）",
                 )
             text = code
         where = f"{path.name} シート「{sheet}」セル {cell}"
