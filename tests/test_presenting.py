@@ -87,6 +87,9 @@ def test_judgement_notice_only_without_committee_judgements(assessment):
         presenting.judgement_notice(assessment).html
     )
     assessment.judgements_present = True
+    assert "文案" in presenting.judgement_notice(assessment).html  # the drafts are explained
+    for text in presenting._texts(assessment):
+        text.update(source="committee", drafted=False, supplied_by="評価シート")
     assert presenting.judgement_notice(assessment).html == (
         '<div class="kawaeval tex2jax_ignore mathjax_ignore"></div>'
     )
@@ -581,10 +584,12 @@ _RENDERERS = {
     "program_trend": lambda a, g: presenting.program_trend_table(a),
     "highlights": lambda a, g: presenting.all_highlights(a),
     "grades": lambda a, g: presenting.grades_table(a),
+    "direction_verdicts": lambda a, g: presenting.direction_verdicts_table(a),
     "below_target_causes": lambda a, g: presenting.goal_cause_table(a),
     "period_overview": lambda a, g: presenting.period_overview_table(a),
     "goal_trend": presenting.goal_by_year_table,
     "direction_distribution": presenting.direction_table,
+    "direction_trend": presenting.directions,
     "goal_periods": presenting.periods_table,
     "below_target": presenting.below_target_table,
     "indicators": presenting.indicators_table,

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 from markupsafe import Markup
 
-from kawaeval.common.text import era_year
+from kawaeval.common.text import city_digits, era_year
 from kawaeval.evaluation.model import (
     Assessment,
     Counts,
@@ -21,6 +21,7 @@ from kawaeval.evaluation.model import (
     GradeDecision,
     PlanGrade,
     Shares,
+    Text,
 )
 from kawaeval.exceptions import UsageError
 from kawaeval.paths import TEMPLATES_DIR
@@ -40,9 +41,11 @@ from kawaeval.report.rendering import (
     section,
     shown,
     table_html,
+    text_html,
 )
 from kawaeval.report.tables import goal_block
 from kawaeval.report.wording import (
+    ASSUMPTION_MARK,
     ASSUMPTION_NOTE,
     count_share,
     evaluation_label,
@@ -57,6 +60,19 @@ PERIODS_NOT_YET = "期間の比較は、比較する期間の年度がそろっ�
 APPENDIX_NOTE = "件数から、付録の取組一覧の該当する取組の方向性へ移動できます。"
 LONG_LIST = 30
 """Below-target lists longer than this are grouped by direction and folded (<details>)."""
+
+
+def _texts(assessment: Assessment) -> list[Text]:
+    """Every text of the assessment."""
+    found = [
+        assessment.program.achievement_text,
+        assessment.overall.goals_text,
+        assessment.overall.context,
+    ]
+    for goal in assessment.goals:
+        found += [goal.achievement_text, goal.grades_text]
+        found += [d.narrative for d in goal.directions]
+    return found
 
 
 def _labels(assessment: Assessment):
@@ -134,8 +150,15 @@ def chapter_heading(
 
 
 def judgement_notice(assessment: Assessment) -> Fragment:
-    """Says that final grades equal the suggested ones when no committee judgements were given."""
-    return fragment("judgement_notice.html.j2", present=assessment.judgements_present)
+    """Says that final grades equal the suggested ones when no committee judgements were given,
+    names each returned sheet made from figures the records no longer give, and explains the
+    「文案」 label when a drafted text is shown."""
+    return fragment(
+        "judgement_notice.html.j2",
+        present=assessment.judgements_present,
+        stale=[s.file for s in assessment.committee_sheets if not s.current],
+        drafted=any(t.drafted for t in _texts(assessment)),
+    )
 
 
 def data_quality(assessment: Assessment) -> Fragment:
@@ -297,16 +320,21 @@ def grades_table(assessment: Assessment) -> Fragment:
 
 
 def external_cause_summary(assessment: Assessment) -> Fragment:
-    """How many below-target results the records attribute to the external cause (COVID-19)."""
+    """社会経済環境の変化: the committee's text on the program's surroundings (when given), and
+    how many below-target results the records attribute to the external cause (COVID-19)."""
     cause = assessment.external_cause
+    context = text_html(assessment.overall.context)
     if cause.below and not tables.external_cause_used(assessment):
+        cause = None
+    if cause is None and not context:
         return section()
     return fragment(
         "external_cause.html.j2",
         cause=cause,
+        context=context,
         year=era_year(assessment.fiscal_year),
         below=_labels(assessment).below,
-        share=pct(cause.share_pct),
+        share=pct(cause.share_pct) if cause is not None else "",
     )
 
 
@@ -337,6 +365,45 @@ def period_overview_table(assessment: Assessment) -> Fragment:
     frame = tables.period_overview(assessment)
     columns = [shown("区分"), *(percent(c) for c in frame.columns[1:])]
     return section(table_html(frame, columns, _title(assessment, "period_overview")))
+
+
+def achievement_sentences(assessment: Assessment) -> Fragment:
+    """The program's sentence on the evaluated year (各取組の達成度の状況), then each goal's
+    sentence over its periods."""
+    goals = [
+        {"title": f"{goal_label(g.goal)} {g.name}", "text": text_html(g.achievement_text)}
+        for g in assessment.goals
+        if g.achievement_text.text is not None
+    ]
+    return fragment(
+        "goal_sentences.html.j2",
+        program=text_html(assessment.program.achievement_text),
+        goals=goals,
+    )
+
+
+def goals_grades_text(assessment: Assessment) -> Fragment:
+    """The sentence on every goal's grades (基本目標ごとの達成状況と今後の方向性)."""
+    return section(text_html(assessment.overall.goals_text))
+
+
+def direction_verdicts_table(assessment: Assessment) -> Fragment:
+    """Every direction's verdict, suggested and final, with its achieved share."""
+    frame = tables.direction_verdicts(assessment)
+    names = list(tables.DIRECTION_VERDICT_COLUMNS)
+    if not frame["判断の理由"].astype(bool).any():
+        names.remove("判断の理由")
+    columns = [
+        shown("基本目標", span=True),
+        shown("取組の方向性"),
+        counted("取組数"),
+        percent(tables.ACHIEVED_SHARE),
+        *(shown(n) for n in names[4:]),
+    ]
+    return section(
+        table_html(frame, columns, _title(assessment, "direction_verdicts"), group="基本目標"),
+        _assumption_note(*(d.progress for g in assessment.goals for d in g.directions)),
+    )
 
 
 def overall_judgement(assessment: Assessment) -> Fragment:
@@ -400,6 +467,60 @@ def goal_by_year_table(assessment: Assessment, goal: int) -> Fragment:
     frame = tables.goal_trend(assessment, goal)
     return section(
         table_html(frame, trend_columns(assessment), _title(assessment, "goal_trend", goal))
+    )
+
+
+def goal_achievement_text(assessment: Assessment, goal: int) -> Fragment:
+    """〇各取組の達成度の状況: the goal's sentence over its periods."""
+    return section(text_html(goal_block(assessment, goal).achievement_text))
+
+
+def goal_grades_text(assessment: Assessment, goal: int) -> Fragment:
+    """〇達成状況と今後の方向性: the goal's grades in words (the committee's text when given)."""
+    return section(text_html(goal_block(assessment, goal).grades_text))
+
+
+def _verdict(decision: GradeDecision) -> tuple[str | None, str]:
+    """A verdict's badge (its label, ※ when the city has not published it) and its text."""
+    if decision.final is None:
+        return None, ""
+    mark = ASSUMPTION_MARK if decision.final_assumption else ""
+    return f"{decision.final_label}{mark}", grade_text(decision)
+
+
+def directions(assessment: Assessment, goal: int) -> Fragment:
+    """〇取組の方向性１…: each direction with its verdict, its figures by year, its main results
+    and its text, as the city's page gives them."""
+    block = goal_block(assessment, goal)
+    frame = tables.direction_trend(assessment, goal)
+    columns = trend_columns(assessment)
+    items = []
+    for d in block.directions:
+        badge, verdict_text = _verdict(d.progress)
+        rows = frame[frame["方向性"] == d.direction]
+        items.append(
+            {
+                "number": d.direction,
+                "shown_number": city_digits(d.direction),
+                "name": d.name,
+                "code": d.progress.final or "",
+                "verdict": badge,
+                "verdict_text": verdict_text,
+                "source": grade_source(d.progress),
+                "reason": d.progress.reason,
+                "table": table_html(rows, columns),
+                "highlights": [h for h in block.highlights if h.direction == d.direction],
+                "text": text_html(d.narrative),
+            }
+        )
+    return (
+        fragment(
+            "directions.html.j2",
+            css="kawaeval-directions",
+            directions=items,
+        )
+        if items
+        else section()
     )
 
 

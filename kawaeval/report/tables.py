@@ -8,9 +8,10 @@ in report order; :func:`report_table` gives one by its key:
 
 - chapter 1: ``plan_structure``; chapter 2: ``program_distribution``, ``program_trend``,
   ``data_quality`` (rows let through with --allow-rejects); chapter 3: ``highlights``;
-  chapter 4: ``grades``, ``below_target_causes``, ``period_overview``;
-- each goal chapter (``goal=`` required): ``goal_trend``, ``direction_distribution``,
-  ``goal_periods``, ``below_target``, ``indicators``, ``goal_grades``.
+  chapter 4: ``grades``, ``direction_verdicts``, ``below_target_causes``, ``period_overview``;
+- each goal chapter (``goal=`` required): ``goal_trend``, ``goal_periods``,
+  ``direction_distribution``, ``direction_trend``, ``below_target``, ``indicators``,
+  ``goal_grades``.
 
 A table whose data is absent (no highlights, indicators, periods...) is left out of
 :func:`report_tables`, as the report leaves it out; :func:`report_table` gives it empty.
@@ -258,6 +259,38 @@ def grades(assessment: Assessment) -> pd.DataFrame:
     return _frame(rows, GRADES_COLUMNS, {})
 
 
+DIRECTION_VERDICT_COLUMNS = [
+    "基本目標",
+    "取組の方向性",
+    "取組数",
+    ACHIEVED_SHARE,
+    "提案（評価ルール）",
+    "最終評価",
+    "根拠",
+    "判断の理由",
+]
+
+
+def direction_verdicts(assessment: Assessment) -> pd.DataFrame:
+    """Every direction's verdict in the evaluated year (一定の進捗があった...), suggested and
+    final, with its achieved share and how the verdict was reached."""
+    rows = [
+        {
+            "基本目標": goal_label(g.goal),
+            "取組の方向性": f"{d.direction} {d.name}",
+            "取組数": d.initiatives,
+            ACHIEVED_SHARE: _share(d.achieved_share_pct),
+            "提案（評価ルール）": grade_text(d.progress, "suggested"),
+            "最終評価": grade_text(d.progress),
+            "根拠": grade_source(d.progress),
+            "判断の理由": d.progress.reason or "",
+        }
+        for g in assessment.goals
+        for d in g.directions
+    ]
+    return _frame(rows, DIRECTION_VERDICT_COLUMNS, {"取組数": "int64", ACHIEVED_SHARE: "float64"})
+
+
 def below_target_causes(assessment: Assessment) -> pd.DataFrame:
     """Per goal: below-target results and how many of them had the external cause."""
     below = labels(assessment).below
@@ -322,6 +355,30 @@ def direction_distribution(assessment: Assessment, goal: int) -> pd.DataFrame:
     ]
     columns = ["方向性", "取組の方向性", "取組数", *achievement_columns]
     return _frame(rows, columns, {"方向性": "int64", "取組数": "int64", **dtypes})
+
+
+def direction_trend(assessment: Assessment, goal: int) -> pd.DataFrame:
+    """Each direction of one goal in every program year up to the evaluated one."""
+    block = goal_block(assessment, goal)
+    achievement_columns, dtypes = _achievement_columns(assessment)
+    rows = [
+        {
+            "方向性": d.direction,
+            "取組の方向性": d.name,
+            "年度": era_year(r.fiscal_year),
+            "取組数": r.counts.total,
+            **_achievement_cells(assessment, r.counts, r.shares_pct),
+            ACHIEVED_SHARE: _share(r.achieved_share_pct),
+        }
+        for d in block.directions
+        for r in d.by_year
+    ]
+    columns = ["方向性", "取組の方向性", "年度", "取組数", *achievement_columns, ACHIEVED_SHARE]
+    return _frame(
+        rows,
+        columns,
+        {"方向性": "int64", "取組数": "int64", **dtypes, ACHIEVED_SHARE: "float64"},
+    )
 
 
 def goal_periods(assessment: Assessment, goal: int) -> pd.DataFrame:
@@ -474,6 +531,11 @@ _SPECS = (
     ),
     _Spec("grades", grades, lambda a: "基本目標ごとの達成状況と今後の方向性"),
     _Spec(
+        "direction_verdicts",
+        direction_verdicts,
+        lambda a: f"取組の方向性ごとの進捗（{_year(a)}）",
+    ),
+    _Spec(
         "below_target_causes",
         below_target_causes,
         lambda a: f"{_year(a)}の{labels(a).below}取組の理由",
@@ -498,6 +560,12 @@ _SPECS = (
         "direction_distribution",
         direction_distribution,
         lambda a, g: f"{goal_label(g)}の取組の方向性別の達成度（{_year(a)}）",
+        per_goal=True,
+    ),
+    _Spec(
+        "direction_trend",
+        direction_trend,
+        lambda a, g: f"{goal_label(g)}の取組の方向性別・年度別の達成度",
         per_goal=True,
     ),
     _Spec(
