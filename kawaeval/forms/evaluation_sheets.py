@@ -26,18 +26,12 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Si
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 
+from kawaeval.common.files import write_files
 from kawaeval.common.spreadsheet import stable_xlsx_bytes
-from kawaeval.common.text import era_year
+from kawaeval.common.text import display_width, era_year
 from kawaeval.evaluation.model import Assessment, GoalResult, GradeDecision, PlanGrade, YearResult
 from kawaeval.exceptions import OutputExistsError, TemplateOptionError
-from kawaeval.forms.input_form import (
-    HEADER_FILL,
-    LOCKED_FILL,
-    _display_width,
-    _text,
-    _validation,
-    _write_all,
-)
+from kawaeval.forms.input_form import HEADER_FILL, LOCKED_FILL, _text, _validation
 from kawaeval.records.committee import (
     FIELD_LABELS,
     PROGRAM_WORD,
@@ -128,7 +122,7 @@ class _Writer:
     def fit(self, first: int, last: int, text: str, minimum_lines: int = 1) -> None:
         """A row tall enough for ``text`` wrapped across columns ``first``-``last``."""
         width = sum(WIDTHS[first - 1 : last]) - 1
-        lines = sum(max(1, math.ceil(_display_width(part) / width)) for part in text.split("\n"))
+        lines = sum(max(1, math.ceil(display_width(part) / width)) for part in text.split("\n"))
         height = max(lines, minimum_lines) * LINE_HEIGHT + 4
         current = self.sheet.row_dimensions[self.row].height or LINE_HEIGHT
         self.sheet.row_dimensions[self.row].height = max(current, height)
@@ -696,7 +690,7 @@ def _guide(book: Workbook, assessment: Assessment, goal: GoalResult | None) -> N
             guide.merge_cells(start_row=row, start_column=1, end_row=row, end_column=2)
             width = 26 + 90
             guide.row_dimensions[row].height = (
-                max(1, math.ceil(_display_width(line[0]) / width)) * LINE_HEIGHT + 4
+                max(1, math.ceil(display_width(line[0]) / width)) * LINE_HEIGHT + 4
             )
     guide.column_dimensions["A"].width = 26
     guide.column_dimensions["B"].width = 90
@@ -753,5 +747,5 @@ def make_sheets(
     for path in contents:
         if path.exists() and not force:
             raise OutputExistsError(path)
-    _write_all(contents)
+    write_files(contents)
     return SheetsResult(list(contents))
