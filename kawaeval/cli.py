@@ -82,6 +82,12 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also write the whole report as one PDF beside the HTML (needs kawaeval[pdf])",
     )
+    build.add_argument(
+        "--final",
+        action="store_true",
+        help="the publishing build: refuse while a text is a draft, a grade or verdict lacks the "
+        "committee's decision, or a changed grade lacks its reason",
+    )
 
     template = sub.add_parser(
         "template", help="the bureaus' input workbook (blank, or carried forward from the records)"
@@ -184,6 +190,7 @@ def _run_build(args) -> int:
             force=args.force,
             allow_rejects=args.allow_rejects,
             pdf=args.pdf,
+            final=args.final,
         )
     except Interrupt as exc:  # before the build had begun
         raise BuildInterruptedError(signal.Signals(exc.signum).name, args.fiscal_year) from None

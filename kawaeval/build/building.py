@@ -26,7 +26,7 @@ from kawaeval.build.progress import Progress
 from kawaeval.build.publishing import clear_stale_debris
 from kawaeval.build.stamps import quick_stamp, up_to_date, year_stamp
 from kawaeval.common.files import source_date
-from kawaeval.exceptions import BuildInterruptedError, Interrupt, UsageError
+from kawaeval.exceptions import BuildInterruptedError, FinalCheckError, Interrupt, UsageError
 from kawaeval.paths import RAW_DIR, REPORTS_DIR
 from kawaeval.plan import load_plan
 from kawaeval.report.chapters import Chapter, chapters_for, check_parameters
@@ -55,6 +55,31 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
+def check_final(raw_dir: Path, years: Sequence[int], allow_rejects: bool = False) -> None:
+    """The publishing build's check: every year asked for is settled (no draft text, every
+    grade and verdict decided by the committee, every changed grade with its reason).
+
+    Raises
+    ------
+    FinalCheckError
+        Naming each place that is not settled, with the sheet to settle it on.
+    """
+    from kawaeval.evaluation.assessing import assess, check_records
+    from kawaeval.evaluation.finality import unsettled
+    from kawaeval.records.cleaning import clean_records
+    from kawaeval.records.supplements import load_supplements
+
+    records = clean_records(raw_dir, out_dir=None, allow_rejects=allow_rejects)
+    supplements = load_supplements(raw_dir, records.plan)
+    places = []
+    for year in years:
+        check_records(records.tidy, year, raw_dir)
+        assessment = assess(records.tidy, records.plan, year, supplements, records.rejected)
+        places += unsettled(assessment)
+    if places:
+        raise FinalCheckError(places)
+
+
 def build_reports(
     fiscal_years: Sequence[int],
     raw_dir: Path = RAW_DIR,
@@ -67,6 +92,7 @@ def build_reports(
     progress_stream=None,
     warm_kernels: bool = True,
     pdf: bool = False,
+    final: bool = False,
 ) -> list[BuildResult]:
     """Build (or find up to date) the report of each fiscal year, ``jobs`` chapters at once.
 
@@ -74,7 +100,8 @@ def build_reports(
     process may use; ``goals`` limits the goal chapters (default: every goal of the plan);
     ``chapters`` replaces the chapter list altogether (tests use it); ``warm_kernels`` is
     passed to :class:`kawaeval.build.engine.KernelPool`; ``pdf`` also writes each report as one
-    PDF (:mod:`kawaeval.report.pdf`).
+    PDF (:mod:`kawaeval.report.pdf`); ``final`` (the publishing build) first checks that every
+    year asked for is settled (:func:`check_final`), whether its report is up to date or not.
 
     Raises
     ------
@@ -88,6 +115,9 @@ def build_reports(
         If ``pdf`` and WeasyPrint is not installed (checked before anything is read).
     PdfRenderError
         If ``pdf`` and a PDF cannot be made; that year's previous report is left as it was.
+    FinalCheckError
+        If ``final`` and a text is still a draft, a grade or verdict lacks the committee's
+        decision, or a changed grade lacks its reason (nothing is built).
     BuildInterruptedError
         If :class:`Interrupt` (or KeyboardInterrupt) reached the build: kernels are stopped,
         staging folders removed, the reports not yet published left as they were.
@@ -106,6 +136,8 @@ def build_reports(
         check_available()
     if chapters is None:
         chapters = chapters_for(plan, goals)
+    if final:  # before anything is published, and even when the reports are up to date
+        check_final(raw_dir, years, allow_rejects)
     options = BuildOptions(
         raw_dir, out_dir, tuple(chapters), jobs, force, allow_rejects, warm_kernels, pdf
     )
