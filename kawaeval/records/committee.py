@@ -162,7 +162,7 @@ def _remedy(first: Given, second: Given) -> str:
             " raw フォルダから取り除きます）"
         )
     return (
-        f"どちらか一方にしてください: {second.file} の値を使うなら {first.where} の値を消し"
+        f"どちらか一方にしてください: {second.file} の値を使うなら {first.where}の値を消し"
         f"（行ごと消しても構いません）、{first.file} の値を使うなら {second.file} を"
         " raw フォルダから取り除いてください"
     )
