@@ -50,6 +50,7 @@ from kawaeval.evaluation.assessing import assess, check_records
 from kawaeval.evaluation.model import Assessment
 from kawaeval.exceptions import ChapterExecutionError
 from kawaeval.records.cleaning import CleanResult, clean_records, write_outputs
+from kawaeval.records.committee import find_sheets
 from kawaeval.records.supplements import FILE_STEMS, NOTICE_FILE, SUFFIXES, load_supplements
 from kawaeval.report.chapters import Chapter
 from kawaeval.report.pdf import pdf_name, write_report_pdf
@@ -87,7 +88,8 @@ def input_files(raw_dir: Path, manifest: dict) -> list[dict]:
     """Every input the report reads, with its SHA-256 (shown on the index page).
 
     The records come from the cleaning manifest; the optional judgements, highlights,
-    indicators and notice files are found the way kawaeval.records.supplements finds them.
+    indicators and notice files, and the committee's returned sheets, are found the way
+    kawaeval.records.supplements finds them.
     """
     files = [{"file": f["file"], "sha256": f["sha256"]} for f in manifest["files"]]
     names = [
@@ -97,6 +99,7 @@ def input_files(raw_dir: Path, manifest: dict) -> list[dict]:
         path = raw_dir / name
         if path.is_file():
             files.append({"file": path.name, "sha256": file_sha256(path)})
+    files += [{"file": p.name, "sha256": file_sha256(p)} for p in find_sheets(raw_dir)]
     return sorted(files, key=lambda f: f["file"])
 
 
