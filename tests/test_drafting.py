@@ -107,6 +107,32 @@ def test_words_of_change_follow_the_change_in_tenths():
     assert sentence(6, 10).endswith("約10割と大きく向上した。")
 
 
+def test_the_categories_named_in_a_period_never_add_up_to_more_than_ten_tenths():
+    """75.0 % and 25.0 % are each half-up 約８割 and 約３割; together they read 約８割 and 約２割,
+    and 約２割 is too small to be named."""
+    goal1 = {
+        2018: results(on_target=10),
+        2019: results(on_target=10),
+        2020: results(on_target=6, below=2),
+        2021: results(on_target=6, below=2),
+    }
+    text = three_goals(goal1).goal(1).achievement_text.text
+    assert text.endswith("の達成度の状況は、「ほぼ目標どおり」が約８割と落ち込んだ。")
+    span = drafting.Span((2020,), *_counts_and_shares(75.0, 25.0))
+    assert drafting.tenths_of(span, ("on_target",)) == {
+        ("on_target",): 8,
+        ("below",): 2,
+        ("exceeded",): 0,
+    }
+
+
+def _counts_and_shares(on_target: float, below: float):
+    from kawaeval.evaluation.model import Counts, Shares
+
+    counts = Counts(exceeded=0, on_target=3, below=1, not_evaluated=0)
+    return counts, Shares(exceeded=0.0, on_target=on_target, below=below), on_target
+
+
 def test_a_plan_without_periods_writes_a_sentence_per_year():
     goal1 = {
         2018: results(on_target=10),

@@ -11,7 +11,8 @@ half-width: 10割).
 the city did: 「目標を上回った」と「ほぼ目標どおり」を合わせると… where the goal had results
 above target in any period; otherwise the category most initiatives fell in over the periods
 (「ほぼ目標どおり」が…). Any other category reaching 約３割 in a period is named as well
-(「目標を下回った」が約４割). Words of change between periods (やや落ち込んだ, 増加した...)
+(「目標を下回った」が約４割); the categories named in one period never add up to more than
+10割 (:func:`tenths_of`). Words of change between periods (やや落ち込んだ, 増加した...)
 follow the change in N; the committee's own wording replaces the draft.
 """
 
@@ -53,10 +54,7 @@ def approx_tenths(share_pct: float | None) -> int | None:
 
 def approx_text(share_pct: float | None) -> str:
     """``約９割``, ``約10割``; ``１割未満`` for a share under 5 %."""
-    tenths = approx_tenths(share_pct)
-    if not tenths:
-        return f"{city_digits(1)}割未満"
-    return f"約{city_digits(tenths)}割"
+    return tenths_text(approx_tenths(share_pct) or 0)
 
 
 def years_text(fiscal_years: Sequence[int]) -> str:
@@ -117,35 +115,50 @@ def main_measure(spans: Sequence[Span]) -> tuple[str, ...]:
     return (max(EVALUATED, key=lambda k: pooled[k]),)  # first of equals: scale order
 
 
-def named_measures(span: Span, main: tuple[str, ...]) -> list[tuple[str, ...]]:
-    """The main measure, then each other category that reached 約３割 in this span."""
-    others = [
-        (k,)
-        for k in EVALUATED
-        if k not in main and (approx_tenths(span.shares[k]) or 0) >= NAMED_ALSO_FROM_TENTHS
-    ]
-    return [main, *sorted(others, key=lambda m: -(span.share(m) or 0))]
+def tenths_of(span: Span, main: tuple[str, ...]) -> dict[tuple[str, ...], int]:
+    """約N割 of the main measure and of each other category in a span. Each is the share to the
+    nearest tenth, but the others together never exceed what the main measure leaves (75.0 %
+    and 25.0 % read 約８割 and 約２割, not 約８割 and 約３割)."""
+    main_tenths = approx_tenths(span.share(main)) or 0
+    found = {main: main_tenths}
+    left = 10 - main_tenths
+    others = sorted((k for k in EVALUATED if k not in main), key=lambda k: -(span.shares[k] or 0))
+    for key in others:
+        tenths = min(approx_tenths(span.shares[key]) or 0, max(left, 0))
+        found[(key,)] = tenths
+        left -= tenths
+    return found
 
 
-def measure_phrase(measure: tuple[str, ...], share: float | None, short: dict) -> str:
+def named_measures(span: Span, main: tuple[str, ...]) -> list[tuple[tuple[str, ...], int]]:
+    """The main measure, then each other category that reaches 約３割 in this span, with their
+    約N割 (:func:`tenths_of`)."""
+    tenths = tenths_of(span, main)
+    others = [(m, t) for m, t in tenths.items() if m != main and t >= NAMED_ALSO_FROM_TENTHS]
+    return [(main, tenths[main]), *others]
+
+
+def tenths_text(tenths: int) -> str:
+    """``約９割``, ``約10割``; ``１割未満`` for none."""
+    return f"約{city_digits(tenths)}割" if tenths else f"{city_digits(1)}割未満"
+
+
+def measure_phrase(measure: tuple[str, ...], tenths: int, short: dict) -> str:
     """「目標を上回った」と「ほぼ目標どおり」を合わせると約９割 / 「ほぼ目標どおり」が約９割."""
     if measure == ACHIEVED:
-        return f"「{short['exceeded']}」と「{short['on_target']}」を合わせると{approx_text(share)}"
-    return f"「{short[measure[0]]}」が{approx_text(share)}"
+        both = f"「{short['exceeded']}」と「{short['on_target']}」"
+        return f"{both}を合わせると{tenths_text(tenths)}"
+    return f"「{short[measure[0]]}」が{tenths_text(tenths)}"
 
 
-def _change(
-    before: Span, after: Span, main: tuple[str, ...], named: list[tuple[str, ...]], short
-) -> str:
-    """Words for how ``after`` differs from ``before``: a named category that grew, else the
-    main measure's rise or fall in tenths."""
-    for measure in named[1:]:
-        grew = (approx_tenths(after.share(measure)) or 0) - (
-            approx_tenths(before.share(measure)) or 0
-        )
-        if grew > 0 and measure == ("below",):
+def _change(before: Span, after: Span, main: tuple[str, ...], named, short) -> str:
+    """Words for how ``after`` differs from ``before``: a named 「目標を下回った」 that grew, else
+    the main measure's rise or fall in tenths."""
+    was, now = tenths_of(before, main), tenths_of(after, main)
+    for measure, _ in named[1:]:
+        if measure == ("below",) and now[measure] > was[measure]:
             return f"「{short['below']}」が増加した"
-    step = (approx_tenths(after.share(main)) or 0) - (approx_tenths(before.share(main)) or 0)
+    step = now[main] - was[main]
     if main == ("below",):
         step = -step  # more below target is a fall
     if step == 0:
@@ -164,7 +177,7 @@ def goal_achievement_draft(assessment: Assessment, goal: GoalResult) -> str | No
     clauses = []
     for span in spans:
         named = named_measures(span, main)
-        phrases = "、".join(measure_phrase(m, span.share(m), short) for m in named)
+        phrases = "、".join(measure_phrase(m, tenths, short) for m, tenths in named)
         clauses.append((span, named, f"{years_text(span.fiscal_years)}の達成度の状況は、{phrases}"))
     first_span, _, first = clauses[0]
     if len(clauses) == 1:
@@ -196,8 +209,8 @@ def program_achievement_draft(assessment: Assessment) -> str | None:
     )
     named = named_measures(span, main_measure([span]))
     phrases = []
-    for measure in named:
-        share = approx_text(span.share(measure))
+    for measure, tenths in named:
+        share = tenths_text(tenths)
         if measure == ACHIEVED:
             both = f"「{short['exceeded']}」と「{short['on_target']}」"
             phrases.append(f"{both}を合わせた割合が{share}")
