@@ -151,6 +151,7 @@ class _Writer:
     def label_value(self, label: str, value, number_format=None, rest: str | None = None):
         self.cell(1, label, bold=True, fill=HEADER_FILL)
         cell = self.cell(2, value, number_format=number_format)
+        cell.alignment = Alignment(horizontal="left", vertical="top")
         if rest is not None:
             self.merged(3, COLUMNS, rest, height_for=rest)
         self.next()

@@ -40,6 +40,7 @@ from kawaeval.report.wording import (
     NO_REASON,
     goal_label,
     grade_source,
+    grade_source_short,
     grade_text,
     grades_source,
 )
@@ -282,7 +283,7 @@ def direction_verdicts(assessment: Assessment) -> pd.DataFrame:
             ACHIEVED_SHARE: _share(d.achieved_share_pct),
             "提案（評価ルール）": grade_text(d.progress, "suggested"),
             "最終評価": grade_text(d.progress),
-            "根拠": grade_source(d.progress),
+            "根拠": grade_source_short(d.progress),
             "判断の理由": d.progress.reason or "",
         }
         for g in assessment.goals

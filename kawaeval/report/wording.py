@@ -71,6 +71,14 @@ def grade_source(grade: GradeDecision) -> str:
     return "評価ルールによる提案評価"
 
 
+def grade_source_short(grade: GradeDecision) -> str:
+    """Where a final grade came from, short, for a table that shows the suggestion beside it:
+    提案のまま, 評価委員会（提案と同じ）, 評価委員会（提案から変更）."""
+    if grade.source == "committee":
+        return "評価委員会（提案から変更）" if grade.differs else "評価委員会（提案と同じ）"
+    return "提案のまま"
+
+
 def grades_source(progress: GradeDecision, outlook: GradeDecision) -> str:
     """The source of a goal's two grades, said once when it is the same."""
     first, second = grade_source(progress), grade_source(outlook)
