@@ -88,6 +88,12 @@ def test_one_workbook_per_goal_and_one_for_the_program_with_the_same_bytes_twice
     assert code == 2 and "はすでにあります" in err
     code, _, _ = run(["sheets", "--fiscal-year", "2021", "--out", str(again), "--force"])
     assert code == 0
+    # not into the raw folder: there a sheet counts as returned, its drafts as adopted
+    code, _, err = run(
+        ["sheets", "--raw", str(again), "--fiscal-year", "2021", "--out", str(again)]
+    )
+    assert code == 2
+    assert "は元データのフォルダ（--raw）です。" in err
 
 
 def _open_cells(sheet) -> set[str]:

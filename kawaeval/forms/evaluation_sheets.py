@@ -732,7 +732,8 @@ def make_sheets(
     UnknownFiscalYearError
         If the year is not a program year (exit 2).
     TemplateOptionError, OutputExistsError
-        If ``out_dir`` is a file, or a sheet exists there already without ``force`` (exit 2).
+        If ``out_dir`` is a file or the raw folder itself (where a sheet counts as returned by
+        the committee), or a sheet exists there already without ``force`` (exit 2).
     KawaevalError
         Whatever assessing the raw folder raises (exit 1).
     OutputWriteError
@@ -743,6 +744,12 @@ def make_sheets(
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise TemplateOptionError("--out", f"{out_dir} はファイルです。フォルダを指定してください")
+    if out_dir.resolve() == Path(raw_dir).resolve():
+        raise TemplateOptionError(
+            "--out",
+            f"{out_dir} は元データのフォルダ（--raw）です。そこに置いたシートは委員会が返した"
+            "ものとして読まれ、文案がそのまま採用されます。別のフォルダを指定してください",
+        )
     assessment = assess_records(Path(raw_dir), fiscal_year, allow_rejects=allow_rejects)
     contents = {out_dir / name: data for name, data in sheet_workbooks(assessment).items()}
     for path in contents:
