@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -43,9 +43,7 @@ def replacing(*targets: Path) -> Iterator[list[Path]]:
         for target in targets:
             where = target.parent
             where.mkdir(parents=True, exist_ok=True)
-            handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=where)
-            os.close(handle)
-            staged.append(Path(name))
+            staged.append(_new_file_beside(target))
         where = targets[0].parent if targets else where
         yield list(staged)
         for temporary, target in zip(staged, targets, strict=True):
@@ -56,6 +54,18 @@ def replacing(*targets: Path) -> Iterator[list[Path]]:
     finally:
         for temporary in staged:
             temporary.unlink(missing_ok=True)
+
+
+def _new_file_beside(target: Path) -> Path:
+    """An empty new file next to ``target``, with the permissions ``target`` would get (the
+    umask's, unlike ``mkstemp``'s owner-only files: reports and workbooks are for readers)."""
+    while True:
+        path = target.with_name(f".{target.name}.{secrets.token_hex(6)}.part")
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        except FileExistsError:
+            continue
+        return path
 
 
 def write_files(contents: dict[Path, bytes]) -> None:
