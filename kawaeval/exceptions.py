@@ -51,6 +51,64 @@ class FormulaWithoutValueError(InputFileError):
         )
 
 
+class MissingFiscalYearsError(KawaevalError):
+    """Raised when an initiatives file lacks a program year that the records reach.
+
+    Every program year up to the latest one present in any file must have a column in every
+    file; otherwise that year's count would come out short with no error.
+    """
+
+    def __init__(self, missing: dict[str, list[int]], latest: int):
+        self.missing = {file: list(years) for file, years in missing.items()}
+        self.latest = latest
+        lines = [
+            f"{len(missing)} 個のファイルに、{latest} 年度までの年度の列が揃っていません "
+            f"(files without a column for a program year up to {latest}). "
+            "それぞれのファイルに次の年度の達成度の列を加えてください"
+            "（評価しない取組は空欄か「－」）:"
+        ]
+        for file, years in missing.items():
+            shown = "、".join(f"{y}年度" for y in years)
+            lines.append(f"  - {file}: {shown} の列がありません")
+        super().__init__("\n".join(lines))
+
+
+class DuplicateFileError(InputFileError):
+    """Raised when two files hold the same bureau's initiatives (an old one left beside the
+    returned one): every id would be a duplicate, and renumbering would be the wrong fix."""
+
+    def __init__(self, path: Path | str, other: Path | str, bureau: str | None, shared: int):
+        self.other = Path(other)
+        self.bureau = bureau
+        self.shared = shared
+        who = f"{bureau}の" if bureau else ""
+        super().__init__(
+            path,
+            f"{self.other.name} と同じ局のファイルが2つあります（{who}取組番号 {shared} 件が"
+            "どちらにもあります）。古い方を取り除いてください "
+            "(two files of the same bureau: remove the older one from the raw folder)",
+        )
+
+
+class MissingInitiativesError(KawaevalError):
+    """Raised when a returned form lacks initiatives it was sent with (unless --allow-rejects):
+    the report would otherwise count fewer initiatives with no error."""
+
+    def __init__(self, missing: list[dict]):
+        self.missing = list(missing)
+        lines = [
+            f"返送されたワークブックに、送ったときの取組が {len(missing)} 件ありません "
+            f"({len(missing)} initiatives the forms were sent with are missing). "
+            "行を消していないか確認し、元に戻してください（番号を変えた取組は「旧取組番号」の列に"
+            "元の番号を書いてください）。このまま進めるには --allow-rejects を付けてください:"
+        ]
+        for item in missing:
+            name = f" {item['name']}" if item.get("name") else ""
+            bureau = f"（{item['bureau']}）" if item.get("bureau") else ""
+            lines.append(f"  - {item['file']}{bureau}: 取組「{item['initiative_id']}{name}」")
+        super().__init__("\n".join(lines))
+
+
 class PlanDefinitionError(KawaevalError):
     """Raised when the plan definition file is missing a key or contradicts itself."""
 

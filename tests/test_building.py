@@ -537,7 +537,8 @@ def test_a_year_without_any_rating_stops_before_any_kernel(tmp_path, monkeypatch
     raw = tmp_path / "raw"
     raw.mkdir()
     (raw / "initiatives.csv").write_text(
-        "取組番号,基本目標,取組の方向性,取組名,2020年度\n1-1-01,1,1,取組,3\n", encoding="utf-8"
+        "取組番号,基本目標,取組の方向性,取組名,2018年度,2019年度,2020年度\n1-1-01,1,1,取組,3,3,3\n",
+        encoding="utf-8",
     )
 
     def refuse(*args, **kwargs):

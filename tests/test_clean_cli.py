@@ -21,7 +21,12 @@ def test_clean_writes_outputs_and_exits_0(tmp_path, capsys):
     assert captured.out == ""
     assert captured.err == (f"cleaned 5 raw rows from 2 file(s): 5 accepted, 0 rejected -> {out}\n")
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["totals"] == {"raw_rows": 5, "accepted_rows": 5, "rejected_rows": 0}
+    assert manifest["totals"] == {
+        "raw_rows": 5,
+        "accepted_rows": 5,
+        "rejected_rows": 0,
+        "excluded_rows": 0,
+    }
     assert (out / "achievements.csv").read_bytes().count(b"\n") == 6
 
 
@@ -78,8 +83,9 @@ def test_unreadable_file_exits_1_naming_it(tmp_path, capsys):
     code = main(["clean", "--raw", str(FIXTURES / "unreadable"), "--out", str(tmp_path)])
     assert code == 1
     assert capsys.readouterr().err == (
-        "kawaeval clean: error: initiatives_fake.xlsx: XLSX ファイルではありません "
-        "(not an XLSX workbook). Excel で .xlsx として保存してください\n"
+        "kawaeval clean: error: initiatives_fake.xlsx: 名前は .xlsx ですが、中身はテキスト（CSV）"
+        "です (not an XLSX workbook: the file is text). 名前を「initiatives_fake.csv」に変えるか、"
+        "Excel で .xlsx として保存し直してください\n"
     )
     assert list(tmp_path.iterdir()) == []
 
@@ -123,8 +129,9 @@ BAD_INPUTS = {
     "empty": ["kawaeval clean: error: initiatives_empty.csv: ファイルが空です (empty file)"],
     "blank": ["kawaeval clean: error: initiatives_blank.csv: ファイルが空です (empty file)"],
     "not_xlsx": [
-        "kawaeval clean: error: initiatives_not_xlsx.xlsx: XLSX ファイルではありません "
-        "(not an XLSX workbook). Excel で .xlsx として保存してください"
+        "kawaeval clean: error: initiatives_not_xlsx.xlsx: 名前は .xlsx ですが、中身はテキスト"
+        "（CSV）です (not an XLSX workbook: the file is text). 名前を「initiatives_not_xlsx.csv」"
+        "に変えるか、Excel で .xlsx として保存し直してください"
     ],
     "no_id": [f"kawaeval clean: error: initiatives_no_id.csv: {NO_ID}"],
     "undecodable": [
@@ -222,4 +229,9 @@ def test_header_only_file_exits_0_with_a_warning(tmp_path, capsys, caplog):
     )
     assert caplog.messages == ["initiatives_header_only.csv: ヘッダーだけで、取組の行がありません"]
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["totals"] == {"raw_rows": 0, "accepted_rows": 0, "rejected_rows": 0}
+    assert manifest["totals"] == {
+        "raw_rows": 0,
+        "accepted_rows": 0,
+        "rejected_rows": 0,
+        "excluded_rows": 0,
+    }

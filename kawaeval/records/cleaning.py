@@ -9,6 +9,7 @@ Python loop per cell.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import unicodedata
 from dataclasses import dataclass, field
@@ -21,9 +22,12 @@ import pyarrow.compute as pc
 
 from kawaeval.common.files import file_sha256
 from kawaeval.exceptions import (
+    DuplicateFileError,
     FormulaWithoutValueError,
     InputFileError,
     ManifestMismatchError,
+    MissingFiscalYearsError,
+    MissingInitiativesError,
     RejectedRowsError,
 )
 from kawaeval.paths import BUNDLED_PLAN, PROJECT_ROOT
@@ -31,9 +35,13 @@ from kawaeval.plan import ACHIEVEMENTS, Plan, load_plan
 from kawaeval.records.outputs import CleanResult, write_outputs
 from kawaeval.records.reading import (
     PREFERRED_SHEET,
+    FolderEntry,
     RawTable,
+    column_letter,
+    describe_rows,
     find_initiative_files,
     read_initiative_file,
+    survey_folder,
 )
 from kawaeval.records.spellings import (
     HEADER_ROLES,
@@ -44,13 +52,18 @@ from kawaeval.records.spellings import (
     REASON_NAME_BLANK,
     REQUIRED_ROLES,
     ROLE_LABELS,
+    TRIMMED,
+    YEAR_KINDS,
     achievement_spellings,
     header_role,
     parse_direction,
-    parse_fiscal_year_header,
     parse_goal,
     read_achievement,
+    read_year_header,
+    remove_invisible,
+    row_marker,
     spelling_key,
+    visible,
 )
 from kawaeval.records.validating import (
     ACHIEVEMENT_DTYPE,
@@ -82,6 +95,7 @@ TIDY_COLUMNS = [
     "achievement",
     "achievement_raw",
     "reason",
+    "former_ids",
     "source_file",
     "source_row",
 ]
@@ -95,6 +109,9 @@ class _Layout:
 
     roles: dict[str, int]
     years: dict[int, int] = field(default_factory=dict)
+    actual_years: set[int] = field(default_factory=set)  # read from a 実績 column alone
+    ignored: list[tuple[str, str]] = field(default_factory=list)  # (header, why not used)
+    unlabeled: list[int] = field(default_factory=list)  # positions of blank headers
 
 
 # ---------------------------------------------------------------- cells to numbers
@@ -137,19 +154,42 @@ def _map_distinct(values: pd.Series, function, dtype=object, encoded=None) -> np
 
 
 def _stripped(values: pd.Series) -> pd.Series:
-    return values.astype(TEXT).str.strip()
+    """Text with spaces and invisible characters (zero-width space, BOM...) trimmed at both
+    ends: one Arrow trim, as cheap as trimming spaces alone."""
+    return values.astype(TEXT).str.strip(TRIMMED)
 
 
-def _normalised_ids(values: pd.Series) -> pd.Series:
-    """NFKC + strip; only non-ASCII ids need the per-value NFKC pass."""
+def _normalised_ids(values: pd.Series, with_mask: bool = False):
+    """NFKC + strip; only non-ASCII ids need the per-value NFKC pass (and only they can hold
+    invisible characters). With ``with_mask``, also which ids were not ASCII."""
     ids = _stripped(values)
     non_ascii = ~ids.str.isascii().to_numpy(dtype=bool)
     if non_ascii.any():
         ids = ids.copy()
         ids[non_ascii] = _map_distinct(
-            ids[non_ascii], lambda v: unicodedata.normalize("NFKC", v).strip()
+            ids[non_ascii], lambda v: remove_invisible(unicodedata.normalize("NFKC", v)).strip()
         )
-    return ids
+    return (ids, non_ascii) if with_mask else ids
+
+
+def _markers(table: RawTable, ids: pd.Series, candidates: np.ndarray) -> list[dict]:
+    """Totals rows (合計, 計, 小計…) and note lines (※…) among the candidate rows (a blank or
+    non-ASCII id): the row's first cell that is not blank says so; a note stands alone."""
+    found = []
+    for i in np.flatnonzero(candidates):
+        row = table.cells.iloc[i].tolist()
+        filled = [v for v in row if spelling_key(v)]
+        if not filled:
+            continue
+        marker = row_marker(filled[0])
+        if marker is None or (marker == "note" and len(filled) > 1):
+            continue
+        if ids.iat[i] and row_marker(ids.iat[i]) is None:
+            continue  # an id of its own: a record, whatever else the row says
+        found.append(
+            {"row": int(table.cells.index[i]), "kind": marker, "text": visible(filled[0].strip())}
+        )
+    return found
 
 
 def _optional_text(values: pd.Series | None, length: int) -> tuple[np.ndarray, list]:
@@ -159,6 +199,7 @@ def _optional_text(values: pd.Series | None, length: int) -> tuple[np.ndarray, l
     if values is None:
         return np.full(length, -1, dtype=np.int32), []
     indices, distinct = _encode(values)
+    distinct = [remove_invisible(v) if v is not None else None for v in distinct]
     trimmed = pc.utf8_trim_whitespace(pa.array(distinct, type=pa.large_string())).to_pylist()
     return indices, [text or None for text in trimmed]
 
@@ -194,64 +235,68 @@ def _check_formulas(table: RawTable, layout: _Layout) -> None:
 def _layout(table: RawTable, plan: Plan) -> _Layout:
     """Find each field's column in ``table``.
 
+    Every header that names a year is read or stops the run: a year column is the achievement
+    (a ``達成度`` column, or a ``実績`` column alone for its year, whose values are checked
+    later); ``目標`` and ``実績`` columns beside a year's achievement are named and ignored.
+
     Raises
     ------
     InputFileError
-        If a required column is missing, a column is repeated, or a year header contradicts itself.
+        If a required column is missing, a column is repeated, a header looks like a year but
+        cannot be read or contradicts itself, or a program year has only a target column.
     """
     roles: dict[str, int] = {}
-    years: dict[int, int] = {}
-    ignored_years: list[str] = []
+    by_year: dict[int, dict[str, list[int]]] = {}
+    ignored: list[tuple[str, str]] = []
+    unlabeled: list[int] = []
+    note = _header_note(table)
     for position, header in enumerate(table.header):
+        shown = visible(header)
+        if not spelling_key(header):
+            unlabeled.append(position)
+            continue
         role = header_role(header)
         if role is not None:
             if role in roles:
-                first = table.header[roles[role]]
+                first = visible(table.header[roles[role]])
                 if role == "bureau":
                     log.warning(
                         "%s: 列「%s」と「%s」はどちらも所管の列です。左の「%s」を使います",
                         table.file,
                         first,
-                        header,
+                        shown,
                         first,
                     )
+                    ignored.append((header, f"所管の列は左の「{first}」を使います"))
                     continue
                 raise InputFileError(
                     table.path,
-                    f"列「{first}」と列「{header}」はどちらも {ROLE_LABELS[role]} の列です。"
-                    "1つにしてください (the same field appears in two columns)",
+                    f"列「{first}」と列「{shown}」はどちらも {ROLE_LABELS[role]} の列です。"
+                    "1つにしてください (the same field appears in two columns)" + note,
                 )
             roles[role] = position
             continue
         try:
-            year = parse_fiscal_year_header(header)
+            read = read_year_header(header)
         except ValueError as exc:
             raise InputFileError(
-                table.path, f"列「{header}」の年度が矛盾しています: {exc}。どちらかを直してください"
-            ) from exc
-        if year is None:
-            if LOOKS_LIKE_A_YEAR.search(spelling_key(header)):
-                log.warning(
-                    "%s: 列「%s」は年度の列のようですが、年度を読み取れないため使いません "
-                    "(column ignored). "
-                    "年度の列なら 2018年度、平成30年度、R3 のように書いてください",
-                    table.file,
-                    header,
-                )
-            elif spelling_key(header):
-                log.info(
-                    "%s: 列「%s」は認識できないため使いません (column ignored)", table.file, header
-                )
-            continue
-        if year in years:
-            raise InputFileError(
                 table.path,
-                f"列「{table.header[years[year]]}」と列「{header}」はどちらも {year} 年度の列です。"
-                "1つにしてください (two columns for the same fiscal year)",
-            )
-        years[year] = position
-        if year not in plan.program_years:
-            ignored_years.append(header)
+                f"列「{shown}」の年度が矛盾しています: {exc}。どちらかを直してください" + note,
+            ) from exc
+        if read is None:
+            if LOOKS_LIKE_A_YEAR.search(spelling_key(header).upper()):
+                raise InputFileError(
+                    table.path,
+                    f"列「{shown}」は年度を含んでいますが、何の列か読み取れません "
+                    "(a header that looks like a year cannot be read). "
+                    "達成度の列なら「2019年度」「令和元年度」「R1」「2019年度 達成度」のように、"
+                    "指標の実績値・目標値なら「2019年度 実績」「2019年度 目標」のように書き、"
+                    "どちらでもなければ見出しから年度を外してください" + note,
+                )
+            log.info("%s: 列「%s」は認識できないため使いません (column ignored)", table.file, shown)
+            ignored.append((header, "認識できない列"))
+            continue
+        by_year.setdefault(read.year, {}).setdefault(read.kind, []).append(position)
     for role in REQUIRED_ROLES:
         if role not in roles:
             spellings = " / ".join(
@@ -261,35 +306,138 @@ def _layout(table: RawTable, plan: Plan) -> _Layout:
             raise InputFileError(
                 table.path,
                 f"{ROLE_LABELS[role]} の列がありません (no {role} column). "
-                f"ヘッダー（1行目）に {spellings} のいずれかの列を置いてください"
-                + _sheet_note(table),
+                f"ヘッダー（{_header_rows_text(table)}）に {spellings} のいずれかの列を"
+                "置いてください" + _sheet_note(table) + note,
             )
     program = ", ".join(str(y) for y in plan.program_years)
-    for header in ignored_years:
-        log.warning(
-            "%s: 列「%s」は計画の年度 (%s) ではないため使いません (column ignored)",
-            table.file,
-            header,
-            program,
-        )
-    kept = {y: p for y, p in years.items() if y in plan.program_years}
-    if not kept:
+    years: dict[int, int] = {}
+    actual_years: set[int] = set()
+    for year in sorted(by_year):
+        kinds = by_year[year]
+        if year not in plan.program_years:
+            for positions in kinds.values():
+                for position in positions:
+                    log.warning(
+                        "%s: 列「%s」は計画の年度 (%s) ではないため使いません (column ignored)",
+                        table.file,
+                        visible(table.header[position]),
+                        program,
+                    )
+                    ignored.append((table.header[position], f"計画の年度 ({program}) ではない"))
+            continue
+        for kind in ("achievement", "actual"):
+            positions = kinds.get(kind, [])
+            if len(positions) > 1:
+                first, second = (visible(table.header[p]) for p in positions[:2])
+                raise InputFileError(
+                    table.path,
+                    f"列「{first}」と列「{second}」はどちらも {year} 年度の"
+                    f"{'' if kind == 'achievement' else YEAR_KINDS[kind]}列です。1つにしてください "
+                    "(two columns for the same fiscal year)" + note,
+                )
+        chosen_kind = next((k for k in ("achievement", "actual") if kinds.get(k)), None)
+        if chosen_kind is None:
+            header = visible(table.header[kinds["target"][0]])
+            raise InputFileError(
+                table.path,
+                f"列「{header}」は {year} 年度の目標（値）の列で、{year} 年度の達成度の列が"
+                f"ありません (a target column, but no achievement column for {year}). "
+                f"達成度の列（見出しは「{year}年度」「{year}年度 達成度」など）を加えてください"
+                + note,
+            )
+        years[year] = kinds[chosen_kind][0]
+        if chosen_kind == "actual":
+            actual_years.add(year)
+        chosen = visible(table.header[years[year]])
+        for kind, positions in kinds.items():
+            for position in positions:
+                if position == years[year]:
+                    continue
+                why = f"{year} 年度の{YEAR_KINDS[kind]}の列（達成度は列「{chosen}」から読みます）"
+                log.info("%s: 列「%s」は%s", table.file, visible(table.header[position]), why)
+                ignored.append((table.header[position], why))
+    if not years:
         raise InputFileError(
             table.path,
             f"計画の年度 ({program}) の達成度の列がありません (no fiscal-year column). "
             "ヘッダーに 2018年度、平成30年度、R3 などの年度の列を置いてください"
-            + _sheet_note(table),
+            + _sheet_note(table)
+            + (note or _years_below_note(table)),
         )
-    return _Layout(roles, dict(sorted(kept.items())))
+    return _Layout(roles, dict(sorted(years.items())), actual_years, ignored, unlabeled)
 
 
 def _sheet_note(table: RawTable) -> str:
     """For a workbook read from its first sheet (none named 取組): which sheet, and the fix."""
-    if table.sheet is None or table.sheet.strip() == PREFERRED_SHEET:
+    if table.sheet is None or spelling_key(table.sheet) == PREFERRED_SHEET:
         return ""
     return (
         f" (シート「{table.sheet}」を読みました。"
         f"データのシートの名前を「{PREFERRED_SHEET}」にしてください)"
+    )
+
+
+def _header_rows_text(table: RawTable) -> str:
+    rows = table.header_rows
+    return f"{rows[0]}行目" if len(rows) == 1 else f"{rows[0]}〜{rows[-1]}行目"
+
+
+def _header_note(table: RawTable) -> str:
+    """For a header read from two rows: that it was, and the fix if it cannot be read."""
+    if len(table.header_rows) < 2:
+        return ""
+    first, last = table.header_rows[0], table.header_rows[-1]
+    return (
+        f" (見出しが2行になっています: 行 {first} と行 {last} を合わせて読みました。"
+        "読めないときは見出しを1行にまとめてください)"
+    )
+
+
+def _years_below_note(table: RawTable) -> str:
+    """When the row under the header names years: the header spans two rows."""
+    if table.cells.empty:
+        return ""
+    row = table.cells.iloc[0]
+    if any(LOOKS_LIKE_A_YEAR.search(spelling_key(v).upper()) for v in row.tolist()):
+        return (
+            f" (見出しが2行になっています: 行 {int(table.cells.index[0])} に年度があります。"
+            "見出しを1行にまとめ、年度ごとの列の見出しに年度を書いてください)"
+        )
+    return ""
+
+
+def _blank_cells(values: pd.Series) -> np.ndarray:
+    return _stripped(values).eq("").to_numpy(dtype=bool)
+
+
+def _check_actual_column(table: RawTable, year: int, position: int, code: np.ndarray) -> None:
+    """A 実績 column read as a year's achievement must hold achievement values only.
+
+    Raises
+    ------
+    InputFileError
+        If a value is not an achievement (an indicator's actual value, say), naming the
+        header, the row and the value.
+    """
+    bad = np.flatnonzero(code == _NOT_A_CODE)
+    if not len(bad):
+        log.info(
+            "%s: 列「%s」を %s 年度の達成度として読みました（値がすべて達成度です）",
+            table.file,
+            visible(table.header[position]),
+            year,
+        )
+        return
+    row = int(table.cells.index[bad[0]])
+    value = visible(table.cells.iat[bad[0], position])
+    header = visible(table.header[position])
+    raise InputFileError(
+        table.path,
+        f"列「{header}」は {year} 年度の実績の列ですが、値が達成度ではありません"
+        f"（行 {row} の値「{value}」など {len(bad)} 件）"
+        f" (the only {year} column holds actual values, not achievements). "
+        f"この列が達成度なら見出しを「{year}年度 達成度」にして値を直し、指標の実績値の列なら "
+        f"{year} 年度の達成度の列を加えてください",
     )
 
 
@@ -304,9 +452,13 @@ class _Checked:
     achievement_raw: dict[int, tuple[np.ndarray, list]]
     optional: dict[str, tuple[np.ndarray, list]]  # bureau, reason: codes and distinct values
     problems: list[pd.DataFrame]
+    excluded: list[dict] = field(default_factory=list)  # totals rows and notes: row, kind, text
+    former_ids: pd.Series | None = None  # 旧取組番号 of each row (cleaned), when the file has it
 
 
-def _problems(table: RawTable, mask: np.ndarray, position: int, reason) -> pd.DataFrame:
+def _problems(
+    table: RawTable, mask: np.ndarray, position: int, reason, column: str | None = None
+) -> pd.DataFrame:
     """Rejected-table lines for the rows in ``mask`` at column ``position``.
 
     ``reason`` is one text for all, or a function of the row positions giving one text each.
@@ -318,7 +470,7 @@ def _problems(table: RawTable, mask: np.ndarray, position: int, reason) -> pd.Da
         {
             "file": table.file,
             "row": table.cells.index.to_numpy()[where],
-            "column": table.header[position],
+            "column": table.header[position] if column is None else column,
             "value": cells.to_numpy(dtype=object),
             "reason": reasons,
             "_position": position,
@@ -328,13 +480,19 @@ def _problems(table: RawTable, mask: np.ndarray, position: int, reason) -> pd.Da
 
 def _check_table(table: RawTable, layout: _Layout, plan: Plan) -> _Checked:
     """Parse every field of ``table`` and list every problem (no raising for bad rows)."""
-    cells = table.cells
-    n = len(cells)
     roles = layout.roles
     problems: list[pd.DataFrame] = []
 
-    ids = _normalised_ids(cells[roles["initiative_id"]]).reset_index(drop=True)
+    ids, non_ascii = _normalised_ids(table.cells[roles["initiative_id"]], with_mask=True)
+    ids = ids.reset_index(drop=True)
     id_blank = ids.eq("").to_numpy(dtype=bool)
+    excluded = _markers(table, ids, id_blank | non_ascii)
+    if excluded:
+        keep = ~table.cells.index.isin([e["row"] for e in excluded])
+        table = dataclasses.replace(table, cells=table.cells[keep])
+        ids, id_blank = ids[keep].reset_index(drop=True), id_blank[keep]
+    cells = table.cells
+    n = len(cells)
     problems.append(_problems(table, id_blank, roles["initiative_id"], REASON_ID_BLANK))
 
     names = _stripped(cells[roles["name"]]).reset_index(drop=True)
@@ -434,12 +592,27 @@ def _check_table(table: RawTable, layout: _Layout, plan: Plan) -> _Checked:
         distinct_reasons = np.array([r for _, r in readings] + [REASON_ACHIEVEMENT], object)
         code = distinct_codes[indices]
         codes[year] = code
+        if year in layout.actual_years:
+            _check_actual_column(table, year, position, code)
         problems.append(
             _problems(
                 table,
                 code == _NOT_A_CODE,
                 position,
                 lambda where, i=indices, r=distinct_reasons: r[i[where]].tolist(),
+            )
+        )
+
+    for position in layout.unlabeled:
+        problems.append(
+            _problems(
+                table,
+                ~_blank_cells(cells[position]),
+                position,
+                "見出しのない列に値があります (a value in a column without a header). "
+                "セルがずれていないか（取組名などにコンマが入っていないか）確認し、"
+                "値を正しい列に移すか削除してください",
+                column=f"（{column_letter(position)}列・見出しなし）",
             )
         )
 
@@ -457,7 +630,10 @@ def _check_table(table: RawTable, layout: _Layout, plan: Plan) -> _Checked:
         name: _optional_text(cells[roles[name]] if name in roles else None, n)
         for name in ("bureau", "reason")
     }
-    return _Checked(table, layout, fields, codes, raw, optional, problems)
+    former = None
+    if "former_id" in roles:
+        former = _normalised_ids(cells[roles["former_id"]]).reset_index(drop=True)
+    return _Checked(table, layout, fields, codes, raw, optional, problems, excluded, former)
 
 
 # ---------------------------------------------------------------- all files
@@ -526,6 +702,146 @@ def _duplicate_problems(checked: list[_Checked]) -> list[pd.DataFrame]:
     return [pd.DataFrame(lines)]
 
 
+@dataclass
+class _Links:
+    """Renumbered initiatives (旧取組番号) joined: per file, each row's current id, which of
+    its years another row of the same initiative gives, and the earlier ids."""
+
+    ids: dict[int, np.ndarray] = field(default_factory=dict)  # part -> id of each row
+    drop: dict[tuple[int, int], np.ndarray] = field(default_factory=dict)  # (part, year)
+    former: dict[int, list] = field(default_factory=dict)  # part -> earlier ids text or None
+
+
+def _link_renumbered(
+    checked: list[_Checked], rejected_rows: list[np.ndarray]
+) -> tuple[list[pd.DataFrame], _Links | None]:
+    """Join each row that names its earlier id (旧取組番号) with the row of that id.
+
+    The initiative keeps its newest id and counts once; each year comes from the one row that
+    has a result for it (the goal and direction of that row are the year's), or from the
+    newest row when none has. Problems (two rows with different results for one year, two
+    initiatives naming one earlier id, a loop) reject the rows concerned.
+    """
+    if not any(c.former_ids is not None for c in checked):
+        return [], None
+    where: dict[str, tuple[int, int]] = {}
+    for part, c in enumerate(checked):
+        bad = set(rejected_rows[part].tolist())
+        rows = c.fields["source_row"].to_numpy()
+        for i, initiative_id in enumerate(c.fields["initiative_id"].tolist()):
+            if initiative_id and int(rows[i]) not in bad:
+                where[initiative_id] = (part, i)
+    pointers: dict[str, list[str]] = {}
+    for initiative_id, (part, i) in where.items():
+        former_ids = checked[part].former_ids
+        former = None if former_ids is None else former_ids.iat[i]
+        if former and former != initiative_id:
+            pointers.setdefault(former, []).append(initiative_id)
+    lines: list[dict] = []
+
+    def line(initiative_id: str, reason: str) -> None:
+        part, i = where[initiative_id]
+        c = checked[part]
+        position = c.layout.roles["former_id"]
+        row = int(c.fields["source_row"].iat[i])
+        lines.append(
+            {
+                "part": part,
+                "file": c.table.file,
+                "row": row,
+                "column": c.table.header[position],
+                "value": c.table.cells.at[row, position],
+                "reason": reason,
+                "_position": position,
+            }
+        )
+
+    successor: dict[str, str] = {}
+    for former, newer in sorted(pointers.items()):
+        if len(newer) > 1:
+            for initiative_id in newer:
+                line(
+                    initiative_id,
+                    f"旧取組番号「{former}」を {len(newer)} つの取組（{'、'.join(sorted(newer))}）"
+                    "が指しています。1つにしてください (one former id for two initiatives)",
+                )
+        else:
+            successor[former] = newer[0]
+    predecessor = {new: old for old, new in successor.items()}
+
+    def newest(initiative_id: str) -> str | None:
+        seen = {initiative_id}
+        while initiative_id in successor:
+            initiative_id = successor[initiative_id]
+            if initiative_id in seen:
+                return None
+            seen.add(initiative_id)
+        return initiative_id
+
+    groups: dict[str, list[str]] = {}
+    for initiative_id in where:
+        head = newest(initiative_id)
+        if head is None:
+            line(
+                initiative_id,
+                "旧取組番号をたどると元の取組に戻ります。旧取組番号を見直してください "
+                "(former ids form a loop)",
+            )
+            continue
+        groups.setdefault(head, [])
+    links = _Links()
+    category_code = {c: i for i, c in enumerate(ACHIEVEMENTS)}
+    not_evaluated = category_code["not_evaluated"]
+    for head in groups:
+        chain = [head]
+        while chain[-1] in predecessor and predecessor[chain[-1]] not in chain:
+            chain.append(predecessor[chain[-1]])
+        if len(chain) == 1:
+            continue
+        members = [m for m in chain if m in where]
+        text = "、".join(chain[1:])
+        for member in members:
+            part, i = where[member]
+            ids = links.ids.setdefault(
+                part, checked[part].fields["initiative_id"].to_numpy(dtype=object).copy()
+            )
+            ids[i] = head
+            former = links.former.setdefault(part, [None] * len(checked[part].fields))
+            former[i] = text
+        years = sorted({y for m in members for y in checked[where[m][0]].layout.years})
+        for year in years:
+            having = [m for m in members if year in checked[where[m][0]].layout.years]
+            codes = {
+                m: int(checked[where[m][0]].achievement_codes[year][where[m][1]]) for m in having
+            }
+            evaluated = [m for m in having if codes[m] not in (not_evaluated, _NOT_A_CODE)]
+            if len({codes[m] for m in evaluated}) > 1:
+                for m in evaluated:
+                    others = "、".join(
+                        f"「{o}」（{checked[where[o][0]].table.file} 行 "
+                        f"{int(checked[where[o][0]].fields['source_row'].iat[where[o][1]])}）"
+                        for o in evaluated
+                        if o != m
+                    )
+                    line(
+                        m,
+                        f"旧取組番号でつながる取組 {others} にも {year} 年度の達成度があり、"
+                        "値が違います。どちらか一方の行にだけ書いてください "
+                        f"(two results for {year})",
+                    )
+                continue
+            chosen = evaluated[-1] if evaluated else having[0]  # the year's own row, else newest
+            for m in having:
+                if m != chosen:
+                    part, i = where[m]
+                    mask = links.drop.setdefault(
+                        (part, year), np.zeros(len(checked[part].fields), dtype=bool)
+                    )
+                    mask[i] = True
+    problems = [pd.DataFrame(lines)] if lines else []
+    return problems, links
+
+
 def _categories(
     pieces: list[tuple[np.ndarray, list]],
 ) -> tuple[list[np.ndarray], pd.CategoricalDtype]:
@@ -555,7 +871,10 @@ def _categorical(
 
 
 def _tidy(
-    checked: list[_Checked], rejected_rows: list[np.ndarray], plan: Plan
+    checked: list[_Checked],
+    rejected_rows: list[np.ndarray],
+    plan: Plan,
+    links: _Links | None = None,
 ) -> tuple[pd.DataFrame, list[int]]:
     """Long table of accepted rows (one per initiative and program year in its file), sorted,
     and the number of raw rows behind it in each file.
@@ -597,7 +916,19 @@ def _tidy(
     kept = np.flatnonzero(np.concatenate(keeps))  # accepted rows among every file's raw rows
     goal, direction, source_row = numbers("goal"), numbers("direction"), numbers("source_row")
     part = np.repeat(np.arange(len(checked), dtype=np.int32), sizes)
-    ids = text("initiative_id")
+    if links is None or not links.ids:
+        ids = text("initiative_id")
+    else:
+        ids = pa.concat_arrays(
+            [
+                (
+                    text_array(c.fields["initiative_id"])
+                    if p not in links.ids
+                    else pa.array(links.ids[p], type=pa.large_string())
+                ).filter(pa.array(keep))
+                for p, (c, keep) in enumerate(zip(checked, keeps, strict=True))
+            ]
+        )
 
     # Sort by (goal, direction) rank, then id: a stable integer sort over the ids' order.
     pair = goal * 1000 + direction
@@ -616,14 +947,20 @@ def _tidy(
     codes = np.full((n, k), _NOT_A_CODE, dtype=np.int8)
     raw_pieces, raw_slots = [], []
     start = 0
-    for c, keep, size in zip(checked, keeps, sizes, strict=True):
+    drops = []
+    for p, (c, keep, size) in enumerate(zip(checked, keeps, sizes, strict=True)):
         for j, year in enumerate(years):
             if year in c.layout.years:
                 codes[start : start + size, j] = c.achievement_codes[year][keep]
                 indices, distinct = c.achievement_raw[year]
                 raw_pieces.append((indices[keep], distinct))
                 raw_slots.append((start, size, j))
+                if links is not None and (p, year) in links.drop:
+                    drops.append((start + np.flatnonzero(links.drop[(p, year)][keep]), j))
         start += size
+    behind = (codes != _NOT_A_CODE).any(axis=1)  # before joined years are taken elsewhere
+    for where, j in drops:
+        codes[where, j] = _NOT_A_CODE
     raw_parts, raw_dtype = _categories(raw_pieces)
     raw_codes = np.full((n, k), -1, dtype=np.int32)
     for (first, size, j), piece in zip(raw_slots, raw_parts, strict=True):
@@ -650,6 +987,24 @@ def _tidy(
         # Every accepted initiative has a tidy row, so the categories in use are found on the
         # initiatives before spreading the codes over their years.
         optional[name] = _categorical(indices[kept[order]], dtype, spread=rows)
+    if links is not None and links.former:
+        former_pieces = []
+        for p, c in enumerate(checked):
+            texts = links.former.get(p, [None] * len(c.fields))
+            distinct = sorted({v for v in texts if v is not None})
+            lookup = {v: i for i, v in enumerate(distinct)}
+            former_pieces.append(
+                (np.array([lookup.get(v, -1) for v in texts], dtype=np.int32), distinct)
+            )
+        pieces, dtype = _categories(former_pieces)
+        optional["former_ids"] = _categorical(
+            np.concatenate(pieces)[kept[order]], dtype, spread=rows
+        )
+    else:
+        optional["former_ids"] = pd.Categorical.from_codes(
+            np.full(len(rows), -1, dtype=np.int8),
+            dtype=pd.CategoricalDtype(pd.Index([], dtype=TEXT)),
+        )
     files = sorted({c.table.file for c in checked})
     file_codes = np.array([files.index(c.table.file) for c in checked], dtype=np.int32)
     file_dtype = pd.CategoricalDtype(pd.Index(files, dtype=TEXT))
@@ -664,13 +1019,13 @@ def _tidy(
             "achievement": pd.Categorical.from_codes(codes[present], dtype=ACHIEVEMENT_DTYPE),
             "achievement_raw": _categorical(raw_codes[order].ravel()[present], raw_dtype),
             "reason": optional["reason"],
+            "former_ids": optional["former_ids"],
             "source_file": _categorical(file_codes[part[order]], file_dtype, spread=rows),
             "source_row": source_row[order][rows],
         },
         copy=False,  # copying would stack the int columns into one 2-D block: a needless copy
     )
-    behind = present.reshape(n, k).any(axis=1)
-    accepted = np.bincount(part[order][behind], minlength=len(checked))
+    accepted = np.bincount(part[behind], minlength=len(checked))
     return tidy, [int(a) for a in accepted]
 
 
@@ -699,42 +1054,98 @@ def _plan_file_name(plan: Plan) -> str:
     return source.name
 
 
+def _log_folder(entries: list[FolderEntry]) -> None:
+    """Name every entry of the raw folder that is not an initiatives file, and why."""
+    for entry in entries:
+        if entry.role == "initiatives":
+            continue
+        level = logging.WARNING if entry.level == "warning" else logging.INFO
+        log.log(level, "%s: %s", entry.name, entry.reason)
+
+
+def _table_warnings(table: RawTable) -> list[str]:
+    """What the reader noticed about a file that a person should check (hidden content...)."""
+    warnings = [f"{table.file}: {note}" for note in table.notes]
+    sheet = f"シート「{table.sheet}」の" if table.sheet else ""
+    if table.hidden_sheets:
+        names = "、".join(f"「{s}」" for s in table.hidden_sheets)
+        warnings.append(
+            f"{table.file}: 非表示のシート {names} は読まず、表示されているシート"
+            f"「{table.sheet}」を読みました。非表示のシートのデータが必要なら、"
+            "そのシートを表示して「取組」という名前にしてください"
+        )
+    hidden = []
+    if table.hidden_rows:
+        hidden.append(f"行 {describe_rows(table.hidden_rows)}")
+    if table.hidden_columns:
+        hidden.append(f"列 {'、'.join(column_letter(c) for c in table.hidden_columns)}")
+    if hidden:
+        warnings.append(
+            f"{table.file}: {sheet}{' と '.join(hidden)} が非表示になっています。"
+            "非表示の行・列も読み込みました (hidden rows and columns were read). "
+            "不要な行は削除し、必要な行は表示して確認してください"
+        )
+    return warnings
+
+
 def clean(raw_dir: Path, plan: Plan | None = None) -> CleanResult:
     """Read and clean every initiatives file in ``raw_dir``; bad rows are rejected, not raised.
 
     Raises
     ------
     InputFileError
-        If the folder or its files cannot be read (no file, empty, wrong format, missing column).
+        If the folder or its files cannot be read (no file, empty, wrong format, missing column,
+        a header that looks like a year but cannot be read, two files of one bureau).
+    MissingFiscalYearsError
+        If a file lacks a program year up to the latest one present in any file.
     PlanDefinitionError
         If the plan definition in force is invalid.
     TidyValidationError
         If the tidy table breaks its schema (a bug in cleaning).
     """
     raw_dir = Path(raw_dir)
+    entries = survey_folder(raw_dir)
     if plan is None:
         plan = load_plan(raw_dir)
+    _log_folder(entries)
+    warnings = [f"{e.name}: {e.reason}" for e in entries if e.level == "warning"]
     checked = []
     for path in find_initiative_files(raw_dir):
         table = read_initiative_file(path)
+        table_warnings = _table_warnings(table)
+        for warning in table_warnings:
+            log.warning("%s", warning)
+        warnings += table_warnings
         layout = _layout(table, plan)
         _check_formulas(table, layout)
         if table.cells.empty:
             log.warning("%s: ヘッダーだけで、取組の行がありません", table.file)
-        checked.append(_check_table(table, layout, plan))
+        result = _check_table(table, layout, plan)
+        for item in result.excluded:
+            kind = "合計の行" if item["kind"] == "total" else "注記の行"
+            log.info(
+                "%s: 行 %s は%s（「%s」）のため取組に数えません",
+                table.file,
+                item["row"],
+                kind,
+                item["text"],
+            )
+        checked.append(result)
+    _check_years(checked, plan)
+    _check_same_bureau_files(checked)
 
     duplicates = _duplicate_problems(checked)
-    all_problems = pd.concat(
-        [p.assign(part=i) for i, c in enumerate(checked) for p in c.problems] + duplicates,
-        ignore_index=True,
-    )
+    base = [p.assign(part=i) for i, c in enumerate(checked) for p in c.problems] + duplicates
+    rejected_rows = _rejected_rows(base, len(checked))
+    link_problems, links = _link_renumbered(checked, rejected_rows)
+    if link_problems:
+        base += link_problems
+        rejected_rows = _rejected_rows(base, len(checked))
+        _, links = _link_renumbered(checked, rejected_rows)
+    all_problems = pd.concat(base, ignore_index=True)
     all_problems = all_problems.sort_values(
         ["part", "row", "_position", "reason"], kind="stable", ignore_index=True
     )
-    rejected_rows = [
-        np.unique(all_problems.loc[all_problems["part"].eq(i), "row"].to_numpy(dtype=np.int64))
-        for i in range(len(checked))
-    ]
     initiative_ids, names = _initiatives_of(checked, all_problems)
     rejected = pd.DataFrame(
         {
@@ -742,35 +1153,155 @@ def clean(raw_dir: Path, plan: Plan | None = None) -> CleanResult:
             "row": all_problems["row"].astype("int64"),
             "initiative_id": initiative_ids,
             "name": names,
-            "column": all_problems["column"].astype(TEXT),
-            "value": all_problems["value"].astype(TEXT),
+            "column": all_problems["column"].map(visible).astype(TEXT),
+            "value": all_problems["value"].map(visible).astype(TEXT),
             "reason": all_problems["reason"].astype(TEXT),
         }
     )
-    tidy, accepted = _tidy(checked, rejected_rows, plan)
+    tidy, accepted = _tidy(checked, rejected_rows, plan, links)
     tidy = validate_tidy(tidy, plan)
+    form_warnings, missing = _form_checks(checked, rejected_rows)
+    warnings += form_warnings
 
     files = []
     for c, bad, accepted_rows in zip(checked, rejected_rows, accepted, strict=True):
+        excluded = len(c.excluded)
         files.append(
             {
                 "file": c.table.file,
                 "sha256": c.table.sha256,
-                "raw_rows": len(c.table.cells),
+                "format": c.table.format,
+                "encoding": c.table.encoding,
+                "sheet": c.table.sheet,
+                "header_rows": list(c.table.header_rows),
+                "raw_rows": len(c.table.cells) + excluded,
                 "accepted_rows": accepted_rows,
                 "rejected_rows": len(bad),
+                "excluded_rows": excluded,
+                "excluded": c.excluded,
+                "fiscal_years": sorted(c.layout.years),
+                "ignored_columns": [
+                    {"column": visible(h), "reason": why} for h, why in c.layout.ignored
+                ],
+                "hidden_rows": list(c.table.hidden_rows),
+                "hidden_columns": [column_letter(p) for p in c.table.hidden_columns],
+                "hidden_sheets": list(c.table.hidden_sheets),
             }
         )
     manifest = {
         "package_version": __version__,
         "plan": {"file": _plan_file_name(plan), "sha256": file_sha256(plan.source)},
         "files": files,
+        "other_files": [e.as_dict() for e in entries if e.role != "initiatives"],
+        "missing_initiatives": missing,
+        "warnings": warnings,
         "totals": {
             key: sum(f[key] for f in files)
-            for key in ("raw_rows", "accepted_rows", "rejected_rows")
+            for key in ("raw_rows", "accepted_rows", "rejected_rows", "excluded_rows")
         },
     }
     return CleanResult(tidy=tidy, rejected=rejected, manifest=manifest, plan=plan)
+
+
+def _rejected_rows(problems: list[pd.DataFrame], parts: int) -> list[np.ndarray]:
+    """The Excel rows with a problem, per file."""
+    every = pd.concat(problems, ignore_index=True)
+    return [
+        np.unique(every.loc[every["part"].eq(i), "row"].to_numpy(dtype=np.int64))
+        for i in range(parts)
+    ]
+
+
+def _check_years(checked: list[_Checked], plan: Plan) -> None:
+    """Every program year up to the latest one any file has must be a column of every file.
+
+    Raises
+    ------
+    MissingFiscalYearsError
+        Naming each file and the years it lacks.
+    """
+    present = {y for c in checked for y in c.layout.years}
+    if not present:
+        return
+    latest = max(present)
+    required = [y for y in plan.program_years if y <= latest]
+    missing = {
+        c.table.file: [y for y in required if y not in c.layout.years]
+        for c in checked
+        if any(y not in c.layout.years for y in required)
+    }
+    if missing:
+        raise MissingFiscalYearsError(missing, latest)
+
+
+def _check_same_bureau_files(checked: list[_Checked]) -> None:
+    """Two files holding the same bureau's initiatives: an old file left beside the new one.
+
+    Raises
+    ------
+    DuplicateFileError
+        When two files share at least half the ids of the smaller one and name the same
+        bureaus (or the same name but for the extension).
+    """
+    if len(checked) < 2:
+        return
+    ids = [set(c.fields["initiative_id"].tolist()) - {""} for c in checked]
+    bureaus = [{b for b in c.optional["bureau"][1] if b} for c in checked]
+    for i in range(len(checked)):
+        for j in range(i + 1, len(checked)):
+            shared = ids[i] & ids[j]
+            smaller = min(len(ids[i]), len(ids[j]))
+            if not shared or len(shared) * 2 < smaller:
+                continue
+            same_stem = (
+                checked[i].table.path.stem.casefold() == checked[j].table.path.stem.casefold()
+            )
+            if same_stem or (bureaus[i] and bureaus[i] == bureaus[j]):
+                bureau = "、".join(sorted(bureaus[i])) or None
+                raise DuplicateFileError(
+                    checked[i].table.path, checked[j].table.path, bureau, len(shared)
+                )
+
+
+def _form_checks(
+    checked: list[_Checked], rejected_rows: list[np.ndarray]
+) -> tuple[list[str], list[dict]]:
+    """For returned forms of ``kawaeval template``: a target year left blank on every row (a
+    warning), and the initiatives the form was sent with that are not in the records."""
+    warnings: list[str] = []
+    missing: list[dict] = []
+    present: set[str] = set()
+    for c in checked:
+        present |= set(c.fields["initiative_id"].tolist())
+        if c.former_ids is not None:
+            present |= set(c.former_ids.tolist())
+    for c in checked:
+        form = c.table.form
+        if form is None:
+            continue
+        who = f"（{form.bureau}）" if form.bureau else ""
+        year = form.fiscal_year
+        if year is not None and year in c.layout.years and len(c.table.cells):
+            column = c.table.cells[c.layout.years[year]]
+            if _blank_cells(column).all():
+                message = (
+                    f"{c.table.file}{who}: {year} 年度の達成度がすべて空欄です"
+                    f"（{len(column)} 件）。記入済みのワークブックが返送されたか確認してください "
+                    f"(the {year} column of the returned form is blank on every row)"
+                )
+                log.warning("%s", message)
+                warnings.append(message)
+        for initiative_id, name in form.initiatives:
+            if initiative_id not in present:
+                missing.append(
+                    {
+                        "file": c.table.file,
+                        "bureau": form.bureau,
+                        "initiative_id": initiative_id,
+                        "name": name or None,
+                    }
+                )
+    return warnings, missing
 
 
 def check_manifest(manifest: dict) -> None:
@@ -782,11 +1313,13 @@ def check_manifest(manifest: dict) -> None:
         If raw rows differ from accepted plus rejected rows for some file.
     """
     for f in manifest["files"]:
-        if f["raw_rows"] != f["accepted_rows"] + f["rejected_rows"]:
+        excluded = f.get("excluded_rows", 0)
+        if f["raw_rows"] != f["accepted_rows"] + f["rejected_rows"] + excluded:
             raise ManifestMismatchError(
                 f"{f['file']}: 行数が合いません (row counts do not add up): "
                 f"raw {f['raw_rows']} != accepted {f['accepted_rows']} + "
-                f"rejected {f['rejected_rows']}. kawaeval の不具合として報告してください"
+                f"rejected {f['rejected_rows']} + excluded {excluded}. "
+                "kawaeval の不具合として報告してください"
             )
 
 
@@ -813,6 +1346,16 @@ def clean_records(
     check_manifest(result.manifest)
     if len(result.rejected) and not allow_rejects:
         raise RejectedRowsError(result.rejected)
+    missing = result.manifest["missing_initiatives"]
+    if missing and not allow_rejects:
+        raise MissingInitiativesError(missing)
+    for item in missing:
+        message = (
+            f"{item['file']}: 送ったときの取組「{item['initiative_id']}"
+            f"{' ' + item['name'] if item['name'] else ''}」がありません（--allow-rejects で続行）"
+        )
+        log.warning("%s", message)
+        result.manifest["warnings"].append(message)
     if out_dir is not None:
         write_outputs(result, Path(out_dir))
     return result
