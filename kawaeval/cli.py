@@ -151,9 +151,8 @@ def _run_clean(args) -> int:
 
     result = clean_records(args.raw, out_dir=args.out, allow_rejects=args.allow_rejects)
     totals = result.manifest["totals"]
-    excluded = (
-        f", {totals['excluded_rows']} excluded (totals and notes)" if totals["excluded_rows"] else ""
-    )
+    excluded = totals["excluded_rows"]
+    excluded = f", {excluded} excluded (totals and notes)" if excluded else ""
     print(
         f"cleaned {totals['raw_rows']} raw rows from {len(result.manifest['files'])} file(s): "
         f"{totals['accepted_rows']} accepted, {totals['rejected_rows']} rejected{excluded} "

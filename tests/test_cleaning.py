@@ -34,13 +34,13 @@ from kawaeval.records.cleaning import (
 )
 from kawaeval.records.outputs import REJECTED_COLUMNS
 from kawaeval.records.spellings import (
+    YearHeader,
     header_role,
     parse_achievement,
     parse_direction,
     parse_fiscal_year_header,
     parse_goal,
     read_year_header,
-    YearHeader,
 )
 from kawaeval.records.validating import TEXT
 
