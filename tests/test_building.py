@@ -645,7 +645,7 @@ def test_a_changed_file_rebuilds_only_the_years_whose_assessment_changed(tmp_pat
     before = {year: _tree(out / f"FY{year}") for year in (2020, 2021)}
 
     # one FY2021 rating of one bureau's file changes: FY2020's assessment does not
-    path = raw / "initiatives_kowan.csv"
+    path = raw / "取組_港湾局.csv"
     text = path.read_text(encoding="utf-8")
     old_row = "2-2-04,基本目標２,Ⅱ,取組2-2-04（仮称・サンプル）,港湾局,３,３,３,３,"
     assert old_row in text

@@ -35,7 +35,12 @@ from kawaeval.exceptions import (
 from kawaeval.paths import RAW_DIR
 from kawaeval.plan import ACHIEVEMENTS, Plan, load_plan
 from kawaeval.records.cleaning import clean_records
-from kawaeval.records.reading import PREFERRED_SHEET, find_initiative_files, is_initiatives_file
+from kawaeval.records.reading import (
+    FORM_SHEET,
+    PREFERRED_SHEET,
+    find_initiative_files,
+    is_initiatives_file,
+)
 from kawaeval.records.spellings import parse_achievement, parse_fiscal_year_header
 
 log = logging.getLogger(__name__)
@@ -262,12 +267,15 @@ def build_workbook(
     rows: list[TemplateRow] | None = None,
     fiscal_year: int | None = None,
     title_note: str = "",
+    bureau: str | None = None,
 ) -> Workbook:
     """The input workbook: a blank form (``fiscal_year`` None) or the rows carried forward.
 
     In a carried-forward workbook only ``fiscal_year``'s achievement column is open among the
     years: earlier results are filled, grey and locked, later years grey and locked (the sheet
-    is protected without a password; every other cell of the rows stays editable).
+    is protected without a password; every other cell of the rows stays editable). It records
+    on a very hidden sheet the year, the bureau and the initiatives it was made with, so that
+    ``clean`` can tell when a returned form lacks some or was sent back unfilled.
     """
     rows = list(rows or [])
     goals = [str(g.goal) for g in plan.goals]
@@ -384,8 +392,25 @@ def build_workbook(
     sheet.protection.formatRows = False
 
     _write_guide(guide, plan, directions, labels, fiscal_year, title_note)
+    if fiscal_year is not None:
+        _write_record(book.create_sheet(FORM_SHEET), fiscal_year, bureau, rows)
     book.active = 0
     return book
+
+
+def _write_record(sheet, fiscal_year: int, bureau: str | None, rows: list[TemplateRow]) -> None:
+    """What the form was made with (read back by :mod:`kawaeval.records.reading`)."""
+    sheet.cell(1, 1).value = "fiscal_year"
+    sheet.cell(1, 2).value = fiscal_year
+    _text(sheet.cell(2, 1), "bureau")
+    if bureau is not None:
+        _text(sheet.cell(2, 2), bureau)
+    _text(sheet.cell(3, 1), "initiatives")
+    for r, row in enumerate(rows, start=4):
+        _text(sheet.cell(r, 1), row.initiative_id)
+        _text(sheet.cell(r, 2), row.name)
+    sheet.sheet_state = "veryHidden"
+    sheet.protection.sheet = True
 
 
 def _lookup_range(count: int) -> str:
@@ -596,9 +621,11 @@ def _write_guide(guide, plan: Plan, directions, labels, fiscal_year, title_note)
 # ---------------------------------------------------------------- files on disk
 
 
-def template_bytes(plan: Plan, rows=None, fiscal_year: int | None = None, title_note="") -> bytes:
+def template_bytes(
+    plan: Plan, rows=None, fiscal_year: int | None = None, title_note="", bureau=None
+) -> bytes:
     """The workbook's bytes; the same inputs give the same bytes (no timestamps)."""
-    return stable_xlsx_bytes(build_workbook(plan, rows, fiscal_year, title_note))
+    return stable_xlsx_bytes(build_workbook(plan, rows, fiscal_year, title_note, bureau))
 
 
 def _check_output(path: Path, force: bool) -> None:
@@ -685,7 +712,13 @@ def make_templates(
         path = out / names[bureau]
         if path.exists() and not force:
             raise OutputExistsError(path)
-        contents[path] = template_bytes(plan, groups[bureau], fiscal_year, f"（{bureau}）")
+        contents[path] = template_bytes(
+            plan,
+            groups[bureau],
+            fiscal_year,
+            f"（{bureau}）",
+            bureau=None if bureau == NO_BUREAU else bureau,
+        )
         counts[path] = len(groups[bureau])
     write_files(contents)
     return TemplateResult(counts, rejected)
