@@ -794,7 +794,7 @@ def test_an_actual_column_alone_holding_numbers_stops_the_run_naming_it(tmp_path
         clean(raw, plan_of(2021))
     assert str(caught.value) == (
         "initiatives.csv: 列「2021年度実績」は 2021 年度の実績の列ですが、値が達成度ではありません"
-        "（行 3 の値「120」など 2 件） (the only 2021 column holds actual values, not "
+        "（行 3 の値「120」ほか 1 件） (the only 2021 column holds actual values, not "
         "achievements). この列が達成度なら見出しを「2021年度 達成度」にして値を直し、"
         "指標の実績値の列なら 2021 年度の達成度の列を加えてください"
     )

@@ -434,10 +434,10 @@ def _check_actual_column(table: RawTable, year: int, position: int, code: np.nda
     raise InputFileError(
         table.path,
         f"列「{header}」は {year} 年度の実績の列ですが、値が達成度ではありません"
-        f"（行 {row} の値「{value}」など {len(bad)} 件）"
+        f"（行 {row} の値「{value}」{'' if len(bad) == 1 else f'ほか {len(bad) - 1} 件'}）"
         f" (the only {year} column holds actual values, not achievements). "
         f"この列が達成度なら見出しを「{year}年度 達成度」にして値を直し、指標の実績値の列なら "
-        f"{year} 年度の達成度の列を加えてください",
+        f"{year} 年度の達成度の列を加えてください" + _header_note(table),
     )
 
 
@@ -739,10 +739,11 @@ def _link_renumbered(
             pointers.setdefault(former, []).append(initiative_id)
     lines: list[dict] = []
 
-    def line(initiative_id: str, reason: str) -> None:
+    def line(initiative_id: str, reason: str, year: int | None = None) -> None:
         part, i = where[initiative_id]
         c = checked[part]
-        position = c.layout.roles["former_id"]
+        roles = c.layout.roles
+        position = c.layout.years[year] if year else roles.get("former_id", roles["initiative_id"])
         row = int(c.fields["source_row"].iat[i])
         lines.append(
             {
@@ -825,9 +826,10 @@ def _link_renumbered(
                     )
                     line(
                         m,
-                        f"旧取組番号でつながる取組 {others} にも {year} 年度の達成度があり、"
+                        f"旧取組番号でつながる取組{others}にも {year} 年度の達成度があり、"
                         "値が違います。どちらか一方の行にだけ書いてください "
                         f"(two results for {year})",
+                        year,
                     )
                 continue
             chosen = evaluated[-1] if evaluated else having[0]  # the year's own row, else newest
@@ -1070,7 +1072,7 @@ def _table_warnings(table: RawTable) -> list[str]:
     if table.hidden_sheets:
         names = "、".join(f"「{s}」" for s in table.hidden_sheets)
         warnings.append(
-            f"{table.file}: 非表示のシート {names} は読まず、表示されているシート"
+            f"{table.file}: 非表示のシート{names}は読まず、表示されているシート"
             f"「{table.sheet}」を読みました。非表示のシートのデータが必要なら、"
             "そのシートを表示して「取組」という名前にしてください"
         )

@@ -31,8 +31,11 @@ import pyarrow.csv as pa_csv
 
 from kawaeval.exceptions import InputFileError
 from kawaeval.records.spellings import (
+    ACHIEVEMENT_WORDS,
+    ACTUAL_WORDS,
     LOOKS_LIKE_A_YEAR,
     REQUIRED_ROLES,
+    TARGET_WORDS,
     header_role,
     read_year_header,
     spelling_key,
@@ -62,6 +65,7 @@ NOTICE_FILE = "notice.txt"
 PLAN_FILE = "plan.toml"
 SYSTEM_FILES = ("thumbs.db", "desktop.ini", ".ds_store")
 _NOT_BLANK = re.compile(rb"[^\s]")
+KIND_WORDS = {*ACHIEVEMENT_WORDS, *ACTUAL_WORDS, *TARGET_WORDS}
 
 FORMAT_NAMES = {
     "csv": "CSV（テキスト）",
@@ -283,8 +287,14 @@ def sniff_format(data: bytes) -> str:
                     mimetype = archive.read("mimetype")
                     if b"opendocument.spreadsheet" in mimetype:
                         return "ods"
-                if "xl/workbook.xml" in names or "xl/workbook.bin" in names:
-                    return "xlsm" if "xl/vbaProject.bin" in names else "xlsx"
+                if "xl/workbook.xml" in names:
+                    types = (
+                        archive.read("[Content_Types].xml")
+                        if "[Content_Types].xml" in (names)
+                        else b""
+                    )
+                    macro = b"macroEnabled" in types or "xl/vbaProject.bin" in names
+                    return "xlsm" if macro else "xlsx"
                 if "word/document.xml" in names:
                     return "word"
         except (zipfile.BadZipFile, KeyError, OSError):
@@ -352,7 +362,7 @@ def read_initiative_file(path: Path) -> RawTable:
                 f"(not an {path.suffix.lstrip('.').upper()} workbook: the file is text). "
                 f"名前を「{path.stem}.csv」に変えるか、Excel で .xlsx として保存し直してください",
             )
-    if actual != "csv" and actual != named:
+    if actual != "csv" and actual != named and {actual, named} != {"xlsx", "xlsm"}:
         notes.append(
             f"名前は {path.suffix} ですが、中身は {FORMAT_NAMES[actual]} です。"
             f"そのとおりに読みました。名前を「{path.stem}.{actual}」に変えてください"
@@ -466,17 +476,11 @@ def _header(frame: pd.DataFrame, merged: list) -> tuple[tuple[int, ...], tuple[s
         position, texts = first if first is not None else (0, _row_texts(frame, 0))
     upper = _filled_across(texts, position, merged)
     if position + 1 >= len(frame):
-        return (position + 1,), tuple(upper)
+        return (position + 1,), tuple(texts)
     lower = _row_texts(frame, position + 1)
-    if not _is_sub_header(upper, lower):
-        return (position + 1,), tuple(upper)
-    joined = []
-    for top, bottom in zip(upper, lower, strict=True):
-        if spelling_key(top) and spelling_key(bottom) and top != bottom:
-            joined.append(f"{top} {bottom}")
-        else:
-            joined.append(top if spelling_key(top) else bottom)
-    return (position + 1, position + 2), tuple(joined)
+    if _is_sub_header(upper, lower):
+        return (position + 1, position + 2), tuple(_join_header(upper, lower))
+    return (position + 1,), tuple(texts)
 
 
 def _filled_across(texts: list[str], position: int, merged: list) -> list[str]:
@@ -485,6 +489,8 @@ def _filled_across(texts: list[str], position: int, merged: list) -> list[str]:
     for (top, left), (bottom, right) in merged or ():
         if top <= position <= bottom and left < len(texts):
             value = texts[left] if top == position else ""
+            if header_role(value) is not None:
+                continue  # a field's header made wide: its values stand in the first column
             for column in range(left + 1, min(right + 1, len(texts))):
                 if not spelling_key(texts[column]):
                     texts[column] = value
@@ -492,25 +498,46 @@ def _filled_across(texts: list[str], position: int, merged: list) -> list[str]:
 
 
 def _is_sub_header(upper: list[str], lower: list[str]) -> bool:
-    """Whether the row below the header holds the years (or what each year column holds)
-    under cells that name no field: the second row of a two-row header, not a record."""
+    """Whether the row below the header holds the years (or what each year column holds:
+    目標, 実績, 達成度) under cells that name no field: the second row of a two-row header,
+    not a record."""
     year_like = 0
+    above = ""  # the nearest header cell to the left, for cells under a merged one
     for top, bottom in zip(upper, lower, strict=True):
+        if spelling_key(top):
+            above = top
         key = spelling_key(bottom)
         if not key:
             continue
         role = header_role(top)
         if role is not None:
+            if header_role(bottom) == role:
+                continue  # the field's name repeated under itself
             return False  # a value under a field's header: a record
-        try:
-            read = read_year_header(bottom)
-        except ValueError:
-            read = None
-        if read is not None or LOOKS_LIKE_A_YEAR.search(key.upper()):
+        if _is_year_header(bottom) or LOOKS_LIKE_A_YEAR.search(key.upper()):
             year_like += 1
-        elif not _is_year_header(top):
+        elif key in KIND_WORDS and (_is_year_header(above) or not header_role(above)):
+            year_like += 1
+        else:
             return False
     return year_like > 0
+
+
+def _join_header(upper: list[str], lower: list[str]) -> list[str]:
+    """The two rows of a header as one: each column's upper and lower text, a year written
+    once above several columns (目標, 実績 under 2018年度) carried to each of them."""
+    joined = []
+    above = ""
+    for top, bottom in zip(upper, lower, strict=True):
+        if spelling_key(top):
+            above = top
+        elif spelling_key(bottom) in KIND_WORDS and _is_year_header(above):
+            top = above
+        if spelling_key(top) and spelling_key(bottom) and top != bottom:
+            joined.append(f"{top} {bottom}")
+        else:
+            joined.append(top if spelling_key(top) else bottom)
+    return joined
 
 
 def _is_year_header(text: str) -> bool:
