@@ -34,6 +34,7 @@ def test_frame_has_one_row_per_initiative_in_plan_order(sample):
         "direction",
         "direction_name",
         "initiative_id",
+        "shown_id",
         "name",
         "bureau",
         "achievement_2018",

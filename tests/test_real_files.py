@@ -14,9 +14,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 
 from kawaeval.cli import main
+from kawaeval.evaluation.assessing import assess_records
 from kawaeval.records.cleaning import clean
+from kawaeval.report import appendix, presenting
+from kawaeval.report.tables import report_table
 
 REAL = Path(__file__).parent / "fixtures" / "clean" / "real"
 HIDDEN = (
@@ -272,3 +276,53 @@ def test_no_real_file_gives_exit_0_with_rows_or_years_missing(folder, tmp_path):
         assert f["fiscal_years"] == [2018, 2019, 2020, 2021]
     initiatives = result.tidy.groupby("fiscal_year")["initiative_id"].nunique().tolist()
     assert len(initiatives) == 4 and len(set(initiatives)) == 1
+
+
+# ---------------------------------------------------------------- the assessment and the report
+
+
+def test_a_renumbered_initiative_is_one_initiative_of_the_assessment_with_both_ids():
+    assessment = assess_records(REAL / "renumbered", 2021)
+    assert assessment.program.initiatives == 3
+    entry = next(i for i in assessment.initiatives if i.initiative_id == "1-1-05")
+    assert entry == {
+        "initiative_id": "1-1-05",
+        "name": "海外展開・販路開拓の支援",
+        "goal": 1,
+        "direction": 1,
+        "bureau": "臨海部国際戦略本部",
+        "achievements": {
+            "2018": "on_target",
+            "2019": "below",
+            "2020": "on_target",
+            "2021": "exceeded",
+        },
+        "reason": None,
+        "former_ids": ["1-2-03"],
+    }
+    by_direction_2019 = assess_records(REAL / "renumbered", 2019).goal(1).directions
+    assert [(d.direction, d.initiatives, d.counts.below) for d in by_direction_2019] == [
+        (1, 1, 0),
+        (2, 1, 1),
+        (3, 1, 0),
+    ]
+    by_direction_2021 = assessment.goal(1).directions
+    assert [(d.direction, d.initiatives, d.counts.exceeded) for d in by_direction_2021] == [
+        (1, 2, 1),
+        (2, 0, 0),
+        (3, 1, 0),
+    ]
+    page = BeautifulSoup(str(appendix.initiatives_appendix(assessment)), "html.parser")
+    assert "1-1-05（旧 1-2-03）" in [th.get_text() for th in page.select("th[scope=row]")]
+    sheet = report_table(assessment, "initiatives")
+    assert "1-1-05（旧 1-2-03）" in sheet["取組番号"].tolist()
+
+
+def test_what_reading_noticed_is_listed_in_the_report_data_quality_section():
+    assessment = assess_records(REAL / "hidden_rows", 2021)
+    warning = f"取組_経済労働局.xlsx: シート「取組」の行 3, 5–6 と 列 E {HIDDEN}"
+    assert assessment.data_quality.warnings == [warning]
+    section = BeautifulSoup(str(presenting.data_quality(assessment)), "html.parser")
+    assert section.h2.get_text() == "データ品質：確認が必要な点"
+    assert [li.get_text() for li in section.select("ul.kawaeval-warnings li")] == [warning]
+    assert "データ品質" not in str(presenting.data_quality(assess_records(REAL / "xlsm", 2021)))

@@ -204,7 +204,12 @@ class YearPipeline:
         records = self.records
         supplements = load_supplements(self.options.raw_dir, records.plan)
         self.assessment = assess(
-            records.tidy, records.plan, self.fiscal_year, supplements, records.rejected
+            records.tidy,
+            records.plan,
+            self.fiscal_year,
+            supplements,
+            records.rejected,
+            records.manifest["warnings"],
         )
         path = self.staging / "data" / ASSESSMENT_FILE
         write_json(path, self.assessment.to_dict())

@@ -86,7 +86,7 @@ def initiatives_appendix(assessment: Assessment) -> Fragment:
                     ],
                     "rows": [
                         {
-                            "initiative_id": r["initiative_id"],
+                            "initiative_id": r["shown_id"],
                             "name": _value(r["name"]),
                             "bureau": _value(r["bureau"]),
                             "results": [_result(r[achievement_column(y)], labels) for y in years],

@@ -162,18 +162,24 @@ def judgement_notice(assessment: Assessment) -> Fragment:
 
 
 def data_quality(assessment: Assessment) -> Fragment:
-    """The rejected rows (file, Excel row, column, value, reason, initiative) when let through."""
+    """The rejected rows (file, Excel row, column, value, reason, initiative) when let through,
+    and what reading noticed in the files (hidden rows, files not read, a blank returned form)."""
     quality = assessment.data_quality
-    if not tables.is_shown(assessment, "data_quality"):
+    table_shown = tables.is_shown(assessment, "data_quality")
+    if not table_shown and not quality.warnings:
         return section()
-    frame = tables.data_quality(assessment)
-    columns = [shown(c, numeric=c == "行（Excel）") for c in tables.DATA_QUALITY_COLUMNS]
+    table = None
+    if table_shown:
+        frame = tables.data_quality(assessment)
+        columns = [shown(c, numeric=c == "行（Excel）") for c in tables.DATA_QUALITY_COLUMNS]
+        table = table_html(frame, columns)
     return fragment(
         "data_quality.html.j2",
         css="kawaeval-quality",
-        title=_title(assessment, "data_quality"),
+        title=_title(assessment, "data_quality") if table else "データ品質：確認が必要な点",
         rows=quality.rejected_rows,
-        table=table_html(frame, columns),
+        table=table,
+        warnings=quality.warnings,
     )
 
 

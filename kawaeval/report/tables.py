@@ -609,10 +609,19 @@ def years_so_far(assessment: Assessment) -> list[int]:
     return assessment.years_so_far()
 
 
+def shown_id(initiative_id: str, former_ids: list[str]) -> str:
+    """An initiative's id as the appendix shows it: a renumbered one with its earlier ids,
+    ``1-1-05（旧 1-2-03）``, so that both years' records can be found."""
+    if not former_ids:
+        return initiative_id
+    return f"{initiative_id}（旧 {'、'.join(former_ids)}）"
+
+
 def initiatives_frame(assessment: Assessment) -> pd.DataFrame:
     """One row per initiative, in plan order (goal, direction, id): its names, bureau, reason
     and one ``achievement_<year>`` column per program year up to the evaluated one (missing
-    where the records have no result for that year)."""
+    where the records have no result for that year); ``shown_id`` is the id with the earlier
+    ids of a renumbered initiative."""
     goals = {g.goal: g for g in assessment.plan.goals}
     years = years_so_far(assessment)
     rows = []
@@ -626,6 +635,7 @@ def initiatives_frame(assessment: Assessment) -> pd.DataFrame:
                 "direction": entry.direction,
                 "direction_name": directions[entry.direction],
                 "initiative_id": entry.initiative_id,
+                "shown_id": shown_id(entry.initiative_id, entry.former_ids),
                 "name": entry.name,
                 "bureau": entry.bureau,
                 **{achievement_column(y): entry.achievements.get(str(y)) for y in years},
@@ -638,6 +648,7 @@ def initiatives_frame(assessment: Assessment) -> pd.DataFrame:
         "direction",
         "direction_name",
         "initiative_id",
+        "shown_id",
         "name",
         "bureau",
         *(achievement_column(y) for y in years),
@@ -672,7 +683,7 @@ def initiatives(assessment: Assessment) -> pd.DataFrame:
         {
             "基本目標": r["goal"],
             "取組の方向性": r["direction"],
-            "取組番号": r["initiative_id"],
+            "取組番号": r["shown_id"],
             "取組名": r["name"],
             "所管": _blank_if_missing(r["bureau"]),
             **{
