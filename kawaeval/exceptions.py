@@ -7,6 +7,7 @@ can inspect it without parsing the message.
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 
@@ -225,13 +226,35 @@ class UnknownFiscalYearError(UsageError):
         )
 
 
-class OutputWriteError(KawaevalError):
-    """Raised when cleaned outputs cannot be written (folder not writable, disk full...)."""
+_WRITE_ADVICE = {
+    "read_only": "書き込めるフォルダを --out で指定してください（読み取り専用か、書き込む権限が"
+    "ありません）",
+    "full": "ディスクの空きが足りません。空きを作ってから、もう一度実行してください",
+    "file": "同じ名前のファイルがあります。--out にはフォルダを指定してください",
+}
+_WRITE_ERRNOS = {
+    "read_only": (errno.EROFS, errno.EACCES, errno.EPERM),
+    "full": (errno.ENOSPC, errno.EDQUOT),
+    "file": (errno.EEXIST, errno.ENOTDIR),
+}
 
-    def __init__(self, path: Path | str, problem: str):
+
+class OutputWriteError(KawaevalError):
+    """Raised when outputs cannot be written (folder read-only, disk full, a file in the way),
+    by ``clean``, ``build`` and ``template`` alike; says what to do for the usual causes."""
+
+    def __init__(self, path: Path | str, problem: str, error_number: int | None = None):
         self.path = Path(path)
         self.problem = problem
-        super().__init__(f"{self.path} に書き込めません (cannot write outputs): {problem}")
+        self.error_number = error_number
+        advice = next(
+            (_WRITE_ADVICE[k] for k, numbers in _WRITE_ERRNOS.items() if error_number in numbers),
+            None,
+        )
+        super().__init__(
+            f"{self.path} に書き込めません (cannot write outputs): {problem}"
+            + (f". {advice}" if advice else "")
+        )
 
 
 class NoRecordsError(KawaevalError):

@@ -111,7 +111,8 @@ def test_output_folder_that_is_a_file_exits_1_without_traceback(tmp_path, capsys
     code = main(["clean", "--raw", str(FIXTURES / "two_bureaus"), "--out", str(blocker)])
     assert code == 1
     assert capsys.readouterr().err == (
-        f"kawaeval clean: error: {blocker} に書き込めません (cannot write outputs): File exists\n"
+        f"kawaeval clean: error: {blocker} に書き込めません (cannot write outputs): File exists. "
+        "同じ名前のファイルがあります。--out にはフォルダを指定してください\n"
     )
     assert blocker.read_text(encoding="utf-8") == "not a folder"
 

@@ -488,7 +488,8 @@ def test_a_failed_write_leaves_nothing_half_written(tmp_path, monkeypatch, capsy
     assert main(["template", "--force", "--out", str(out)]) == 1
     assert capsys.readouterr().err == (
         f"kawaeval template: error: {out} に書き込めません (cannot write outputs): "
-        "No space left on device\n"
+        "No space left on device. ディスクの空きが足りません。空きを作ってから、もう一度実行して"
+        "ください\n"
     )
     assert out.read_bytes() == b"previous"
     assert [p.name for p in tmp_path.iterdir()] == ["取組_x.xlsx"]

@@ -25,7 +25,7 @@ from kawaeval.build.options import BuildOptions
 from kawaeval.build.progress import Progress
 from kawaeval.build.publishing import clear_stale_debris
 from kawaeval.build.stamps import quick_stamp, up_to_date, year_stamp
-from kawaeval.common.files import source_date
+from kawaeval.common.files import source_date, writing_into
 from kawaeval.exceptions import BuildInterruptedError, FinalCheckError, Interrupt, UsageError
 from kawaeval.paths import RAW_DIR, REPORTS_DIR
 from kawaeval.plan import load_plan
@@ -145,7 +145,9 @@ def build_reports(
     statuses: dict[int, str] = {}
     scheduler = None
     try:
-        clear_stale_debris(out_dir)
+        with writing_into(out_dir):  # a folder that cannot be written stops the build here
+            out_dir.mkdir(parents=True, exist_ok=True)
+            clear_stale_debris(out_dir)
         common = quick_stamp(raw_dir, options.chapters, options.parameters)
         stale = []
         for year in years:

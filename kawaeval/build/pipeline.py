@@ -45,7 +45,7 @@ from kawaeval.build.stamps import (
     up_to_date,
     with_assessment,
 )
-from kawaeval.common.files import file_sha256, write_json, write_text
+from kawaeval.common.files import file_sha256, write_json, write_text, writing_into
 from kawaeval.evaluation.assessing import assess, check_records
 from kawaeval.evaluation.model import Assessment
 from kawaeval.exceptions import ChapterExecutionError
@@ -158,23 +158,27 @@ class YearPipeline:
         free, its chapters reused, or no chapters asked for).
         """
         try:
-            if not self._lock_year():
-                return []
-            self.staging = new_staging(self.options.out_dir, self.fiscal_year)
-            self._write_data()
-            self._assess()
-            self._write_workbook()
-            (self.staging / "notebooks").mkdir()
-            if not self.options.force and self._reuse_chapters():
-                self.progress.skip(len(self.chapters))
-                self.finish("reused")
-                return []
-            if not self.chapters:  # data, tables and index only (tests, the analyst's API)
-                self.finish("built")
-                return []
+            with writing_into(self.options.out_dir):
+                return self._start()
         except Exception:
             self.end()
             raise
+
+    def _start(self) -> list[Chapter]:
+        if not self._lock_year():
+            return []
+        self.staging = new_staging(self.options.out_dir, self.fiscal_year)
+        self._write_data()
+        self._assess()
+        self._write_workbook()
+        (self.staging / "notebooks").mkdir()
+        if not self.options.force and self._reuse_chapters():
+            self.progress.skip(len(self.chapters))
+            self.finish("reused")
+            return []
+        if not self.chapters:  # data, tables and index only (tests, the analyst's API)
+            self.finish("built")
+            return []
         self.remaining = len(self.chapters)
         return list(self.chapters)
 
@@ -268,7 +272,8 @@ class YearPipeline:
             self.end()
             return
         try:
-            self.finish("built")
+            with writing_into(self.options.out_dir):
+                self.finish("built")
         except Exception as exc:
             self.error = exc
             self.end()

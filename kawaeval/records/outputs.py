@@ -23,9 +23,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from kawaeval.common.files import replacing
+from kawaeval.common.files import replacing, writing_into
 from kawaeval.common.spreadsheet import neutralise, neutralise_arrow, neutralise_frame
-from kawaeval.exceptions import OutputWriteError
 from kawaeval.plan import Plan
 from kawaeval.records.validating import TEXT, text_array
 
@@ -55,7 +54,7 @@ def write_outputs(result: CleanResult, out_dir: Path) -> None:
         If the folder cannot be created or written to; earlier outputs are left as they were.
     """
     out_dir = Path(out_dir)
-    with replacing(*(out_dir / name for name in OUTPUT_FILES)) as staged:
+    with writing_into(out_dir), replacing(*(out_dir / n for n in OUTPUT_FILES)) as staged:
         parquet_path, achievements_path, rejected_path, manifest_path = staged
         # Parquet and the CSV files are written side by side: Arrow releases the GIL while it
         # encodes and writes, so on two cores the pair takes about as long as the slower one.
@@ -70,11 +69,9 @@ def write_outputs(result: CleanResult, out_dir: Path) -> None:
             encoding="utf-8",
             newline="\n",
         )
-    try:
+    with writing_into(out_dir):
         for name in FORMER_OUTPUTS:
             (out_dir / name).unlink(missing_ok=True)
-    except OSError as exc:
-        raise OutputWriteError(out_dir, exc.strerror or str(exc)) from exc
 
 
 def _write_parquet(tidy: pd.DataFrame, path: Path) -> None:
