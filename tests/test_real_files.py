@@ -13,14 +13,17 @@ import logging
 import shutil
 from pathlib import Path
 
+import openpyxl
 import pytest
 from bs4 import BeautifulSoup
 
 from kawaeval.cli import main
+from kawaeval.common.spreadsheet import fit_cell
 from kawaeval.evaluation.assessing import assess_records
 from kawaeval.records.cleaning import clean
 from kawaeval.report import appendix, presenting
 from kawaeval.report.tables import report_table
+from kawaeval.report.workbook import write_tables_workbook
 
 REAL = Path(__file__).parent / "fixtures" / "clean" / "real"
 HIDDEN = (
@@ -326,3 +329,34 @@ def test_what_reading_noticed_is_listed_in_the_report_data_quality_section():
     assert section.h2.get_text() == "データ品質：確認が必要な点"
     assert [li.get_text() for li in section.select("ul.kawaeval-warnings li")] == [warning]
     assert "データ品質" not in str(presenting.data_quality(assess_records(REAL / "xlsm", 2021)))
+
+
+def test_a_reason_longer_than_an_excel_cell_is_cut_visibly_in_tables_xlsx_and_whole_elsewhere(
+    tmp_path, caplog
+):
+    raw = tmp_path / "raw"
+    shutil.copytree(REAL / "title_block", raw)
+    long_reason = "渡航が困難となったため。" * 3500  # 42,000 characters
+    path = raw / "取組_経済労働局.csv"
+    text = path.read_bytes().decode("cp932").replace("渡航が困難となったため", long_reason, 1)
+    path.write_bytes(text.encode("cp932"))
+    assessment = assess_records(raw, 2021)
+    assert clean(raw).tidy["reason"].astype(str).str.len().max() == len(long_reason)
+    page = str(appendix.initiatives_appendix(assessment))
+    assert long_reason in page  # the HTML keeps it whole
+    with caplog.at_level(logging.WARNING, logger="kawaeval"):
+        write_tables_workbook(assessment, tmp_path / "tables.xlsx")
+    book = openpyxl.load_workbook(tmp_path / "tables.xlsx")
+    sheet = book.worksheets[-1]
+    column = next(c.column_letter for c in sheet[2] if c.value == "主な理由")
+    reasons = [c for c in sheet[column] if isinstance(c.value, str) and c.value.startswith("渡航")]
+    assert [len(c.value) for c in reasons] == [32_767]
+    _, cut = fit_cell(long_reason)
+    assert reasons[0].value.endswith(
+        f"…［以下 {cut:,} 文字を省略。全文は報告書の HTML と data/tidy.parquet にあります］"
+    )
+    assert caplog.messages == [
+        f"tables.xlsx: シート「{sheet.title}」のセル {reasons[0].coordinate} の文字数が Excel の"
+        f"上限（32,767 文字）を超えるため、{cut:,} 文字を省略しました（全文は報告書の HTML と "
+        "data/tidy.parquet にあります）"
+    ]

@@ -25,7 +25,12 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from kawaeval.common.files import write_files
-from kawaeval.common.spreadsheet import neutralise, stable_xlsx_bytes
+from kawaeval.common.spreadsheet import (
+    EXCEL_CELL_LIMIT,
+    fit_cell,
+    neutralise,
+    stable_xlsx_bytes,
+)
 from kawaeval.common.text import display_width, era_year, safe_file_name
 from kawaeval.exceptions import (
     OutputExistsError,
@@ -211,7 +216,19 @@ def rows_from_records(
 
 
 def _text(cell, value) -> None:
-    """Put text in a cell as text; text Excel would read as a formula gets the quote prefix."""
+    """Put text in a cell as text; text Excel would read as a formula gets the quote prefix;
+    text longer than a cell holds is cut with a visible marker and a warning."""
+    if isinstance(value, str):
+        value, cut = fit_cell(value)
+        if cut:
+            log.warning(
+                "シート「%s」のセル %s の文字数が Excel の上限（%s 文字）を超えるため、"
+                "%s 文字を省略しました（元のファイルの全文は変わりません）",
+                cell.parent.title,
+                cell.coordinate,
+                f"{EXCEL_CELL_LIMIT:,}",
+                f"{cut:,}",
+            )
     cell.value = value
     if isinstance(value, str):
         cell.data_type = "s"
