@@ -22,6 +22,11 @@ from openpyxl import load_workbook
 from kawaeval.exceptions import SupplementError
 from kawaeval.plan import Plan
 from kawaeval.records.committee import CommitteeInput, load_committee, merge
+from kawaeval.records.reading import (
+    NOTICE_FILE,
+    SUPPLEMENT_STEMS,
+    SUPPLEMENT_SUFFIXES,
+)
 from kawaeval.records.spellings import (
     parse_direction,
     parse_goal,
@@ -30,14 +35,8 @@ from kawaeval.records.spellings import (
     spelling_key,
 )
 
-FILE_STEMS = {
-    "judgements": ("judgements", "委員会評価"),
-    "highlights": ("highlights", "主な実績"),
-    "indicators": ("indicators", "参考指標"),
-}
-SUFFIXES = (".csv", ".xlsx")
-# A short text the report shows at the top of every page, e.g. that the records are a sample.
-NOTICE_FILE = "notice.txt"
+FILE_STEMS = SUPPLEMENT_STEMS  # one home: reading names them when it surveys the raw folder
+SUFFIXES = SUPPLEMENT_SUFFIXES
 
 # code name -> (accepted headers, required)
 JUDGEMENT_COLUMNS = {
@@ -252,8 +251,11 @@ def _table(path: Path) -> list[list[str]]:
             workbook = load_workbook(path, read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many types for a damaged file
             raise SupplementError(path, None, None, None, f"xlsx として読めません: {exc}") from exc
-        try:
-            sheet = workbook.worksheets[0]
+        try:  # the first visible sheet: a hidden one is never read in its place
+            sheet = next(
+                (w for w in workbook.worksheets if w.sheet_state == "visible"),
+                workbook.worksheets[0],
+            )
             return [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
         finally:
             workbook.close()
