@@ -173,8 +173,9 @@ def _normalised_ids(values: pd.Series, with_mask: bool = False):
 
 
 def _markers(table: RawTable, ids: pd.Series, candidates: np.ndarray) -> list[dict]:
-    """Totals rows (合計, 計, 小計…) and note lines (※…) among the candidate rows (a blank or
-    non-ASCII id): the row's first cell that is not blank says so; a note stands alone."""
+    """Totals rows (合計, 計, 小計…) and note lines (※…) among the candidate rows (a blank id,
+    or one that is such a word): the row's first cell that is not blank says so; a note stands
+    alone."""
     found = []
     for i in np.flatnonzero(candidates):
         row = table.cells.iloc[i].tolist()
@@ -486,7 +487,12 @@ def _check_table(table: RawTable, layout: _Layout, plan: Plan) -> _Checked:
     ids, non_ascii = _normalised_ids(table.cells[roles["initiative_id"]], with_mask=True)
     ids = ids.reset_index(drop=True)
     id_blank = ids.eq("").to_numpy(dtype=bool)
-    excluded = _markers(table, ids, id_blank | non_ascii)
+    candidates = id_blank.copy()  # a totals or note row has a blank id, or the word in it
+    if non_ascii.any():
+        candidates[non_ascii] = _map_distinct(
+            ids[non_ascii], lambda v: row_marker(v) is not None, bool
+        )
+    excluded = _markers(table, ids, candidates)
     if excluded:
         keep = ~table.cells.index.isin([e["row"] for e in excluded])
         table = dataclasses.replace(table, cells=table.cells[keep])

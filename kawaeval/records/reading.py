@@ -729,12 +729,13 @@ def _read_workbook(path: Path, data: bytes, actual: str) -> _Book:
         hidden_rows, hidden_columns = _xls_hidden(data, sheet)
     elif actual == "ods":
         hidden_rows, hidden_columns = _ods_hidden(data, sheet, len(rows))
+    # hidden sheets that would have been read if visible: those before the one read, or a
+    # hidden 取組 (a hidden sheet after it, such as a form's lists, is no candidate)
+    order = [m.name for m in sheets]
     passed_over = tuple(
         h
         for h in hidden
-        if sheets.index(next(m for m in sheets if m.name == h))
-        < sheets.index(next(m for m in sheets if m.name == sheet))
-        or spelling_key(h) == (PREFERRED_SHEET)
+        if order.index(h) < order.index(sheet) or spelling_key(h) == PREFERRED_SHEET
     )
     return _Book(sheet, frame, merged, formulas, hidden_rows, hidden_columns, passed_over, form)
 
