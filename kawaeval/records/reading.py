@@ -390,19 +390,20 @@ def read_initiative_file(path: Path) -> RawTable:
         encoding = None
         book = _read_workbook(path, data, actual)
         frame, merged = book.frame, book.merged
-    if frame.empty or not _non_blank(frame).any():
+    frame = frame.fillna("")
+    filled = _non_blank(frame) if len(frame) else np.zeros(0, dtype=bool)
+    if not filled.any():
         raise InputFileError(
             path,
             "ファイルが空です (empty file)"
             if book is None
             else (f"シート「{book.sheet}」が空です (the sheet is empty)"),
         )
-    frame = frame.fillna("")
     header_rows, header = _header(frame, merged)
     first_data = header_rows[-1]  # frame position of the first data row
     cells = frame.iloc[first_data:]
     cells.index = pd.RangeIndex(first_data + 1, len(frame) + 1, name="source_row")
-    cells = cells[_non_blank(cells)]
+    cells = cells[filled[first_data:]]
     if book is None:
         return RawTable(
             path, digest, encoding, None, header, cells, header_rows=header_rows, notes=tuple(notes)
