@@ -317,6 +317,7 @@ def test_a_renumbered_initiative_is_one_initiative_of_the_assessment_with_both_i
     ]
     page = BeautifulSoup(str(appendix.initiatives_appendix(assessment)), "html.parser")
     assert "1-1-05（旧 1-2-03）" in [th.get_text() for th in page.select("th[scope=row]")]
+    assert [s.get_text() for s in page.select(".kawaeval-former")] == ["（旧 1-2-03）"]
     sheet = report_table(assessment, "initiatives")
     assert "1-1-05（旧 1-2-03）" in sheet["取組番号"].tolist()
 

@@ -621,7 +621,7 @@ def initiatives_frame(assessment: Assessment) -> pd.DataFrame:
     """One row per initiative, in plan order (goal, direction, id): its names, bureau, reason
     and one ``achievement_<year>`` column per program year up to the evaluated one (missing
     where the records have no result for that year); ``shown_id`` is the id with the earlier
-    ids of a renumbered initiative."""
+    ids of a renumbered initiative (``former_ids``, joined)."""
     goals = {g.goal: g for g in assessment.plan.goals}
     years = years_so_far(assessment)
     rows = []
@@ -636,6 +636,7 @@ def initiatives_frame(assessment: Assessment) -> pd.DataFrame:
                 "direction_name": directions[entry.direction],
                 "initiative_id": entry.initiative_id,
                 "shown_id": shown_id(entry.initiative_id, entry.former_ids),
+                "former_ids": "、".join(entry.former_ids) or None,
                 "name": entry.name,
                 "bureau": entry.bureau,
                 **{achievement_column(y): entry.achievements.get(str(y)) for y in years},
@@ -649,6 +650,7 @@ def initiatives_frame(assessment: Assessment) -> pd.DataFrame:
         "direction_name",
         "initiative_id",
         "shown_id",
+        "former_ids",
         "name",
         "bureau",
         *(achievement_column(y) for y in years),
