@@ -1253,22 +1253,19 @@ def _check_same_bureau_files(checked: list[_Checked]) -> None:
     """
     if len(checked) < 2:
         return
-    ids = [set(c.fields["initiative_id"].tolist()) - {""} for c in checked]
     bureaus = [{b for b in c.optional["bureau"][1] if b} for c in checked]
     for i in range(len(checked)):
         for j in range(i + 1, len(checked)):
-            shared = ids[i] & ids[j]
-            smaller = min(len(ids[i]), len(ids[j]))
-            if not shared or len(shared) * 2 < smaller:
+            first, second = checked[i].table.path, checked[j].table.path
+            same_stem = first.stem.casefold() == second.stem.casefold()
+            if not (same_stem or (bureaus[i] and bureaus[i] == bureaus[j])):
                 continue
-            same_stem = (
-                checked[i].table.path.stem.casefold() == checked[j].table.path.stem.casefold()
-            )
-            if same_stem or (bureaus[i] and bureaus[i] == bureaus[j]):
+            ids = [text_array(checked[k].fields["initiative_id"]) for k in (i, j)]
+            ids = [a.filter(pc.not_equal(a, "")) for a in ids]
+            shared = pc.sum(pc.is_in(ids[0], value_set=ids[1])).as_py() or 0
+            if shared and shared * 2 >= min(len(ids[0]), len(ids[1])):
                 bureau = "、".join(sorted(bureaus[i])) or None
-                raise DuplicateFileError(
-                    checked[i].table.path, checked[j].table.path, bureau, len(shared)
-                )
+                raise DuplicateFileError(first, second, bureau, shared)
 
 
 def _form_checks(
@@ -1278,11 +1275,12 @@ def _form_checks(
     warning), and the initiatives the form was sent with that are not in the records."""
     warnings: list[str] = []
     missing: list[dict] = []
-    present: set[str] = set()
-    for c in checked:
-        present |= set(c.fields["initiative_id"].tolist())
-        if c.former_ids is not None:
-            present |= set(c.former_ids.tolist())
+    if not any(c.table.form is not None for c in checked):
+        return warnings, missing
+    every_id = pa.concat_arrays(
+        [text_array(c.fields["initiative_id"]) for c in checked]
+        + [text_array(c.former_ids) for c in checked if c.former_ids is not None]
+    )
     for c in checked:
         form = c.table.form
         if form is None:
@@ -1299,8 +1297,10 @@ def _form_checks(
                 )
                 log.warning("%s", message)
                 warnings.append(message)
-        for initiative_id, name in form.initiatives:
-            if initiative_id not in present:
+        sent = pa.array([i for i, _ in form.initiatives], type=pa.large_string())
+        found = pc.is_in(sent, value_set=every_id).to_numpy(zero_copy_only=False)
+        for (initiative_id, name), there in zip(form.initiatives, found, strict=True):
+            if not there:
                 missing.append(
                     {
                         "file": c.table.file,
