@@ -30,6 +30,7 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 
 from kawaeval.exceptions import InputFileError
+from kawaeval.records.committee import is_committee_sheet
 from kawaeval.records.spellings import (
     ACHIEVEMENT_WORDS,
     ACTUAL_WORDS,
@@ -193,6 +194,10 @@ def classify(path: Path) -> FolderEntry:
         return FolderEntry(shown, "plan", True, "info", "計画定義。同梱の計画に代わります")
     if name == NOTICE_FILE:
         return FolderEntry(shown, "notice", False, "info", "注記。assess と build が読みます")
+    if is_committee_sheet(path):
+        return FolderEntry(
+            shown, "committee", False, "info", "評価委員会の評価シート。assess と build が読みます"
+        )
     kind = _supplement_kind(name)
     if kind is not None:
         return FolderEntry(shown, kind, False, "info", "任意の入力。assess と build が読みます")
