@@ -11,7 +11,8 @@ import pytest
 
 from kawaeval.exceptions import FormulaWithoutValueError, InputFileError
 from kawaeval.records.cleaning import clean
-from kawaeval.records.reading import find_initiative_files, read_initiative_file
+from kawaeval.records.folder import find_initiative_files
+from kawaeval.records.reading import read_initiative_file
 
 BAD = Path(__file__).parent / "fixtures" / "clean" / "bad"
 UTF16_MESSAGE = (

@@ -40,13 +40,9 @@ from kawaeval.exceptions import (
 from kawaeval.paths import RAW_DIR
 from kawaeval.plan import ACHIEVEMENTS, Plan, load_plan
 from kawaeval.records.cleaning import clean_records
-from kawaeval.records.reading import (
-    FORM_SHEET,
-    PREFERRED_SHEET,
-    find_initiative_files,
-    is_initiatives_file,
-)
+from kawaeval.records.folder import find_initiative_files, is_initiatives_file
 from kawaeval.records.spellings import parse_achievement, parse_fiscal_year_header
+from kawaeval.records.workbooks import FORM_SHEET, PREFERRED_SHEET
 
 log = logging.getLogger(__name__)
 
@@ -416,7 +412,7 @@ def build_workbook(
 
 
 def _write_record(sheet, fiscal_year: int, bureau: str | None, rows: list[TemplateRow]) -> None:
-    """What the form was made with (read back by :mod:`kawaeval.records.reading`)."""
+    """What the form was made with (read back by :mod:`kawaeval.records.workbooks`)."""
     sheet.cell(1, 1).value = "fiscal_year"
     sheet.cell(1, 2).value = fiscal_year
     _text(sheet.cell(2, 1), "bureau")

@@ -32,17 +32,9 @@ from kawaeval.exceptions import (
 )
 from kawaeval.paths import BUNDLED_PLAN, PROJECT_ROOT
 from kawaeval.plan import ACHIEVEMENTS, Plan, load_plan
+from kawaeval.records.folder import FolderEntry, find_initiative_files, survey_folder
 from kawaeval.records.outputs import CleanResult, write_outputs
-from kawaeval.records.reading import (
-    PREFERRED_SHEET,
-    FolderEntry,
-    RawTable,
-    column_letter,
-    describe_rows,
-    find_initiative_files,
-    read_initiative_file,
-    survey_folder,
-)
+from kawaeval.records.reading import RawTable, column_letter, describe_rows, read_initiative_file
 from kawaeval.records.spellings import (
     HEADER_ROLES,
     LOOKS_LIKE_A_YEAR,
@@ -72,6 +64,7 @@ from kawaeval.records.validating import (
     text_array,
     validate_tidy,
 )
+from kawaeval.records.workbooks import PREFERRED_SHEET
 from kawaeval.version import __version__
 
 __all__ = [  # CleanResult and write_outputs are imported from here by building and the CLI

@@ -22,7 +22,7 @@ from openpyxl import load_workbook
 from kawaeval.exceptions import SupplementError
 from kawaeval.plan import Plan
 from kawaeval.records.committee import CommitteeInput, load_committee, merge
-from kawaeval.records.reading import (
+from kawaeval.records.folder import (
     NOTICE_FILE,
     SUPPLEMENT_STEMS,
     SUPPLEMENT_SUFFIXES,
