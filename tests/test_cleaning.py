@@ -25,14 +25,9 @@ from kawaeval.exceptions import (
 )
 from kawaeval.plan import ACHIEVEMENTS, load_plan
 from kawaeval.records import outputs
-from kawaeval.records.cleaning import (
-    TIDY_COLUMNS,
-    check_manifest,
-    clean,
-    clean_records,
-    write_outputs,
-)
-from kawaeval.records.outputs import REJECTED_COLUMNS
+from kawaeval.records.cleaning import clean, clean_records
+from kawaeval.records.manifest import check_manifest
+from kawaeval.records.outputs import REJECTED_COLUMNS, write_outputs
 from kawaeval.records.spellings import (
     YearHeader,
     header_role,
@@ -42,6 +37,7 @@ from kawaeval.records.spellings import (
     parse_goal,
     read_year_header,
 )
+from kawaeval.records.tidy import TIDY_COLUMNS
 from kawaeval.records.validating import TEXT
 
 FIXTURES = Path(__file__).parent / "fixtures" / "clean"

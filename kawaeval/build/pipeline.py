@@ -49,8 +49,9 @@ from kawaeval.common.files import file_sha256, write_json, write_text, writing_i
 from kawaeval.evaluation.assessing import assess, check_records
 from kawaeval.evaluation.model import Assessment
 from kawaeval.exceptions import ChapterExecutionError
-from kawaeval.records.cleaning import CleanResult, clean_records, write_outputs
+from kawaeval.records.cleaning import clean_records
 from kawaeval.records.committee import find_sheets
+from kawaeval.records.outputs import CleanResult, write_outputs
 from kawaeval.records.supplements import FILE_STEMS, NOTICE_FILE, SUFFIXES, load_supplements
 from kawaeval.report.chapters import Chapter
 from kawaeval.report.pdf import pdf_name, write_report_pdf
