@@ -2,7 +2,8 @@
 
 Header roles, fiscal-year headers (era years), goal / direction / achievement spellings,
 Kawasaki's 5-level scale, dash markers and the wording of rejection reasons. Pure functions
-of one cell's text; :mod:`kawaeval.records.cleaning` applies them to whole columns.
+of one cell's text; :mod:`kawaeval.records.layout` and :mod:`kawaeval.records.row_checks`
+apply them to whole columns.
 """
 
 from __future__ import annotations
