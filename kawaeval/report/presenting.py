@@ -173,7 +173,7 @@ def data_quality(assessment: Assessment) -> Fragment:
     if table_shown:
         frame = tables.data_quality(assessment)
         columns = [shown(c, numeric=c == "行（Excel）") for c in tables.DATA_QUALITY_COLUMNS]
-        table = table_html(frame, columns)
+        table = table_html(frame, columns, f"集計から除外した行（{quality.rejected_rows}行）")
     return fragment(
         "data_quality.html.j2",
         css="kawaeval-quality",
