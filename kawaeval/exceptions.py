@@ -298,7 +298,14 @@ PDF_INSTALL_HINT = (
 )
 
 
-class PdfUnavailableError(UsageError):
+class EditionUnavailableError(UsageError):
+    """Raised when an edition is asked for (or kept from the last build) but what makes it is
+    not installed; ``problem`` says what is missing."""
+
+    problem: str
+
+
+class PdfUnavailableError(EditionUnavailableError):
     """Raised when ``--pdf`` is asked for but WeasyPrint (or the Pango it needs) is missing."""
 
     def __init__(self, problem: str):
@@ -315,7 +322,7 @@ DOCX_INSTALL_HINT = (
 )
 
 
-class DocxUnavailableError(UsageError):
+class DocxUnavailableError(EditionUnavailableError):
     """Raised when ``--docx`` is asked for but pypandoc_binary (pandoc) is missing."""
 
     def __init__(self, problem: str):

@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from kawaeval.evaluation.model import Assessment
 
 PROVENANCE_CLASS = "kawaeval-provenance"
+SCREEN_READER_ONLY = "kawaeval-sr-only"
+"""Text the pages give screen readers only (a table's caption where the heading above says
+it); an edition leaves it out: hidden text would be laid out, or tagged, as if shown."""
 PROVENANCE_PAGE = ("作成情報", "provenance")
 """The provenance's place at the end of a joined document: (bookmark title, section id)."""
 
@@ -91,6 +94,7 @@ def joined_sections(report_dir: Path, pages: Sequence[tuple[str, str]]) -> list[
                 else:
                     element.attrib["href"] = target
         moved += _take_provenance(main)
+        _drop(main, SCREEN_READER_ONLY)
         main.tag = "section"
         main.attrib.update(
             {
@@ -112,6 +116,14 @@ def joined_sections(report_dir: Path, pages: Sequence[tuple[str, str]]) -> list[
         )
         sections.append(element)
     return sections
+
+
+def _drop(main: ET.Element, css_class: str) -> None:
+    """Remove every element of a class from a page."""
+    for parent in list(main.iter()):
+        for child in list(parent):
+            if css_class in child.attrib.get("class", "").split():
+                parent.remove(child)
 
 
 def _take_provenance(main: ET.Element) -> list[ET.Element]:

@@ -38,9 +38,8 @@ REFERENCE_DOCX = TEMPLATES_DIR / "docx" / "reference.docx"
 FIXED_EPOCH = calendar.timegm(datetime(2000, 1, 1).timetuple())
 """The document date when SOURCE_DATE_EPOCH is not set: the one tables.xlsx carries
 (kawaeval.common.spreadsheet.FIXED_TIME, not imported here: it would bring pandas)."""
-# Parts of the pages that are for the browser only: page navigation, captions a heading
-# above already says (shown to screen readers), and the index's title (the document's own).
-_BROWSER_ONLY = ("nav", "kawaeval-nav", "kawaeval-sr-only")
+# Parts of the pages that are for the browser only (the PDF hides them with print styles).
+_BROWSER_ONLY = ("nav", "kawaeval-nav")
 
 
 def pandoc_path() -> str:
@@ -72,8 +71,8 @@ def docx_name(assessment: Assessment) -> str:
 
 
 def docx_html(report_dir: Path, pages: Sequence[tuple[str, str]], title: str) -> str:
-    """The joined pages as pandoc reads them: no navigation, no screen-reader-only captions,
-    the index's heading left to the document's title."""
+    """The joined pages as pandoc reads them: no navigation, the index's heading left to the
+    document's title, column widths from the contents."""
     sections = joined_sections(report_dir, pages)
     for section in sections:
         for parent in list(section.iter()):
