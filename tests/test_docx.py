@@ -19,7 +19,7 @@ from kawaeval.evaluation.model import Assessment
 from kawaeval.paths import PROJECT_ROOT
 from kawaeval.plan import load_plan
 from kawaeval.report import docx as word
-from kawaeval.report import tables
+from kawaeval.report import wording
 
 docx = pytest.importorskip("docx")  # python-docx, in kawaeval[test]
 from docx.oxml.ns import qn  # noqa: E402
@@ -157,7 +157,7 @@ def test_the_index_page_links_the_word_file_beside_it(docx_report, docx_file):
 
 @pytest.mark.slow
 def test_chapters_are_headings_under_the_reports_title(document, docx_report, built_assessment):
-    assert _paragraphs(document, "Title") == [tables.report_title(built_assessment)]
+    assert _paragraphs(document, "Title") == [wording.report_title(built_assessment)]
     pages = _pages(docx_report)
     chapter_headings = [soup.find("h1").get_text() for name, soup in pages[1:]]
     assert _paragraphs(document, "Heading1") == chapter_headings

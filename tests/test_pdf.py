@@ -383,10 +383,10 @@ def test_pdf_is_tagged_with_its_language_title_and_structure(pdf_file, built_ass
         assert "/StructTreeRoot" in root
         assert str(root.Lang) == "ja"
         assert bool(root.ViewerPreferences.DisplayDocTitle) is True
-        assert str(document.docinfo.Title) == tables.report_title(built_assessment)
+        assert str(document.docinfo.Title) == wording.report_title(built_assessment)
         with document.open_metadata() as xmp:
             assert xmp["pdfuaid:part"] == "1"  # PDF/UA-1 as WeasyPrint's pdf_variant tags it
-            assert xmp["dc:title"] == tables.report_title(built_assessment)
+            assert xmp["dc:title"] == wording.report_title(built_assessment)
         kinds = [str(element.S) for element in _structure(document)]
     assert kinds[0] == "/Document"
     for kind in ("/H1", "/H2", "/H3", "/P", "/L", "/LI", "/Table", "/TH", "/TD", "/Link"):
