@@ -221,3 +221,12 @@ def test_the_cli_passes_no_pdf_and_no_docx(monkeypatch):
     ):
         assert cli.main(["build", "--fiscal-year", "2021", *args]) == 0
         assert (seen[-1]["pdf"], seen[-1]["docx"]) == expected, args
+
+
+def test_a_stamp_says_which_editions_its_report_has():
+    from kawaeval.build.editions import stamp_editions
+
+    assert stamp_editions(None) == [] and stamp_editions({}) == []
+    assert stamp_editions({"editions": ["docx"]}) == ["docx"]
+    assert stamp_editions({"pdf": True}) == ["pdf"]  # a stamp from before editions stuck
+    assert stamp_editions({"pdf": False}) == []

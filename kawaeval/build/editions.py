@@ -64,11 +64,6 @@ def check_kept(fiscal_year: int, options: Sequence[str], requested: Mapping) -> 
             ) from None
 
 
-def kept_note(options: Sequence[str]) -> str:
-    """What an up-to-date line adds about the editions it keeps (empty without any)."""
-    return f"; editions kept: {', '.join(f'--{o}' for o in options)}" if options else ""
-
-
 def downloads(assessment: Assessment, options: Sequence[str]) -> list[tuple[str, str]]:
     """The index page's links to the editions (before its other files)."""
     return editions.downloads(assessment, options)
