@@ -515,7 +515,9 @@ def directions(assessment: Assessment, goal: int) -> Fragment:
                 "verdict_text": verdict_text,
                 "source": grade_source(d.progress),
                 "reason": d.progress.reason,
-                "table": table_html(rows, columns),
+                "table": table_html(
+                    rows, columns, f"取組の方向性{city_digits(d.direction)}の年度別の達成度"
+                ),
                 "highlights": [h for h in block.highlights if h.direction == d.direction],
                 "text": text_html(d.narrative),
             }
