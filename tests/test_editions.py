@@ -148,8 +148,10 @@ def test_editions_stick_until_a_build_says_no(build):
     assert status == "up to date" and "editions kept: --pdf, --docx" in console
     assert _files(report) == before
 
-    # the inputs change but not the assessment: chapters reused, editions made again
-    (build.raw / "メモ.txt").write_text("会議用のメモ", encoding="utf-8")
+    # the inputs change but not the assessment (a blank line at the end of a file): chapters
+    # reused, editions made again
+    with (build.raw / "取組_港湾局.csv").open("ab") as records:
+        records.write(b"\r\n")
     status, console = build()
     assert status == "reused"
     assert _editions(report) == [DOCX_NAME, PDF_NAME]
@@ -195,7 +197,8 @@ def test_a_failing_edition_leaves_the_previous_report_whole(build, monkeypatch):
 def test_a_kept_edition_whose_tool_is_missing_says_how_to_stop_it(build, monkeypatch):
     build(docx=True)
     before = _files(build.report)
-    (build.raw / "メモ.txt").write_text("会議用のメモ", encoding="utf-8")  # stale now
+    with (build.raw / "取組_港湾局.csv").open("ab") as records:  # stale now
+        records.write(b"\r\n")
     monkeypatch.setitem(sys.modules, "pypandoc", None)
     with pytest.raises(DocxUnavailableError) as caught:
         build()
