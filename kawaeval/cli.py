@@ -79,8 +79,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     build.add_argument(
         "--pdf",
-        action="store_true",
-        help="also write the whole report as one PDF beside the HTML (needs kawaeval[pdf])",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="also write the whole report as one tagged PDF beside the HTML (needs"
+        " kawaeval[pdf]); kept on later builds until --no-pdf",
+    )
+    build.add_argument(
+        "--docx",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="also write the whole report as one Word file beside the HTML (needs"
+        " kawaeval[docx]); kept on later builds until --no-docx",
     )
     build.add_argument(
         "--final",
@@ -193,6 +202,7 @@ def _run_build(args) -> int:
             force=args.force,
             allow_rejects=args.allow_rejects,
             pdf=args.pdf,
+            docx=args.docx,
             final=args.final,
         )
     except Interrupt as exc:  # before the build had begun

@@ -298,7 +298,14 @@ PDF_INSTALL_HINT = (
 )
 
 
-class PdfUnavailableError(UsageError):
+class EditionUnavailableError(UsageError):
+    """Raised when an edition is asked for (or kept from the last build) but what makes it is
+    not installed; ``problem`` says what is missing."""
+
+    problem: str
+
+
+class PdfUnavailableError(EditionUnavailableError):
     """Raised when ``--pdf`` is asked for but WeasyPrint (or the Pango it needs) is missing."""
 
     def __init__(self, problem: str):
@@ -309,16 +316,51 @@ class PdfUnavailableError(UsageError):
         )
 
 
-class PdfRenderError(KawaevalError):
-    """Raised when the report's PDF cannot be made; the previous report is left whole."""
+DOCX_INSTALL_HINT = (
+    "pip install 'kawaeval[docx]' (make install does it); it brings pandoc inside the"
+    " pypandoc_binary wheel, nothing else to install"
+)
+
+
+class DocxUnavailableError(EditionUnavailableError):
+    """Raised when ``--docx`` is asked for but pypandoc_binary (pandoc) is missing."""
+
+    def __init__(self, problem: str):
+        self.problem = problem
+        super().__init__(
+            f"Word ファイルを作成できません: pandoc を読み込めません ({problem}). "
+            f"To build the Word file, install it: {DOCX_INSTALL_HINT}"
+        )
+
+
+class EditionRenderError(KawaevalError):
+    """Raised when an edition of the report (PDF, Word) cannot be made; the previous report is
+    left whole."""
+
+    kind = "edition"
+    kind_ja = "ファイル"
 
     def __init__(self, path: Path | str, problem: str):
         self.path = Path(path)
         self.problem = problem
         super().__init__(
-            f"PDF {self.path.name} を作成できませんでした (could not make the PDF): {problem}\n"
+            f"{self.kind_ja} {self.path.name} を作成できませんでした"
+            f" (could not make the {self.kind}): {problem}\n"
             "  the previous report was left untouched"
         )
+
+
+class PdfRenderError(EditionRenderError):
+    """Raised when the report's PDF cannot be made; the previous report is left whole."""
+
+    kind = kind_ja = "PDF"
+
+
+class DocxRenderError(EditionRenderError):
+    """Raised when the report's Word file cannot be made; the previous report is left whole."""
+
+    kind = "Word file"
+    kind_ja = "Word ファイル"
 
 
 class BuildInterruptedError(KawaevalError):

@@ -20,8 +20,6 @@ import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from openpyxl import Workbook
-
 from kawaeval.common.spreadsheet import stable_xlsx_bytes
 from kawaeval.forms.input_form import bureau_file_names
 
@@ -384,6 +382,9 @@ def csv_bytes(rows: list[list[str]], encoding: str) -> bytes:
 
 def xlsx_bytes(sheets: list[tuple[str, list[list[str]]]]) -> bytes:
     """An xlsx workbook whose bytes do not depend on when it was written."""
+    # imported after kawaeval, which tells openpyxl not to use lxml (same bytes either way)
+    from openpyxl import Workbook
+
     workbook = Workbook()
     workbook.remove(workbook.active)
     for title, rows in sheets:

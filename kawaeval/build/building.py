@@ -21,10 +21,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from kawaeval.build import editions
 from kawaeval.build.options import BuildOptions
 from kawaeval.build.progress import Progress
 from kawaeval.build.publishing import clear_stale_debris
-from kawaeval.build.stamps import quick_stamp, up_to_date, year_stamp
+from kawaeval.build.stamps import quick_stamp, read_stamp, up_to_date, year_stamp
 from kawaeval.common.files import source_date, writing_into
 from kawaeval.exceptions import BuildInterruptedError, FinalCheckError, Interrupt, UsageError
 from kawaeval.paths import RAW_DIR, REPORTS_DIR
@@ -91,7 +92,8 @@ def build_reports(
     chapters: Sequence[Chapter] | None = None,
     progress_stream=None,
     warm_kernels: bool = True,
-    pdf: bool = False,
+    pdf: bool | None = None,
+    docx: bool | None = None,
     final: bool = False,
 ) -> list[BuildResult]:
     """Build (or find up to date) the report of each fiscal year, ``jobs`` chapters at once.
@@ -99,8 +101,10 @@ def build_reports(
     Parameters are checked before anything is read. ``jobs`` defaults to every CPU this
     process may use; ``goals`` limits the goal chapters (default: every goal of the plan);
     ``chapters`` replaces the chapter list altogether (tests use it); ``warm_kernels`` is
-    passed to :class:`kawaeval.build.engine.KernelPool`; ``pdf`` also writes each report as one
-    PDF (:mod:`kawaeval.report.pdf`); ``final`` (the publishing build) first checks that every
+    passed to :class:`kawaeval.build.engine.KernelPool`; ``pdf`` and ``docx`` also write each
+    report as one PDF / Word file (:mod:`kawaeval.report.editions`): True asks for it, False
+    stops making it, None (the default) keeps each year's report as its last build made it
+    (:mod:`kawaeval.build.editions`); ``final`` (the publishing build) first checks that every
     year asked for is settled (:func:`check_final`), whether its report is up to date or not.
 
     Raises
@@ -111,10 +115,11 @@ def build_reports(
         If the records cannot be cleaned (no kernel has started).
     ChapterExecutionError
         If a chapter fails (the other years still finish; the first failure is raised).
-    PdfUnavailableError
-        If ``pdf`` and WeasyPrint is not installed (checked before anything is read).
-    PdfRenderError
-        If ``pdf`` and a PDF cannot be made; that year's previous report is left as it was.
+    PdfUnavailableError, DocxUnavailableError
+        If an edition is asked for (or kept from the last build) and what makes it is not
+        installed (checked before any record is read).
+    PdfRenderError, DocxRenderError
+        If an edition cannot be made; that year's previous report is left as it was.
     FinalCheckError
         If ``final`` and a text is still a draft, a grade or verdict lacks the committee's
         decision, or a changed grade lacks its reason (nothing is built).
@@ -130,16 +135,15 @@ def build_reports(
     years = list(dict.fromkeys(fiscal_years))
     check_parameters(plan, years, goals)
     source_date()
-    if pdf:  # WeasyPrint imported now: missing, it stops the build before anything is read
-        from kawaeval.report.pdf import check_available  # (imports the report machinery)
-
-        check_available()
+    requested = {"pdf": pdf, "docx": docx}
+    # WeasyPrint / pandoc looked for now: missing, they stop the build before anything is read
+    editions.check_requested(requested)
     if chapters is None:
         chapters = chapters_for(plan, goals)
     if final:  # before anything is published, and even when the reports are up to date
         check_final(raw_dir, years, allow_rejects)
     options = BuildOptions(
-        raw_dir, out_dir, tuple(chapters), jobs, force, allow_rejects, warm_kernels, pdf
+        raw_dir, out_dir, tuple(chapters), jobs, force, allow_rejects, warm_kernels, requested
     )
     progress = Progress(len(years) * len(chapters), progress_stream)
     statuses: dict[int, str] = {}
@@ -151,15 +155,18 @@ def build_reports(
         common = quick_stamp(raw_dir, options.chapters, options.parameters)
         stale = []
         for year in years:
-            stamp = year_stamp(common, year, options.parameters, pdf)
-            final = out_dir / f"FY{year}"
-            if not force and up_to_date(final, stamp):
-                progress.up_to_date(year, final, len(chapters))
+            report_dir = out_dir / f"FY{year}"
+            chosen = editions.year_editions(requested, read_stamp(report_dir))
+            stamp = year_stamp(common, year, options.parameters, chosen)
+            if not force and up_to_date(report_dir, stamp):
+                progress.up_to_date(year, report_dir, len(chapters), chosen)
                 statuses[year] = "up to date"
             else:
                 stale.append((year, stamp))
+        for year, stamp in stale:  # a kept edition whose tool is gone stops the build now
+            editions.check_kept(year, stamp[editions.STAMP_KEY], requested)
         if stale:
-            # Not at the top, as the PDF's above: what building a year takes (pandas,
+            # Not at the top: what building a year takes (pandas,
             # nbformat, the kernels) is imported only once a year is stale, which keeps the
             # up-to-date check instant (tests/test_building.py checks sys.modules).
             from kawaeval.build.scheduler import Scheduler

@@ -4,7 +4,8 @@ every year's pipeline. A new option of the build (an edition, a publishing mode)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from kawaeval.build.exporting import display_path
@@ -22,7 +23,9 @@ class BuildOptions:
     force: bool = False
     allow_rejects: bool = False
     warm_kernels: bool = True
-    pdf: bool = False
+    # edition option (kawaeval.report.editions.OPTIONS) -> True (asked for), False (--no-...),
+    # None (as each year's published report has it)
+    editions: Mapping[str, bool | None] = field(default_factory=dict)
 
     @property
     def parameters(self) -> dict:

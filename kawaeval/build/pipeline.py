@@ -27,6 +27,7 @@ from pathlib import Path
 
 from papermill.exceptions import PapermillExecutionError
 
+from kawaeval.build import editions
 from kawaeval.build.exporting import export_html, read_executed
 from kawaeval.build.options import BuildOptions
 from kawaeval.build.progress import Progress
@@ -42,6 +43,7 @@ from kawaeval.build.stamps import (
     STAMP_FILE,
     chapters_current,
     provenance,
+    read_stamp,
     up_to_date,
     with_assessment,
 )
@@ -54,7 +56,6 @@ from kawaeval.records.committee import find_sheets
 from kawaeval.records.outputs import CleanResult, write_outputs
 from kawaeval.records.supplements import FILE_STEMS, NOTICE_FILE, SUFFIXES, load_supplements
 from kawaeval.report.chapters import Chapter
-from kawaeval.report.pdf import pdf_name, write_report_pdf
 from kawaeval.report.presenting import index_page, page_nav
 from kawaeval.report.workbook import WORKBOOK_FILE, write_tables_workbook
 
@@ -147,6 +148,7 @@ class YearPipeline:
         self.remaining = 0  # chapters not yet ended
         self.counting = threading.Lock()  # guards ``remaining``
         self.error: BaseException | None = None
+        self.written: list[str] = []  # what the console says once the report is published
         self.status: str | None = None  # "built", "reused" or "up to date" once finished
         self.done = threading.Event()  # finished, failed or found up to date
 
@@ -196,7 +198,9 @@ class YearPipeline:
         )
         clear_debris(out_dir, year)
         if not self.options.force and up_to_date(self.final, self.stamp):  # the other build
-            self.progress.up_to_date(year, self.final, len(self.chapters))
+            self.progress.up_to_date(
+                year, self.final, len(self.chapters), self.stamp[editions.STAMP_KEY]
+            )
             self.status = "up to date"
             self.end()
             return False
@@ -312,18 +316,26 @@ class YearPipeline:
     def _write_index(self, pages: list[tuple[str, str]]) -> None:
         manifest = self.records.manifest
         shown = provenance(self.stamp, manifest, input_files(self.options.raw_dir, manifest))
-        downloads = DOWNLOADS
-        if self.options.pdf:
-            downloads = (("報告書（PDF、印刷用）", pdf_name(self.assessment)), *DOWNLOADS)
+        chosen = self.stamp[editions.STAMP_KEY]
+        downloads = (*editions.downloads(self.assessment, chosen), *DOWNLOADS)
         write_text(
             self.staging / "index.html", index_page(self.assessment, pages, shown, downloads)
         )
 
     def _write_editions(self, pages: list[tuple[str, str]]) -> None:
         """The report in other forms, made from its pages (into staging: a failure leaves the
-        previous report whole)."""
-        if self.options.pdf:
-            write_report_pdf(self.staging, pages, self.assessment)
+        previous report whole), as the year's stamp chose them (kawaeval.build.editions)."""
+        self.written = [
+            f"wrote {self.final / WORKBOOK_FILE}",
+            *editions.write(
+                self.staging,
+                self.final,
+                pages,
+                self.assessment,
+                self.stamp[editions.STAMP_KEY],
+                read_stamp(self.final),
+            ),
+        ]
 
     def _publish(self, status: str) -> None:
         with self.stop.lock:
@@ -338,6 +350,8 @@ class YearPipeline:
                 " data and index updated"
             )
         self.progress.message(f"FY{year}: report written to {self.final / 'index.html'}")
+        for line in self.written:  # every other file a reader opens, and editions dropped
+            self.progress.message(f"FY{year}: {line}")
         self.status = status
         self.end()
 

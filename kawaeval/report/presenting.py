@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 from markupsafe import Markup
@@ -172,7 +173,7 @@ def data_quality(assessment: Assessment) -> Fragment:
     if table_shown:
         frame = tables.data_quality(assessment)
         columns = [shown(c, numeric=c == "行（Excel）") for c in tables.DATA_QUALITY_COLUMNS]
-        table = table_html(frame, columns)
+        table = table_html(frame, columns, f"集計から除外した行（{quality.rejected_rows}行）")
     return fragment(
         "data_quality.html.j2",
         css="kawaeval-quality",
@@ -514,7 +515,9 @@ def directions(assessment: Assessment, goal: int) -> Fragment:
                 "verdict_text": verdict_text,
                 "source": grade_source(d.progress),
                 "reason": d.progress.reason,
-                "table": table_html(rows, columns),
+                "table": table_html(
+                    rows, columns, f"取組の方向性{city_digits(d.direction)}の年度別の達成度"
+                ),
                 "highlights": [h for h in block.highlights if h.direction == d.direction],
                 "text": text_html(d.narrative),
             }
@@ -588,10 +591,13 @@ def below_target_table(assessment: Assessment, goal: int) -> Fragment:
     """The goal's below-target initiatives with their reasons; long lists fold by direction."""
     block = goal_block(assessment, goal)
     frame = tables.below_target(assessment, goal)
+    year = era_year(assessment.fiscal_year)
+    below = _labels(assessment).below
+    caption = f"{year}に{below}取組（{len(frame)}件）"
     table, groups = None, None
     if len(frame) <= LONG_LIST:
         ordered = frame.sort_values("方向性", kind="stable")
-        table = table_html(ordered, _below_columns(assessment, True), group="方向性")
+        table = table_html(ordered, _below_columns(assessment, True), caption, group="方向性")
     else:
         names = {d.direction: d.name for d in block.directions}
         by_direction = list(frame.groupby("方向性", sort=True))
@@ -600,7 +606,11 @@ def below_target_table(assessment: Assessment, goal: int) -> Fragment:
             {
                 "title": f"取組の方向性{direction} {names.get(direction, '')}".rstrip(),
                 "count": len(rows),
-                "table": table_html(rows.head(room), _below_columns(assessment, False)),
+                "table": table_html(
+                    rows.head(room),
+                    _below_columns(assessment, False),
+                    f"{below}取組：取組の方向性{direction}",
+                ),
                 "more": max(len(rows) - room, 0),
             }
             for direction, rows in by_direction
@@ -615,9 +625,10 @@ def below_target_table(assessment: Assessment, goal: int) -> Fragment:
     return fragment(
         "below_target.html.j2",
         css="kawaeval-below",
-        heading=below_target_heading(_labels(assessment).below),
-        year=era_year(assessment.fiscal_year),
-        below=_labels(assessment).below,
+        heading=below_target_heading(below),
+        year=year,
+        below=below,
+        caption=caption,
         count=len(frame),
         table=table,
         groups=groups,
@@ -682,9 +693,25 @@ def goal_grades(assessment: Assessment, goal: int) -> Fragment:
 # ---------------------------------------------------------------- pages around the chapters
 
 
-def page_nav(previous: tuple[str, str] | None, following: tuple[str, str] | None) -> str:
+class PageNav(NamedTuple):
+    """The previous / index / next links of a chapter page, above and below its content."""
+
+    top: str
+    bottom: str
+
+
+NAV_LABELS = PageNav("章の移動（ページの先頭）", "章の移動（ページの末尾）")
+"""Each navigation landmark's name: a screen reader's list of landmarks tells them apart."""
+
+
+def page_nav(previous: tuple[str, str] | None, following: tuple[str, str] | None) -> PageNav:
     """Previous / index / next links (relative) for the top and bottom of a chapter page."""
-    return str(render("page_nav.html.j2", previous=previous, following=following))
+    return PageNav(
+        *(
+            str(render("page_nav.html.j2", previous=previous, following=following, label=label))
+            for label in NAV_LABELS
+        )
+    )
 
 
 def report_css() -> str:
