@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from kawaeval.build import history
 from kawaeval.build.options import BuildOptions
 from kawaeval.build.progress import Progress
 from kawaeval.build.publishing import clear_stale_debris
@@ -93,6 +94,7 @@ def build_reports(
     warm_kernels: bool = True,
     pdf: bool = False,
     final: bool = False,
+    since: str | None = None,
 ) -> list[BuildResult]:
     """Build (or find up to date) the report of each fiscal year, ``jobs`` chapters at once.
 
@@ -101,12 +103,16 @@ def build_reports(
     ``chapters`` replaces the chapter list altogether (tests use it); ``warm_kernels`` is
     passed to :class:`kawaeval.build.engine.KernelPool`; ``pdf`` also writes each report as one
     PDF (:mod:`kawaeval.report.pdf`); ``final`` (the publishing build) first checks that every
-    year asked for is settled (:func:`check_final`), whether its report is up to date or not.
+    year asked for is settled (:func:`check_final`), whether its report is up to date or not;
+    ``since`` names the report each year's change record compares with
+    (:func:`kawaeval.build.history.resolve_since`) instead of the previous different one.
 
     Raises
     ------
     UsageError
         If a fiscal year or goal is not the plan's, or ``jobs`` is below 1.
+    SinceNotFoundError
+        If ``since`` names no history entry and no report folder for a year (nothing read).
     InputFileError, PlanDefinitionError, RejectedRowsError, ManifestMismatchError, NoRecordsError
         If the records cannot be cleaned (no kernel has started).
     ChapterExecutionError
@@ -138,8 +144,19 @@ def build_reports(
         chapters = chapters_for(plan, goals)
     if final:  # before anything is published, and even when the reports are up to date
         check_final(raw_dir, years, allow_rejects)
+    baselines = {}
+    if since is not None:
+        baselines = {year: history.resolve_since(since, out_dir, year) for year in years}
     options = BuildOptions(
-        raw_dir, out_dir, tuple(chapters), jobs, force, allow_rejects, warm_kernels, pdf
+        raw_dir,
+        out_dir,
+        tuple(chapters),
+        jobs,
+        force,
+        allow_rejects,
+        warm_kernels,
+        pdf,
+        since=baselines,
     )
     progress = Progress(len(years) * len(chapters), progress_stream)
     statuses: dict[int, str] = {}
@@ -151,7 +168,9 @@ def build_reports(
         common = quick_stamp(raw_dir, options.chapters, options.parameters)
         stale = []
         for year in years:
-            stamp = year_stamp(common, year, options.parameters, pdf)
+            baseline = baselines.get(year)
+            digest = None if baseline is None else baseline.digest
+            stamp = year_stamp(common, year, options.parameters, pdf, digest)
             final = out_dir / f"FY{year}"
             if not force and up_to_date(final, stamp):
                 progress.up_to_date(year, final, len(chapters))

@@ -4,11 +4,16 @@ every year's pipeline. A new option of the build (an edition, a publishing mode)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kawaeval.build.exporting import display_path
 from kawaeval.report.chapters import Chapter
+
+if TYPE_CHECKING:
+    from kawaeval.build.history import ReportData
 
 
 @dataclass(frozen=True)
@@ -23,6 +28,8 @@ class BuildOptions:
     allow_rejects: bool = False
     warm_kernels: bool = True
     pdf: bool = False
+    since: Mapping[int, ReportData] = field(default_factory=dict)
+    """Per fiscal year, the report ``--since`` names for its change record (build.history)."""
 
     @property
     def parameters(self) -> dict:

@@ -39,7 +39,8 @@ CHAPTER_KEYS = (
     "assessment_sha256",
 )
 # What the quick check compares: everything but the assessment, which needs the records read.
-QUICK_KEYS = (*(k for k in CHAPTER_KEYS if k != "assessment_sha256"), "inputs", "pdf")
+# "since" is the data digest of the report ``--since`` named (build.history), or None.
+QUICK_KEYS = (*(k for k in CHAPTER_KEYS if k != "assessment_sha256"), "inputs", "pdf", "since")
 
 
 def git_commit() -> str | None:
@@ -135,9 +136,17 @@ def quick_stamp(raw_dir: Path, chapters: Sequence[Chapter], parameters: dict) ->
     }
 
 
-def year_stamp(common: dict, fiscal_year: int, parameters: dict, pdf: bool) -> dict:
-    """One year's stamp before its assessment: :func:`quick_stamp` with the year's parameters."""
-    return {**common, "parameters": {"fiscal_year": fiscal_year, **parameters}, "pdf": pdf}
+def year_stamp(
+    common: dict, fiscal_year: int, parameters: dict, pdf: bool, since: str | None = None
+) -> dict:
+    """One year's stamp before its assessment: :func:`quick_stamp` with the year's parameters
+    and the data digest of the report its change record was asked to compare with."""
+    return {
+        **common,
+        "parameters": {"fiscal_year": fiscal_year, **parameters},
+        "pdf": pdf,
+        "since": since,
+    }
 
 
 def with_assessment(stamp: dict, assessment_file: Path) -> dict:

@@ -421,10 +421,14 @@ def figures(assessment: Assessment, across: bool = False) -> dict[FigureKey, obj
         for name, value in pairs:
             found.setdefault((scope, goal, direction, subject, fiscal_year, name), value)
 
+    # the evaluated year first, then the earlier years in order: what a reviewer reads first
+    def first(rows):
+        return sorted(rows, key=lambda r: (r.fiscal_year != assessment.fiscal_year, r.fiscal_year))
+
     if across:
         put("program", None, None, None, None, _year_figures(assessment.program))
     else:
-        for row in assessment.program_by_year:
+        for row in first(assessment.program_by_year):
             put("program", None, None, None, row.fiscal_year, _year_figures(row))
     cause = assessment.external_cause
     put(
@@ -442,14 +446,12 @@ def figures(assessment: Assessment, across: bool = False) -> dict[FigureKey, obj
     periods = not across
     for period in assessment.program_periods if periods else ():
         put("period", None, None, period.name, None, _year_figures(period, with_total=False))
-    by_year = {(r.goal, r.fiscal_year): r for r in assessment.by_year}
     for goal in assessment.goals:
         if across:
             put("goal", goal.goal, None, None, None, _year_figures(goal))
         else:
-            for (g, fiscal_year), row in by_year.items():
-                if g == goal.goal:
-                    put("goal", g, None, None, fiscal_year, _year_figures(row))
+            for row in first(assessment.goal_by_year(goal.goal)):
+                put("goal", goal.goal, None, None, row.fiscal_year, _year_figures(row))
         put("goal", goal.goal, None, None, year, _goal_extra(goal))
         for direction in goal.directions:
             put(

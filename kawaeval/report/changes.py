@@ -311,7 +311,7 @@ def figure_scope(change: FigureChange | OtherChange | GradeChange) -> str:
     if scope == "direction":
         return f"{goal_label(goal)} 取組の方向性{change.direction}"
     if scope == "period":
-        return f"{whole}・期間「{change.subject}」"
+        return f"{whole}・期間「{change.subject}」（延べ件数）"
     if scope == "indicator":
         return f"{goal_label(goal)}・参考指標「{change.subject}」"
     if scope == "data_quality":
@@ -590,14 +590,14 @@ _SECTIONS = (
         _movements,
     ),
     _Section(
-        "figure_changes",
-        lambda r: _years_title(r, "数値の変化") if r.across_years else "数値の変化",
-        _figures,
-    ),
-    _Section(
         "grade_changes",
         lambda r: _years_title(r, "評価の変化") if r.across_years else "評価の変化",
         _grades,
+    ),
+    _Section(
+        "figure_changes",
+        lambda r: _years_title(r, "数値の変化") if r.across_years else "数値の変化",
+        _figures,
     ),
     _Section("other_changes", lambda r: "その他の変更", _others),
 )
@@ -728,6 +728,8 @@ def _place_text(row: Mapping) -> str:
 def _text_columns(frame: pd.DataFrame) -> list[Column]:
     """Each column as it is, but an initiative's goal and direction in one column (2-3) and
     its file and row in another (出典), so that names keep their width."""
+    if "取組番号" not in frame.columns:
+        return [shown(name) for name in frame.columns]
     columns = []
     for name in frame.columns:
         if name == "基本目標":
@@ -791,8 +793,8 @@ def summary(record: ChangeRecord) -> list[tuple[str, int]]:
         ("取組の削除", counts["removed"]),
         ("取組の記録の変更", counts["changed"]),
         *((f"達成度が変わった取組（{CHANGE_LABELS[m]}）", moved.count(m)) for m in MOVEMENTS),
-        ("数値の変化", counts["figures"]),
         ("評価の変化", counts["grades"]),
+        ("数値の変化", counts["figures"]),
         ("その他の変更", counts["others"]),
     ]
     return [(what, n) for what, n in kinds if n]
@@ -801,7 +803,7 @@ def summary(record: ChangeRecord) -> list[tuple[str, int]]:
 BASIS = {
     "previous": "{second}と、{first}（取組の記録か評価の内容が異なる直近の報告書）の違いです。"
     "同じ入力から作り直した報告書でも、比べる相手は変わりません。",
-    "since": "{second}と、作成時に指定した{first}（--since）の違いです。",
+    "since": "{second}と、作成時に指定した報告書（--since）の違いです。",
     "diff": "{first}と{second}の違いです。",
 }
 SOURCES_NOTE = (
@@ -861,6 +863,7 @@ def index_section(record: ChangeRecord | None) -> Fragment:
             css=HTML_ONLY,
             record=record,
             old=None if record is None else record.old.label,
+            first=None if record is None else record.headings[0],
             problem=None if record is None or record.comparison is not None else record.problem,
             empty=record is not None and record.comparison is not None and record.comparison.empty,
             summary=[] if record is None else summary(record),

@@ -128,6 +128,7 @@ def combined_html(
         main = tree.find(".//main")
         if main is None:
             main = tree.find("body")
+        _drop_html_only(main)
         for element in main.iter():
             if "id" in element.attrib:
                 element.attrib["id"] = f"{page}--{element.attrib['id']}"
@@ -158,6 +159,16 @@ def combined_html(
         + "\n".join(sections)
         + "\n</body>\n</html>\n"
     )
+
+
+def _drop_html_only(main) -> None:
+    """Remove what belongs to the HTML report only (the change record's section)."""
+    from kawaeval.report.changes import HTML_ONLY
+
+    for parent in list(main.iter()):
+        for child in list(parent):
+            if HTML_ONLY in child.attrib.get("class", "").split():
+                parent.remove(child)
 
 
 def _internal_target(href: str, page: str, names: dict[str, str]) -> str | None:

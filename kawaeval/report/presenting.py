@@ -714,13 +714,17 @@ def index_page(
     chapters: Sequence[tuple[str, str]],
     provenance: dict,
     downloads: Sequence[tuple[str, str]] = (),
+    changes: Fragment | str = "",
 ) -> str:
     """The report's entry page: title, table of contents, key figures, files and provenance.
 
     ``chapters`` is (title, relative link) in reading order; ``downloads`` is (what, relative
-    link) for the files beside the pages (tables.xlsx, the data); ``provenance`` holds
+    link) for the files beside the pages (tables.xlsx, the data), or (what, link, class) for
+    one that only the HTML report lists; ``provenance`` holds
     ``package_version``, ``git_commit`` (or None), ``parameters`` (dict), ``inputs``
-    (list of (file, sha256)), ``plan`` ((file, sha256)) and ``source_date`` (or None).
+    (list of (file, sha256)), ``plan`` ((file, sha256)) and ``source_date`` (or None);
+    ``changes`` is the section on the change record
+    (:func:`kawaeval.report.changes.index_section`).
     """
     year = era_year(assessment.fiscal_year)
     labels = _labels(assessment)
@@ -732,6 +736,7 @@ def index_page(
         notice=assessment.notice,
         judgement_notice=judgement_notice(assessment),
         chapters=list(chapters),
+        changes=changes,
         downloads=list(downloads),
         initiatives=program.initiatives,
         year=year,

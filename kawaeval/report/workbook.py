@@ -186,8 +186,14 @@ def _write_table_sheet(sheet, table: ReportTable) -> None:
 
 
 def chapter_titles(assessment: Assessment) -> dict[str, str]:
-    """Each chapter's page name (``05_goal2``) and its title, for the contents sheet."""
-    return page_titles([(g.goal, g.name) for g in assessment.plan.goals])
+    """Each chapter's page name (``05_goal2``) and its title, for the contents sheet; and the
+    change record's (its tables follow the chapters' when the report has one)."""
+    from kawaeval.report.changes import CHANGES_CHAPTER
+
+    return {
+        **page_titles([(g.goal, g.name) for g in assessment.plan.goals]),
+        CHANGES_CHAPTER[0]: CHANGES_CHAPTER[1],
+    }
 
 
 def _write_contents(
@@ -253,15 +259,17 @@ def workbook_heading(assessment: Assessment) -> str:
     return " ".join(p for p in parts if p) + " 表の一覧"
 
 
-def write_tables_workbook(assessment: Assessment, path: Path) -> Path:
-    """Write ``tables.xlsx`` (every table of the report for ``assessment``) to ``path``."""
+def write_tables_workbook(
+    assessment: Assessment, path: Path, extra: Sequence[ReportTable] = ()
+) -> Path:
+    """Write ``tables.xlsx`` (every table of the report for ``assessment``, then ``extra``:
+    the change record's, when the report has one) to ``path``."""
     from kawaeval.report.tables import report_tables
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    tables = [*report_tables(assessment), *extra]
     path.write_bytes(
-        tables_workbook(
-            report_tables(assessment), workbook_heading(assessment), chapter_titles(assessment)
-        )
+        tables_workbook(tables, workbook_heading(assessment), chapter_titles(assessment))
     )
     return path
