@@ -46,3 +46,21 @@ def require_system_tool(command: str, debian_package: str) -> str:
     if os.environ.get(REQUIRE_SYSTEM_TOOLS) == "1":
         pytest.fail(f"{message}. {REQUIRE_SYSTEM_TOOLS}=1 (set by .ci/run) makes this a failure.")
     pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, headless, through playwright (no browser download); one for the
+    session, shared by every test file (playwright's sync API runs one at a time)."""
+    import os
+
+    executable = require_system_tool("chromium", "chromium")
+    from playwright.sync_api import sync_playwright
+
+    # Chromium's sandbox refuses to run as root (CI runs as root); /dev/shm is small in
+    # containers.
+    args = ["--disable-dev-shm-usage"] + (["--no-sandbox"] if os.geteuid() == 0 else [])
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, headless=True, args=args)
+        yield chromium
+        chromium.close()

@@ -10,13 +10,11 @@ import csv
 import hashlib
 import io
 import json
-import os
 import shutil
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import require_system_tool
 
 from kawaeval import cli
 from kawaeval.build import history
@@ -649,21 +647,16 @@ def test_diff_exit_codes(sample_years, tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_a_reviewer_sees_the_change_record_in_chromium(tmp_path):
+def test_a_reviewer_sees_the_change_record_in_chromium(browser, tmp_path):
     """The whole report, rebuilt after the corrections, opened in Debian's Chromium: the index
     links the change page, whose tables read in Japanese; a screenshot is kept for review."""
-    executable = require_system_tool("chromium", "chromium")
-    from playwright.sync_api import sync_playwright
-
     raw, out = tmp_path / "raw", tmp_path / "out"
     shutil.copytree(RAW_DIR, raw)
     build_reports([2021], raw_dir=raw, out_dir=out, progress_stream=io.StringIO())
     correct_records(raw)
     build_reports([2021], raw_dir=raw, out_dir=out, progress_stream=io.StringIO())
-    args = ["--disable-dev-shm-usage"] + (["--no-sandbox"] if os.geteuid() == 0 else [])
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=args)
-        page = browser.new_page(viewport={"width": 1200, "height": 900})
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    try:
         page.goto((out / "FY2021" / "index.html").as_uri())
         page.click("text=変更の記録を見る")
         assert page.url.endswith("/FY2021/changes.html")
@@ -683,5 +676,6 @@ def test_a_reviewer_sees_the_change_record_in_chromium(tmp_path):
         page.screenshot(path=str(tmp_path / "changes.png"), full_page=True)
         page.click("text=目次 >> nth=0")
         assert page.url.endswith("/FY2021/index.html")
-        browser.close()
+    finally:
+        page.close()
     assert (tmp_path / "changes.png").stat().st_size > 10_000

@@ -186,14 +186,8 @@ def _write_table_sheet(sheet, table: ReportTable) -> None:
 
 
 def chapter_titles(assessment: Assessment) -> dict[str, str]:
-    """Each chapter's page name (``05_goal2``) and its title, for the contents sheet; and the
-    change record's (its tables follow the chapters' when the report has one)."""
-    from kawaeval.report.changes import CHANGES_CHAPTER
-
-    return {
-        **page_titles([(g.goal, g.name) for g in assessment.plan.goals]),
-        CHANGES_CHAPTER[0]: CHANGES_CHAPTER[1],
-    }
+    """Each chapter's page name (``05_goal2``) and its title, for the contents sheet."""
+    return page_titles([(g.goal, g.name) for g in assessment.plan.goals])
 
 
 def _write_contents(
@@ -268,8 +262,11 @@ def write_tables_workbook(
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    titles = chapter_titles(assessment)
+    if extra:
+        from kawaeval.report.changes import CHANGES_CHAPTER
+
+        titles[CHANGES_CHAPTER[0]] = CHANGES_CHAPTER[1]
     tables = [*report_tables(assessment), *extra]
-    path.write_bytes(
-        tables_workbook(tables, workbook_heading(assessment), chapter_titles(assessment))
-    )
+    path.write_bytes(tables_workbook(tables, workbook_heading(assessment), titles))
     return path
