@@ -17,7 +17,6 @@ its build stamp and its data digest, never by the time of day.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import shutil
@@ -26,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kawaeval.build.stamps import STAMP_FILE
+from kawaeval.build.stamps import STAMP_FILE, read_stamp
 from kawaeval.common.files import file_sha256
 from kawaeval.exceptions import (
     AssessmentFileError,
@@ -162,14 +161,6 @@ def data_digest(files: dict[str, Path]) -> str:
     return digest.hexdigest()
 
 
-def _read_stamp(path: Path) -> dict | None:
-    try:
-        stamp = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return stamp if isinstance(stamp, dict) else None
-
-
 def read_report(folder: Path, label: str | None = None) -> ReportData:
     """A report folder or history entry, its data read on first use.
 
@@ -182,9 +173,9 @@ def read_report(folder: Path, label: str | None = None) -> ReportData:
     files = _layout(folder) if folder.is_dir() else {}
     if not files or not (files[STAMP_FILE].is_file() or files[ASSESSMENT_FILE].is_file()):
         raise NotAReportError(folder)
-    return ReportData(
-        folder, label or folder.name, files, _read_stamp(files[STAMP_FILE]), data_digest(files)
-    )
+    stamp = read_stamp(folder)  # beside the data in both layouts
+    stamp = stamp if isinstance(stamp, dict) else None
+    return ReportData(folder, label or folder.name, files, stamp, data_digest(files))
 
 
 def new_report(staging: Path, stamp: dict, tidy, assessment) -> ReportData:

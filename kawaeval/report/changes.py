@@ -17,12 +17,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 from markupsafe import Markup
 
+from kawaeval.common.files import epoch_date
+from kawaeval.common.text import era_year
 from kawaeval.evaluation.comparing import (
     MOVEMENTS,
     Comparison,
@@ -45,7 +46,6 @@ from kawaeval.report.tables import (
     ASSUMPTION_MARK,
     NO_GRADE,
     ReportTable,
-    era_year,
     goal_label,
     pct,
     report_title,
@@ -192,11 +192,7 @@ def inputs_digest(stamp: Mapping) -> str | None:
 
 def stamp_date(stamp: Mapping) -> str | None:
     """The ``SOURCE_DATE_EPOCH`` a report was built with, as a date; None when unset."""
-    value = stamp.get("source_date_epoch")
-    try:
-        return datetime.fromtimestamp(int(value), tz=UTC).strftime("%Y-%m-%d")
-    except (TypeError, ValueError, OverflowError, OSError):
-        return None
+    return epoch_date(stamp.get("source_date_epoch"))
 
 
 def _short(value: object) -> str:
