@@ -126,7 +126,8 @@ class FigureChange:
 class GradeChange:
     """A grade, its source or reason, or the overall statement that moved.
 
-    ``scope`` is ``goal`` or ``program``; ``subject`` is ``progress``, ``outlook`` or
+    ``scope`` is ``goal``, ``direction`` (a direction's verdict, where the assessment has one)
+    or ``program``; ``subject`` is the decision's name (``progress``, ``outlook``) or
     ``statement``; ``field`` is ``suggested``, ``final``, ``source``, ``reason`` (or
     ``statement``). ``old`` / ``new`` are the grade codes (or texts); ``old_label`` /
     ``new_label`` the plan's words for a grade.
@@ -138,6 +139,7 @@ class GradeChange:
     field: str
     old: str | None
     new: str | None
+    direction: int | None = None
     old_label: str | None = None
     new_label: str | None = None
     old_assumption: bool = False
@@ -508,21 +510,33 @@ def _figure_changes(old: Assessment, new: Assessment, across: bool) -> list[Figu
 # ---------------------------------------------------------------- grades
 
 
+def _decisions(record, scope: str, goal, direction) -> dict[tuple, GradeDecision]:
+    """Every grade (or verdict) a record of the assessment holds, by its field's name."""
+    return {
+        (scope, goal, direction, name): value
+        for name, value in record.items()
+        if isinstance(value, GradeDecision)
+    }
+
+
 def _grades(assessment: Assessment) -> dict[tuple, GradeDecision]:
-    found = {("program", None, "progress"): assessment.overall.progress}
+    """Every suggested-and-final decision of an assessment, goal by goal (each goal's, then
+    its directions'), then the program's: (scope, goal, direction, subject) -> decision."""
+    found = {}
     for goal in assessment.goals:
-        found[("goal", goal.goal, "progress")] = goal.progress
-        found[("goal", goal.goal, "outlook")] = goal.outlook
+        found.update(_decisions(goal, "goal", goal.goal, None))
+        for direction in goal.directions:
+            found.update(_decisions(direction, "direction", goal.goal, direction.direction))
+    found.update(_decisions(assessment.overall, "program", None, None))
     return found
 
 
 def _grade_changes(old: Assessment, new: Assessment) -> list[GradeChange]:
     before, after = _grades(old), _grades(new)
     changes = []
-    goals = [k for k in after if k[0] == "goal"] + [k for k in before if k not in after]
-    for key in [*goals, ("program", None, "progress")]:
+    for key in [*after, *(k for k in before if k not in after)]:
         was, now = before.get(key), after.get(key)
-        scope, goal, subject = key
+        scope, goal, direction, subject = key
         for name in GRADE_FIELDS:
             a = None if was is None else was[name]
             b = None if now is None else now[name]
@@ -536,18 +550,10 @@ def _grade_changes(old: Assessment, new: Assessment) -> list[GradeChange]:
                     "old_assumption": bool(was is not None and was[f"{name}_assumption"]),
                     "new_assumption": bool(now is not None and now[f"{name}_assumption"]),
                 }
-            changes.append(GradeChange(scope, goal, subject, name, a, b, **labels))
+            changes.append(GradeChange(scope, goal, subject, name, a, b, direction, **labels))
     if old.overall.statement != new.overall.statement:
-        changes.append(
-            GradeChange(
-                "program",
-                None,
-                "statement",
-                "statement",
-                old.overall.statement,
-                new.overall.statement,
-            )
-        )
+        statement = ("program", None, "statement", "statement")
+        changes.append(GradeChange(*statement, old.overall.statement, new.overall.statement))
     return changes
 
 

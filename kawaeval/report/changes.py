@@ -407,9 +407,11 @@ def grade_value(change: GradeChange, which: str) -> str:
 
 
 def grade_label(change: GradeChange) -> str:
+    """What a grade row is: 達成状況の最終評価, 評価委員会の総合的な評価..."""
     if change.subject == "statement":
         return GRADE_FIELDS["statement"]
-    return f"{GRADE_SUBJECTS[change.subject]}の{GRADE_FIELDS[change.field]}"
+    subject = GRADE_SUBJECTS.get(change.subject, change.subject)
+    return f"{subject}の{GRADE_FIELDS[change.field]}"
 
 
 def other_scope(change: OtherChange) -> str:
@@ -682,6 +684,7 @@ def changes_frame(record: ChangeRecord) -> pd.DataFrame:
                 "change": "grade",
                 "scope": c.scope,
                 "goal": c.goal,
+                "direction": c.direction,
                 "subject": c.subject,
                 "old_fiscal_year": comparison.old_year,
                 "new_fiscal_year": comparison.new_year,
