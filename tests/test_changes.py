@@ -22,6 +22,7 @@ from kawaeval.build.building import build_reports
 from kawaeval.evaluation.comparing import MOVEMENTS
 from kawaeval.paths import RAW_DIR
 from kawaeval.report import changes, pdf
+from kawaeval.report.rendering import HTML_ONLY
 
 KENSETSU = "initiatives_kensetsu-ryokusei.csv"  # CP932, goal 1
 KOWAN = "initiatives_kowan.csv"  # UTF-8, goal 2
@@ -281,7 +282,7 @@ def test_the_index_links_the_change_record_and_the_csv(corrected):
     index = BeautifulSoup(
         (out / "FY2021" / "index.html").read_text(encoding="utf-8"), "html.parser"
     )
-    section = index.find(class_=changes.HTML_ONLY)
+    section = index.find(class_=HTML_ONLY)
     text = section.get_text()
     entry = history.entries(out, 2021)[0]
     assert f"前回の報告書「履歴 1（{entry.name}）」からの変更：" in text

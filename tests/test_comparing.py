@@ -8,6 +8,7 @@ from bs4 import BeautifulSoup
 from kawaeval.evaluation.comparing import Snapshot, compare, figures, movement
 from kawaeval.report import changes
 from kawaeval.report.changes import ChangeRecord, ReportRef
+from kawaeval.report.rendering import HTML_ONLY
 
 COLUMNS = [
     "initiative_id",
@@ -283,5 +284,5 @@ def test_no_difference_and_an_unreadable_report_say_so(assessment):
     frame = changes.changes_frame(unreadable)
     assert list(frame["change"]) == ["not_compared"]
     section = changes.index_section(unreadable).html
-    assert changes.HTML_ONLY in section and "読み込めないため、比較できません" in section
+    assert HTML_ONLY in section and "読み込めないため、比較できません" in section
     assert "最初の報告書" in changes.index_section(None).html

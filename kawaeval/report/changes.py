@@ -34,18 +34,20 @@ from kawaeval.evaluation.comparing import (
 )
 from kawaeval.evaluation.model import Assessment
 from kawaeval.records.outputs import write_csv
-from kawaeval.report.presenting import (
+from kawaeval.report.presenting import report_css
+from kawaeval.report.rendering import (
+    HTML_ONLY,
+    MAX_LISTED,
     Column,
     Fragment,
     render,
-    report_css,
     shown,
     table_html,
 )
-from kawaeval.report.tables import (
+from kawaeval.report.tables import ReportTable
+from kawaeval.report.wording import (
     ASSUMPTION_MARK,
     NO_GRADE,
-    ReportTable,
     goal_label,
     pct,
     report_title,
@@ -56,10 +58,6 @@ CHANGES_CSV = "changes.csv"
 """In the report's ``data/`` folder."""
 CHANGES_CHAPTER = ("changes", "変更の記録")
 """The chapter name and title the change record's tables carry (tables.xlsx's contents)."""
-HTML_ONLY = "kawaeval-html-only"
-"""The class of what belongs to the HTML report only: editions made from the pages drop it."""
-MAX_LISTED = 5000
-"""At most this many rows per table on the page; the CSV and the workbook hold every row."""
 SHORT = 12
 """Hex digits of a commit or SHA-256 shown on the page (the CSV and the stamps keep them all)."""
 
@@ -757,7 +755,9 @@ def _figure_columns(frame: pd.DataFrame) -> list[Column]:
 
 
 def _table_markup(table: ReportTable) -> tuple[Markup, int]:
-    """A table of the record as HTML (at most :data:`MAX_LISTED` rows) and the rows left out."""
+    """A table of the record as HTML and the rows left out: at most
+    :data:`kawaeval.report.rendering.MAX_LISTED` on the page; the CSV and the workbook hold
+    every row."""
     frame = table.frame
     shown_rows = frame.head(MAX_LISTED)
     group = GROUPED.get(table.key)

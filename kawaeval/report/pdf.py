@@ -24,6 +24,7 @@ from kawaeval.common.text import era_year, safe_file_name
 from kawaeval.evaluation.model import Assessment
 from kawaeval.exceptions import PdfRenderError, PdfUnavailableError
 from kawaeval.paths import TEMPLATES_DIR
+from kawaeval.report.rendering import HTML_ONLY
 from kawaeval.report.wording import evaluation_label, report_title
 from kawaeval.version import __version__
 
@@ -163,8 +164,6 @@ def combined_html(
 
 def _drop_html_only(main) -> None:
     """Remove what belongs to the HTML report only (the change record's section)."""
-    from kawaeval.report.changes import HTML_ONLY
-
     for parent in list(main.iter()):
         for child in list(parent):
             if HTML_ONLY in child.attrib.get("class", "").split():

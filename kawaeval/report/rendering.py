@@ -23,6 +23,9 @@ from kawaeval.report.wording import count_share, pct
 FRAGMENTS_DIR = TEMPLATES_DIR / "report"
 SHORT_HEADER = 10
 """Headers up to this many characters stay on one line (longer ones may wrap)."""
+HTML_ONLY = "kawaeval-html-only"
+"""The class of what belongs to the HTML report only (the change record's section of the index):
+the editions made from the pages (PDF, Word, summary) leave it out."""
 MAX_LISTED = 5000
 """At most this many initiatives listed in one page (about 1.7 MB); the rest are in the
 report's data files, so that a page stays readable and under 5 MB whatever the records."""
