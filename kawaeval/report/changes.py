@@ -46,9 +46,11 @@ from kawaeval.report.rendering import (
 )
 from kawaeval.report.tables import ReportTable
 from kawaeval.report.wording import (
+    ACHIEVED_WORDS,
     ASSUMPTION_MARK,
     NO_GRADE,
     goal_label,
+    number,
     pct,
     report_title,
 )
@@ -363,20 +365,15 @@ def figure_unit(assessment: Assessment, change: FigureChange) -> str:
     return "件"
 
 
-def _number(value: object) -> str:
-    number = float(value)
-    return f"{int(number):,}" if number.is_integer() else f"{number:,}"
-
-
 def figure_text(value: object, unit: str) -> str:
     """A figure as the page shows it: 12件, 64.7%, 達成; － when there is none."""
     if value is None:
         return "－"
     if isinstance(value, bool):
-        return "達成" if value else "未達成"
+        return ACHIEVED_WORDS[value]
     if unit == "%":
         return pct(value)
-    return f"{_number(value)}{unit}"
+    return f"{number(value)}{unit}"
 
 
 def difference_text(value: object, unit: str) -> str:
@@ -387,7 +384,7 @@ def difference_text(value: object, unit: str) -> str:
     magnitude = abs(value)
     if unit == "%":
         return f"{sign}{magnitude:.1f}ポイント"
-    return f"{sign}{_number(magnitude)}{unit}"
+    return f"{sign}{number(magnitude)}{unit}"
 
 
 def grade_value(change: GradeChange, which: str) -> str:

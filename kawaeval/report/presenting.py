@@ -52,6 +52,7 @@ from kawaeval.report.wording import (
     goal_label,
     grade_source,
     grade_text,
+    number,
     pct,
     report_title,
 )
@@ -637,7 +638,7 @@ def indicators_table(assessment: Assessment, goal: int) -> Fragment:
         shown("参考指標"),
         shown("単位"),
         shown("向き"),
-        *(Column(n, lambda row, n=n: _number(row[n]), True) for n in tables.INDICATOR_VALUES),
+        *(Column(n, lambda row, n=n: number(row[n]), True) for n in tables.INDICATOR_VALUES),
         percent("達成率（%）"),
         shown("達成"),
     ]
@@ -649,15 +650,6 @@ def indicators_table(assessment: Assessment, goal: int) -> Fragment:
         note,
         heading="参考指標",
     )
-
-
-def _number(value: object) -> str:
-    if value is None or pd.isna(value):
-        return "－"
-    number = float(value)
-    if number.is_integer():
-        return f"{int(number):,}"
-    return f"{number:,}"
 
 
 def goal_grades(assessment: Assessment, goal: int) -> Fragment:
