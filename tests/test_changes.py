@@ -11,10 +11,12 @@ import hashlib
 import io
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from conftest import require_system_tool
 
 from kawaeval import cli
 from kawaeval.build import history
@@ -536,6 +538,27 @@ def test_the_change_record_is_left_out_of_the_pdf(corrected):
     body = combined.split("<body>")[1]
     assert "変更の記録" not in body and "changes" not in body
     assert "主な数値" in body and "tables.xlsx" in body  # the rest of the index is there
+
+
+@pytest.mark.slow
+def test_adding_the_pdf_adds_no_entry_and_the_pdf_leaves_the_record_out(corrected, tmp_path):
+    pytest.importorskip("weasyprint")
+    pdftotext = require_system_tool("pdftotext", "poppler-utils")
+    raw, out, _ = corrected
+    copy = tmp_path / "out"
+    shutil.copytree(out, copy)
+    page = (copy / "FY2021" / "changes.html").read_bytes()
+    assert build(raw, copy, pdf=True) == {2021: "reused"}
+    assert [e.name for e in history.entries(copy, 2021)] == [
+        e.name for e in history.entries(out, 2021)
+    ]
+    assert (copy / "FY2021" / "changes.html").read_bytes() == page
+    (document,) = (copy / "FY2021").glob("*.pdf")
+    text = subprocess.run(
+        [pdftotext, "-enc", "UTF-8", str(document), "-"], capture_output=True, check=True
+    ).stdout.decode("utf-8")
+    assert "主な数値" in text
+    assert "変更の記録" not in text and "changes" not in text
 
 
 # ---------------------------------------------------------------- kawaeval diff
