@@ -279,6 +279,20 @@ def test_the_replaced_report_is_kept_in_the_history(corrected):
     assert [p.name for p in entry.path.parent.iterdir()] == [entry.name]
 
 
+def test_a_half_kept_entry_of_a_killed_build_is_removed_by_the_next_keep(corrected, tmp_path):
+    _, out, first = corrected
+    copy = tmp_path / "out"
+    shutil.copytree(out, copy)
+    left = history.history_dir(copy, 2021) / ".2-0123456789ab.tmp-x1y2"
+    left.mkdir()
+    (left / "tidy.parquet").write_bytes(b"half")
+    shutil.rmtree(copy / "FY2021")
+    shutil.copytree(first, copy / "FY2021")  # the first report published again, then replaced
+    entry = history.keep(copy / "FY2021", copy, 2021)
+    assert entry is None  # entry 1 holds the same data already
+    assert not left.exists()
+
+
 def test_the_index_links_the_change_record_and_the_csv(corrected):
     _, out, _ = corrected
     index = BeautifulSoup(

@@ -356,12 +356,14 @@ def keep(final: Path, out_dir: Path, fiscal_year: int) -> Entry | None:
     The entry is written into a temporary folder beside the others and renamed, so a
     half-written entry never shows.
     """
+    folder = history_dir(out_dir, fiscal_year)
+    for left in folder.glob(".*.tmp-*"):  # a build killed while keeping (the lock is ours)
+        shutil.rmtree(left, ignore_errors=True)
     published = read_report(final)
     history = entries(out_dir, fiscal_year)
     number, name = _entry_for(published, history)
     if history and history[-1].name == name:
         return None
-    folder = history_dir(out_dir, fiscal_year)
     folder.mkdir(parents=True, exist_ok=True)
     partial = Path(tempfile.mkdtemp(prefix=f".{name}.tmp-", dir=folder))
     try:
