@@ -159,7 +159,10 @@ def figure_leaves(assessment: dict) -> dict:
         for name in ("min_year_achieved_share_pct", "adjusted_share_pct"):
             found[("goal", g, None, None, year, f"rule_inputs.{name}")] = inputs[name]
         for direction in goal["directions"]:
-            _distribution(("direction", g, direction["direction"], None, year), direction, found)
+            d = direction["direction"]
+            _distribution(("direction", g, d, None, year), direction, found)
+            for row in direction["by_year"]:
+                _distribution(("direction", g, d, None, row["fiscal_year"]), row, found)
         for period in goal["periods"]:
             _distribution(("period", g, None, period["name"], None), period, found)
         for indicator in goal["indicators"]:
@@ -172,14 +175,35 @@ def figure_leaves(assessment: dict) -> dict:
 
 
 def grade_leaves(assessment: dict) -> dict:
+    """Every grade and verdict: (scope, goal, direction, subject, field) -> value."""
     found = {}
-    decisions = [("program", None, "progress", assessment["overall"]["progress"])]
+    decisions = [("program", None, None, "progress", assessment["overall"]["progress"])]
     for goal in assessment["goals"]:
-        decisions += [("goal", goal["goal"], s, goal[s]) for s in ("progress", "outlook")]
-    for scope, goal, subject, decision in decisions:
+        g = goal["goal"]
+        decisions += [("goal", g, None, s, goal[s]) for s in ("progress", "outlook")]
+        decisions += [
+            ("direction", g, d["direction"], "progress", d["progress"]) for d in goal["directions"]
+        ]
+    for scope, goal, direction, subject, decision in decisions:
         for name in ("suggested", "final", "source", "reason"):
-            found[(scope, goal, subject, name)] = decision[name]
-    found[("program", None, "statement", "statement")] = assessment["overall"]["statement"]
+            found[(scope, goal, direction, subject, name)] = decision[name]
+    statement = ("program", None, None, "statement", "statement")
+    found[statement] = assessment["overall"]["statement"]
+    return found
+
+
+def text_leaves(assessment: dict) -> dict:
+    """What every text of the report says: (goal, direction, place) -> text."""
+    found = {}
+    for name in ("achievement_text",):
+        found[(None, None, name)] = assessment["program"][name]["text"]
+    for name in ("goals_text", "context"):
+        found[(None, None, name)] = assessment["overall"][name]["text"]
+    for goal in assessment["goals"]:
+        for name in ("achievement_text", "grades_text"):
+            found[(goal["goal"], None, name)] = goal[name]["text"]
+        for d in goal["directions"]:
+            found[(goal["goal"], d["direction"], "narrative")] = d["narrative"]["text"]
     return found
 
 
@@ -248,7 +272,7 @@ def test_a_rebuild_lists_exactly_the_four_changes_with_the_figures_and_grades_th
     assert (shares["old"], shares["new"], shares["difference"]) == ("81.3", "70.6", "-10.7")
 
     grades = {
-        (r["scope"], number(r["goal"]), r["subject"], r["field"]): (
+        (r["scope"], number(r["goal"]), number(r["direction"]), r["subject"], r["field"]): (
             r["old"] or None,
             r["new"] or None,
         )
@@ -258,8 +282,23 @@ def test_a_rebuild_lists_exactly_the_four_changes_with_the_figures_and_grades_th
     assert grades == moved(grade_leaves(before), grade_leaves(after))
     # goal 1's achieved share fell from 81.3% to 70.6%: the rule now suggests C; the
     # committee's final grade stays
-    assert grades == {("goal", 1, "progress", "suggested"): ("B", "C")}
-    assert {r["change"] for r in rows} == {"compared_with", "added", "changed", "figure", "grade"}
+    assert grades[("goal", 1, None, "progress", "suggested")] == ("B", "C")
+    assert all(key[1] == 1 for key in grades if key[0] != "program")  # goal 1's alone
+
+    texts = {
+        (number(r["goal"]), number(r["direction"]), r["field"]): (r["old"], r["new"])
+        for r in rows
+        if r["change"] == "text"
+    }
+    assert texts == moved(text_leaves(before), text_leaves(after))
+    assert {r["change"] for r in rows} <= {
+        "compared_with",
+        "added",
+        "changed",
+        "figure",
+        "grade",
+        "text",
+    }
 
 
 def test_the_replaced_report_is_kept_in_the_history(corrected):
@@ -302,7 +341,9 @@ def test_the_index_links_the_change_record_and_the_csv(corrected):
     text = section.get_text()
     entry = history.entries(out, 2021)[0]
     assert f"前回の報告書「履歴 1（{entry.name}）」からの変更：" in text
-    assert "取組の追加 1件、取組の記録の変更 3件、評価の変化 1件、数値の変化 " in text
+    rows = read_csv(out / "FY2021" / "data" / "changes.csv")
+    grades = sum(r["change"] == "grade" for r in rows)
+    assert f"取組の追加 1件、取組の記録の変更 3件、評価の変化 {grades}件、文章の変化 " in text
     assert section.find("a")["href"] == "changes.html"
     links = [a["href"] for a in index.find_all("a")]
     assert "data/changes.csv" in links
@@ -648,11 +689,13 @@ def test_diff_of_a_history_entry_and_a_report_gives_the_reports_record(corrected
     assert mine[1:] == report[1:]
     assert mine[0]["label"].startswith(f"FY2021 履歴 1（{entry.name}）")
     printed = capsys.readouterr().out.splitlines()
+    count = {kind: sum(r["change"] == kind for r in report) for kind in ("figure", "grade", "text")}
     assert printed[1:] == [
         "取組の追加: 1件",
         "取組の記録の変更: 3件",
-        "評価の変化: 1件",
-        f"数値の変化: {sum(r['change'] == 'figure' for r in report)}件",
+        f"評価の変化: {count['grade']}件",
+        f"文章の変化: {count['text']}件",
+        f"数値の変化: {count['figure']}件",
     ]
 
 

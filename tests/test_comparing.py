@@ -77,7 +77,7 @@ def test_the_same_data_compares_empty(assessment):
     result = compare(snapshot(assessment, *BASE), snapshot(copy(assessment), *BASE))
     assert result.empty
     assert result.summary() == dict.fromkeys(
-        ("added", "removed", "changed", "moved", "figures", "grades", "others"), 0
+        ("added", "removed", "changed", "moved", "figures", "grades", "texts", "others"), 0
     )
 
 
@@ -286,3 +286,37 @@ def test_no_difference_and_an_unreadable_report_say_so(assessment):
     section = changes.index_section(unreadable).html
     assert HTML_ONLY in section and "読み込めないため、比較できません" in section
     assert "最初の報告書" in changes.index_section(None).html
+
+
+def test_a_changed_text_and_who_wrote_it_are_listed(assessment):
+    after = copy(assessment)
+    goal = after.goal(2)
+    goal.achievement_text.update(text="委員会の文", source="committee", drafted=False)
+    direction = after.goal(1).directions[0]
+    direction.narrative.source = (
+        "committee" if direction.narrative.source != "committee" else "rule"
+    )
+    result = compare(snapshot(assessment, *BASE), snapshot(after, *BASE))
+    texts = [(o.goal, o.direction, o.field, o.new) for o in result.others if o.part == "text"]
+    # the program's, then the overall's, then goal by goal (each goal's, then its directions')
+    assert texts == [
+        (1, direction.direction, "narrative.source", direction.narrative.source),
+        (2, None, "achievement_text", "委員会の文"),
+    ]
+    made = record(snapshot(assessment, *BASE), snapshot(after, *BASE))
+    (table,) = [t for t in changes.change_tables(made) if t.key == "text_changes"]
+    assert "各取組の達成度の状況（文）" in list(table.frame["項目"])
+    assert result.summary()["texts"] == 2 and result.summary()["others"] == 0
+
+
+def test_whatever_else_differs_in_an_assessment_is_listed(assessment):
+    after = copy(assessment)
+    after.judgements_present = not assessment.judgements_present
+    result = compare(snapshot(assessment, *BASE), snapshot(after, *BASE))
+    assert [(o.part, o.field) for o in result.others] == [("assessment", "judgements_present")]
+    assert not result.empty
+    # a plan's wording the comparison does not name one by one
+    after = copy(assessment)
+    after.plan.achievement_labels.below = "目標に届かなかった"
+    result = compare(snapshot(assessment, *BASE), snapshot(after, *BASE))
+    assert ("plan", "other") in [(o.part, o.field) for o in result.others]

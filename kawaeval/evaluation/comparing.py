@@ -25,7 +25,14 @@ from typing import Literal
 
 import pandas as pd
 
-from kawaeval.evaluation.model import Assessment, Counts, GoalResult, GradeDecision, Shares
+from kawaeval.evaluation.model import (
+    Assessment,
+    Counts,
+    GoalResult,
+    GradeDecision,
+    Shares,
+    Text,
+)
 
 FIELDS = ("goal", "direction", "name", "bureau", "reason")
 """An initiative's fields besides its achievements (one per initiative, on each of its rows)."""
@@ -148,14 +155,17 @@ class GradeChange:
 
 @dataclass(frozen=True)
 class OtherChange:
-    """Another part of the assessment that changed: a main result added or removed, the
-    notice, a name in the plan, the grading rule's wording."""
+    """Another part of the assessment that changed: a text of the report (``part`` = ``text``:
+    ``field`` is its place, e.g. ``achievement_text``, or ``<place>.source`` when only who
+    wrote it changed), a main result added or removed, the notice, a name in the plan, the
+    grading rule's wording; or, ``part`` = ``assessment``, any other key of the assessment."""
 
     part: str
     goal: int | None
     field: str
     old: str | None
     new: str | None
+    direction: int | None = None
 
 
 @dataclass(frozen=True)
@@ -181,7 +191,7 @@ class Comparison:
 
     def summary(self) -> dict[str, int]:
         """How many changes of each kind: added, removed, changed (fields), moved
-        (achievements between two years), figures, grades, others."""
+        (achievements between two years), figures, grades, texts, others."""
         kinds = [c.change for c in self.initiatives]
         return {
             "added": kinds.count("added"),
@@ -190,21 +200,32 @@ class Comparison:
             "moved": sum(kinds.count(m) for m in MOVEMENTS),
             "figures": len(self.figures),
             "grades": len(self.grades),
-            "others": len(self.others),
+            "texts": sum(c.part == "text" for c in self.others),
+            "others": sum(c.part != "text" for c in self.others),
         }
 
 
 def compare(old: Snapshot, new: Snapshot) -> Comparison:
-    """Everything that differs from ``old`` to ``new`` (see the module)."""
-    old_year, new_year = old.assessment.fiscal_year, new.assessment.fiscal_year
-    across = old_year != new_year
+    """Everything that differs from ``old`` to ``new`` (see the module).
+
+    Between two reports of one year, something is listed whenever the assessments differ at
+    all: a difference no part of the comparison names is an ``assessment`` change.
+    """
+    before, after = old.assessment, new.assessment
+    across = before.fiscal_year != after.fiscal_year
+    initiatives = _initiative_changes(old, new, across)
+    figures = _figure_changes(before, after, across)
+    grades = _grade_changes(before, after)
+    others = _text_changes(before, after) + _other_changes(before, after)
+    if not (across or initiatives or figures or grades or others) and before != after:
+        others.append(OtherChange("assessment", None, "other", None, None))
     return Comparison(
-        old_year=old_year,
-        new_year=new_year,
-        initiatives=tuple(_initiative_changes(old, new, across)),
-        figures=tuple(_figure_changes(old.assessment, new.assessment, across)),
-        grades=tuple(_grade_changes(old.assessment, new.assessment)),
-        others=tuple(_other_changes(old.assessment, new.assessment)),
+        old_year=before.fiscal_year,
+        new_year=after.fiscal_year,
+        initiatives=tuple(initiatives),
+        figures=tuple(figures),
+        grades=tuple(grades),
+        others=tuple(others),
     )
 
 
@@ -456,14 +477,16 @@ def figures(assessment: Assessment, across: bool = False) -> dict[FigureKey, obj
                 put("goal", goal.goal, None, None, row.fiscal_year, _year_figures(row))
         put("goal", goal.goal, None, None, year, _goal_extra(goal))
         for direction in goal.directions:
-            put(
-                "direction",
-                goal.goal,
-                direction.direction,
-                None,
-                year,
-                _year_figures(direction),
-            )
+            put("direction", goal.goal, direction.direction, None, year, _year_figures(direction))
+            for row in () if across else first(direction.by_year):
+                put(
+                    "direction",
+                    goal.goal,
+                    direction.direction,
+                    None,
+                    row.fiscal_year,
+                    _year_figures(row),
+                )
         for period in goal.periods if periods else ():
             put("period", goal.goal, None, period.name, None, _year_figures(period, False))
         for indicator in goal.indicators:
@@ -609,4 +632,87 @@ def _other_changes(old: Assessment, new: Assessment) -> list[OtherChange]:
     old_rule, new_rule = "\n".join(old.grading_rule.text_ja), "\n".join(new.grading_rule.text_ja)
     if old_rule != new_rule:
         changes.append(OtherChange("grading_rule", None, "text_ja", old_rule, new_rule))
+    if old.plan != new.plan and not any(c.part == "plan" for c in changes):
+        changes.append(OtherChange("plan", None, "other", None, None))
+    if old.data_quality.rejected != new.data_quality.rejected:
+        changes.append(OtherChange("data_quality", None, "rejected", None, None))
+    for key in Assessment.model_fields:
+        if key not in COMPARED and old[key] != new[key]:
+            changes.append(OtherChange("assessment", None, key, _json(old[key]), _json(new[key])))
+    return changes
+
+
+COMPARED = frozenset(
+    {
+        "fiscal_year",
+        "evaluation",
+        "plan",
+        "program",
+        "program_by_year",
+        "program_periods",
+        "goals",
+        "by_year",
+        "external_cause",
+        "overall",
+        "grading_rule",
+        "data_quality",
+        "notice",
+        "initiatives",
+    }
+)
+"""The assessment's keys the comparison reads part by part; any other key (one a later version
+adds, the committee's sheets) is compared whole."""
+
+
+def _json(value) -> str | None:
+    import json
+
+    if value is None:
+        return None
+    plain = value.model_dump(mode="json") if hasattr(value, "model_dump") else value
+    if isinstance(plain, list):
+        plain = [v.model_dump(mode="json") if hasattr(v, "model_dump") else v for v in plain]
+    return json.dumps(plain, ensure_ascii=False, sort_keys=True)
+
+
+def _texts(record, goal, direction) -> dict[tuple, Text]:
+    """Every text (文) a record of the assessment holds, by its field's name."""
+    return {
+        (goal, direction, name): value for name, value in record.items() if isinstance(value, Text)
+    }
+
+
+def _all_texts(assessment: Assessment) -> dict[tuple, Text]:
+    found = {}
+    found.update(_texts(assessment.program, None, None))
+    found.update(_texts(assessment.overall, None, None))
+    for goal in assessment.goals:
+        found.update(_texts(goal, goal.goal, None))
+        for direction in goal.directions:
+            found.update(_texts(direction, goal.goal, direction.direction))
+    return found
+
+
+def _text_changes(old: Assessment, new: Assessment) -> list[OtherChange]:
+    """The report's texts that changed (what it shows), or only who wrote them."""
+    before, after = _all_texts(old), _all_texts(new)
+    changes = []
+    for key in [*after, *(k for k in before if k not in after)]:
+        goal, direction, name = key
+        was, now = before.get(key), after.get(key)
+        old_text = None if was is None else was.text
+        new_text = None if now is None else now.text
+        if old_text != new_text:
+            changes.append(OtherChange("text", goal, name, old_text, new_text, direction))
+        elif (was and was.source) != (now and now.source):
+            changes.append(
+                OtherChange(
+                    "text",
+                    goal,
+                    f"{name}.source",
+                    was and was.source,
+                    now and now.source,
+                    direction,
+                )
+            )
     return changes

@@ -116,6 +116,22 @@ OTHER_PARTS = {
     "notice": "お知らせ",
     "plan": "計画定義",
     "grading_rule": "評価ルールの説明",
+    "data_quality": "受け付けなかった行",
+    "assessment": "評価結果",
+}
+TEXT_PLACES = {
+    "achievement_text": "各取組の達成度の状況",
+    "grades_text": "達成状況と今後の方向性",
+    "narrative": "取組の方向性の評価",
+    "goals_text": "基本目標ごとの達成状況と今後の方向性",
+    "context": "社会経済環境の変化",
+}
+"""The report's texts (文) by their place in the assessment."""
+TEXT_SOURCES = {"rule": "評価ルールによる文案", "committee": "評価委員会の文"}
+ASSESSMENT_KEYS = {
+    "committee_sheets": "評価委員会の評価シート",
+    "judgements_present": "評価委員会の判断の入力",
+    "other": "その他の内容",
 }
 OTHER_FIELDS = {
     "added": "追加",
@@ -130,6 +146,8 @@ OTHER_FIELDS = {
     "goal.name": "基本目標の名称",
     "goal.policy": "取組方針",
     "text_ja": "説明文",
+    "other": "その他の内容",
+    "rejected": "内容",
 }
 INDICATOR_LABELS = {
     "baseline": "基準値",
@@ -410,15 +428,37 @@ def grade_label(change: GradeChange) -> str:
 
 
 def other_scope(change: OtherChange) -> str:
+    """Where another change belongs: 主な実績（基本目標1）, or for a text its place's owner
+    (全体, 基本目標2, 基本目標2 取組の方向性1)."""
+    if change.part == "text":
+        if change.goal is None:
+            return "全体"
+        if change.direction is None:
+            return goal_label(change.goal)
+        return f"{goal_label(change.goal)} 取組の方向性{change.direction}"
     part = OTHER_PARTS.get(change.part, change.part)
     return part if change.goal is None else f"{part}（{goal_label(change.goal)}）"
 
 
 def other_label(change: OtherChange) -> str:
+    """What another change is: 取組の方向性2の名称, 各取組の達成度の状況（文）..."""
     field = change.field
+    if change.part == "text":
+        place, _, source = field.partition(".")
+        name = TEXT_PLACES.get(place, place)
+        return f"{name}（文）を書いたもの" if source else f"{name}（文）"
+    if change.part == "assessment":
+        return ASSESSMENT_KEYS.get(field, field)
     if field.startswith("direction."):
         return f"取組の方向性{field.partition('.')[2]}の名称"
     return OTHER_FIELDS.get(field, field)
+
+
+def other_value(change: OtherChange, which: str) -> str:
+    value = change.old if which == "old" else change.new
+    if change.part == "text" and change.field.endswith(".source"):
+        return TEXT_SOURCES.get(str(value), NONE_TEXT)
+    return NONE_TEXT if value is None else str(value)
 
 
 # ---------------------------------------------------------------- the tables
@@ -541,17 +581,26 @@ def _grades(record: ChangeRecord) -> pd.DataFrame:
     return _frame(rows, GRADE_COLUMNS)
 
 
-def _others(record: ChangeRecord) -> pd.DataFrame:
+def _other_rows(record: ChangeRecord, texts: bool) -> pd.DataFrame:
     rows = [
         {
             "区分": other_scope(c),
             "項目": other_label(c),
-            "変更前": NONE_TEXT if c.old is None else c.old,
-            "変更後": NONE_TEXT if c.new is None else c.new,
+            "変更前": other_value(c, "old"),
+            "変更後": other_value(c, "new"),
         }
         for c in record.comparison.others
+        if (c.part == "text") == texts
     ]
     return _frame(rows, GRADE_COLUMNS)
+
+
+def _texts(record: ChangeRecord) -> pd.DataFrame:
+    return _other_rows(record, texts=True)
+
+
+def _others(record: ChangeRecord) -> pd.DataFrame:
+    return _other_rows(record, texts=False)
 
 
 @dataclass(frozen=True)
@@ -587,6 +636,7 @@ _SECTIONS = (
         lambda r: _years_title(r, "評価の変化") if r.across_years else "評価の変化",
         _grades,
     ),
+    _Section("text_changes", lambda r: "文章の変化", _texts),
     _Section(
         "figure_changes",
         lambda r: _years_title(r, "数値の変化") if r.across_years else "数値の変化",
@@ -642,6 +692,14 @@ def _csv_initiative(c: InitiativeChange, assessment: Assessment) -> dict:
     }
 
 
+def _other_csv_scope(change: OtherChange) -> str:
+    if change.part != "text":
+        return change.part
+    if change.goal is None:
+        return "program"
+    return "goal" if change.direction is None else "direction"
+
+
 def changes_frame(record: ChangeRecord) -> pd.DataFrame:
     """``data/changes.csv``: a first row naming the older report, then one row per change
     (English column names and the assessment's codes, as the report's other data files)."""
@@ -692,9 +750,10 @@ def changes_frame(record: ChangeRecord) -> pd.DataFrame:
         ]
         rows += [
             {
-                "change": "other",
-                "scope": c.part,
+                "change": "text" if c.part == "text" else "other",
+                "scope": _other_csv_scope(c),
                 "goal": c.goal,
+                "direction": c.direction,
                 "field": c.field,
                 "label": f"{other_scope(c)} {other_label(c)}",
                 "old": c.old,
@@ -773,6 +832,7 @@ GROUPED = {
     "achievement_movements": "変化",
     "figure_changes": "区分",
     "grade_changes": "区分",
+    "text_changes": "区分",
     "other_changes": "区分",
 }
 """The column whose runs of equal values are written once (rowspan), per table."""
@@ -790,6 +850,7 @@ def summary(record: ChangeRecord) -> list[tuple[str, int]]:
         ("取組の記録の変更", counts["changed"]),
         *((f"達成度が変わった取組（{CHANGE_LABELS[m]}）", moved.count(m)) for m in MOVEMENTS),
         ("評価の変化", counts["grades"]),
+        ("文章の変化", counts["texts"]),
         ("数値の変化", counts["figures"]),
         ("その他の変更", counts["others"]),
     ]
