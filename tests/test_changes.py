@@ -26,8 +26,8 @@ from kawaeval.paths import RAW_DIR
 from kawaeval.report import changes, pdf
 from kawaeval.report.rendering import HTML_ONLY
 
-KENSETSU = "initiatives_kensetsu-ryokusei.csv"  # CP932, goal 1
-KOWAN = "initiatives_kowan.csv"  # UTF-8, goal 2
+KENSETSU = "取組_建設緑政局.csv"  # CP932, goal 1
+KOWAN = "取組_港湾局.csv"  # UTF-8, goal 2
 OLD_REASON = "施設の改修工事により受入規模を縮小したため"
 NEW_REASON = "施設の改修工事が長引き、受入規模を縮小したため"
 ADDED = (

@@ -320,3 +320,46 @@ def test_whatever_else_differs_in_an_assessment_is_listed(assessment):
     after.plan.achievement_labels.below = "目標に届かなかった"
     result = compare(snapshot(assessment, *BASE), snapshot(after, *BASE))
     assert ("plan", "other") in [(o.part, o.field) for o in result.others]
+
+
+def test_a_renumbered_initiative_is_one_change_of_its_id(assessment):
+    """1-2-03 became 1-1-05 (旧取組番号): its new row names the old id; in the tidy table each
+    year's row comes from the file row that has its result, under that year's direction."""
+    name = "多言語相談事業"
+    before = tidy(
+        {"id": "1-2-03", "direction": 2, "achievements": YEARS, "row": 7, "name": name},
+        *BASE[:2],
+    )
+    after = tidy(
+        {
+            "id": "1-1-05",
+            "direction": 2,
+            "achievements": {2018: "on_target"},
+            "row": 7,
+            "name": name,
+        },
+        *BASE[:2],
+    )
+    later = tidy(
+        {
+            "id": "1-1-05",
+            "name": name,
+            "direction": 1,
+            "achievements": {2019: "on_target", 2020: "below", 2021: "below"},
+            "row": 12,
+        }
+    )
+    after = pd.concat([after, later], ignore_index=True)
+    for frame in (before, after):
+        frame["former_ids"] = pd.Series(
+            ["1-2-03" if i == "1-1-05" else None for i in frame["initiative_id"]], dtype="string"
+        )
+    result = compare(Snapshot(before, assessment), Snapshot(after, assessment))
+    assert [
+        (c.change, c.initiative_id, c.field, c.old_year, c.old, c.new, c.source_row)
+        for c in result.initiatives
+    ] == [
+        ("changed", "1-1-05", "initiative_id", None, "1-2-03", "1-1-05", 12),
+        ("changed", "1-1-05", "direction", None, 2, 1, 12),
+        ("changed", "1-1-05", "achievement", 2021, "on_target", "below", 12),
+    ]

@@ -95,6 +95,8 @@ CHANGE_LABELS = {
     "no_longer_evaluated": "評価の対象でなくなった",
 }
 FIELD_LABELS = {
+    "initiative_id": "取組番号",
+    "former_ids": "旧取組番号",
     "goal": "基本目標",
     "direction": "取組の方向性",
     "name": "取組名",
@@ -116,7 +118,7 @@ OTHER_PARTS = {
     "notice": "お知らせ",
     "plan": "計画定義",
     "grading_rule": "評価ルールの説明",
-    "data_quality": "受け付けなかった行",
+    "data_quality": "データ品質",
     "assessment": "評価結果",
 }
 TEXT_PLACES = {
@@ -148,6 +150,7 @@ OTHER_FIELDS = {
     "text_ja": "説明文",
     "other": "その他の内容",
     "rejected": "内容",
+    "warning": "読み込みで気付いたこと",
 }
 INDICATOR_LABELS = {
     "baseline": "基準値",
