@@ -1,5 +1,6 @@
-"""The `kawaeval` command: clean, assess and build, as the data contract defines them,
-template (the bureaus' input workbook) and sheets (the committee's evaluation sheets).
+"""The `kawaeval` command: clean, assess and build, as the data contract defines them;
+diff (what changed between two reports), template (the bureaus' input workbook) and
+sheets (the committee's evaluation sheets).
 
 Exit codes: 0 success; 1 bad input or a failed notebook; 2 wrong usage.
 """
@@ -96,6 +97,24 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="the publishing build: refuse while a text is a draft, a grade or verdict lacks the "
         "committee's decision, or a changed grade lacks its reason",
+    )
+    build.add_argument(
+        "--since",
+        metavar="REF",
+        help="the change record compares with this history entry (number, name or digest) or"
+        " report folder instead of the previous different report",
+    )
+
+    diff = sub.add_parser(
+        "diff", help="what changed between two built reports (folders or history entries)"
+    )
+    diff.add_argument("old", type=Path, metavar="OLD", help="the older report folder")
+    diff.add_argument("new", type=Path, metavar="NEW", help="the newer report folder")
+    diff.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="also write changes.html and data/changes.csv into this folder",
     )
 
     template = sub.add_parser(
@@ -204,12 +223,41 @@ def _run_build(args) -> int:
             pdf=args.pdf,
             docx=args.docx,
             final=args.final,
+            since=args.since,
         )
     except Interrupt as exc:  # before the build had begun
         raise BuildInterruptedError(signal.Signals(exc.signum).name, args.fiscal_year) from None
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+    return 0
+
+
+def _run_diff(args) -> int:
+    """Compare two reports: a short summary on stdout, the page and CSV with --out."""
+    from kawaeval.build.history import diff_reports
+    from kawaeval.exceptions import UsageError
+    from kawaeval.report.changes import CHANGES_CSV, CHANGES_PAGE, summary, write_change_record
+    from kawaeval.report.tables import era_year
+
+    if args.out is not None and args.out.exists() and not args.out.is_dir():
+        raise UsageError(f"--out {args.out} はフォルダではありません (--out must be a folder)")
+    record = diff_reports(args.old, args.new)
+    comparison = record.comparison
+    print(
+        f"{record.old.label}（{era_year(comparison.old_year)}）→ "
+        f"{record.new.label}（{era_year(comparison.new_year)}）"
+    )
+    if comparison.empty:
+        print("取組の記録と評価に変更はありません (no differences)")
+    for what, count in summary(record):
+        print(f"{what}: {count}件")
+    if args.out is not None:
+        write_change_record(args.out, record, back_link=False)
+        print(
+            f"wrote {args.out / CHANGES_PAGE} and {args.out / 'data' / CHANGES_CSV}",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -248,6 +296,7 @@ def main(argv: list[str] | None = None) -> int:
         "clean": _run_clean,
         "assess": _run_assess,
         "build": _run_build,
+        "diff": _run_diff,
         "template": _run_template,
         "sheets": _run_sheets,
     }[args.command]

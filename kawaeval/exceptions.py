@@ -466,3 +466,43 @@ class FinalCheckError(KawaevalError):
         ]
         lines += [f"  - {place}" for place in self.places]
         super().__init__("\n".join(lines))
+
+
+class NotAReportError(KawaevalError):
+    """Raised when a folder given to compare is not a built report nor a history entry."""
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        super().__init__(
+            f"「{self.path}」は報告書のフォルダではありません (not a report folder: it holds no"
+            " build-stamp.json or data/assessment.json). 報告書のフォルダ（reports/FY2021 など）"
+            "か、履歴（reports/.history/FY2021/1-… など）を指定してください"
+        )
+
+
+class UnreadableReportError(KawaevalError):
+    """Raised when a report folder to compare was made by a kawaeval whose files this one
+    cannot read."""
+
+    def __init__(self, path: Path | str, problem: str):
+        self.path = Path(path)
+        self.problem = problem
+        super().__init__(
+            f"「{self.path}」の報告書は、このバージョンの kawaeval では読み込めないため"
+            f"比較できません (cannot be read by this kawaeval version): {problem}"
+        )
+
+
+class SinceNotFoundError(UsageError):
+    """Raised when ``build --since`` names no history entry and no report folder."""
+
+    def __init__(self, reference: str, fiscal_year: int, entries: list[str]):
+        self.reference = reference
+        self.fiscal_year = fiscal_year
+        self.entries = list(entries)
+        known = "、".join(self.entries) if self.entries else "（履歴はまだありません）"
+        super().__init__(
+            f"--since「{reference}」に当たる FY{fiscal_year} の報告書がありません"
+            f" (--since takes a history entry number such as 1, an entry name or the start of"
+            f" its digest, or a report folder). FY{fiscal_year} の履歴: {known}"
+        )

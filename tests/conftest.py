@@ -107,3 +107,21 @@ def editions_report(tmp_path_factory) -> Path:
 def editions_rebuilt(editions_report, tmp_path_factory) -> Path:
     """The same report built again in another folder (for byte identity)."""
     return build_editions(tmp_path_factory.mktemp("editions-again"))
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, headless, through playwright (no browser download); one for the
+    session, shared by every test file (playwright's sync API runs one at a time)."""
+    import os
+
+    executable = require_system_tool("chromium", "chromium")
+    from playwright.sync_api import sync_playwright
+
+    # Chromium's sandbox refuses to run as root (CI runs as root); /dev/shm is small in
+    # containers.
+    args = ["--disable-dev-shm-usage"] + (["--no-sandbox"] if os.geteuid() == 0 else [])
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, headless=True, args=args)
+        yield chromium
+        chromium.close()

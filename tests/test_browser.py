@@ -11,14 +11,12 @@ axe's best practices, and our own checks find what axe passes but a reader misse
 
 import csv
 import io
-import os
 import re
 import shutil
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-from conftest import require_system_tool
 
 from kawaeval.build.building import build_reports, chapters_for
 from kawaeval.paths import PROJECT_ROOT, RAW_DIR
@@ -69,22 +67,7 @@ ACTIVE = """() => {
 }"""
 
 
-# ---------------------------------------------------------------- the browser
-
-
-@pytest.fixture(scope="session")
-def browser():
-    """Debian's Chromium, headless, through playwright (no browser download)."""
-    executable = require_system_tool("chromium", "chromium")
-    from playwright.sync_api import sync_playwright
-
-    # Chromium's sandbox refuses to run as root (CI runs as root); /dev/shm is small in
-    # containers.
-    args = ["--disable-dev-shm-usage"] + (["--no-sandbox"] if os.geteuid() == 0 else [])
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, headless=True, args=args)
-        yield chromium
-        chromium.close()
+# ---------------------------------------------------------------- the browser (conftest.py)
 
 
 class Visit:

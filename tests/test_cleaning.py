@@ -1218,7 +1218,7 @@ def test_random_spellings_give_the_counts_they_were_drawn_from(
 def test_a_carriage_return_inside_a_field_is_quoted_and_the_row_stays_whole(tmp_path, dtype):
     """pandas and Python 3.11's csv leave a lone CR bare with "\n" line endings: Excel splits."""
     frame = pd.DataFrame({"reason": pd.array(["理由の\r途中", "ok"], dtype=dtype), "n": [1, 2]})
-    outputs._write_csv(frame, tmp_path / "cr.csv")
+    outputs.write_csv(frame, tmp_path / "cr.csv")
     with (tmp_path / "cr.csv").open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.reader(handle))
     assert rows == [["reason", "n"], ["理由の\r途中", "1"], ["ok", "2"]]
@@ -1240,7 +1240,7 @@ def test_csv_writer_gives_the_bytes_of_pandas_to_csv_of_the_neutralised_frame(
             'odd,"name"': pd.array(values[::-1], dtype=TEXT),
         }
     )
-    outputs._write_csv(frame, tmp_path / "fast.csv")
+    outputs.write_csv(frame, tmp_path / "fast.csv")
     neutralise_frame(frame).to_csv(
         tmp_path / "pandas.csv", index=False, encoding="utf-8-sig", lineterminator="\n"
     )

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from kawaeval.build import editions
+from kawaeval.build import editions, history
 from kawaeval.build.options import BuildOptions
 from kawaeval.build.progress import Progress
 from kawaeval.build.publishing import clear_stale_debris
@@ -95,6 +95,7 @@ def build_reports(
     pdf: bool | None = None,
     docx: bool | None = None,
     final: bool = False,
+    since: str | None = None,
 ) -> list[BuildResult]:
     """Build (or find up to date) the report of each fiscal year, ``jobs`` chapters at once.
 
@@ -105,12 +106,16 @@ def build_reports(
     report as one PDF / Word file (:mod:`kawaeval.report.editions`): True asks for it, False
     stops making it, None (the default) keeps each year's report as its last build made it
     (:mod:`kawaeval.build.editions`); ``final`` (the publishing build) first checks that every
-    year asked for is settled (:func:`check_final`), whether its report is up to date or not.
+    year asked for is settled (:func:`check_final`), whether its report is up to date or not;
+    ``since`` names the report each year's change record compares with
+    (:func:`kawaeval.build.history.resolve_since`) instead of the previous different one.
 
     Raises
     ------
     UsageError
         If a fiscal year or goal is not the plan's, or ``jobs`` is below 1.
+    SinceNotFoundError
+        If ``since`` names no history entry and no report folder for a year (nothing read).
     InputFileError, PlanDefinitionError, RejectedRowsError, ManifestMismatchError, NoRecordsError
         If the records cannot be cleaned (no kernel has started).
     ChapterExecutionError
@@ -142,8 +147,19 @@ def build_reports(
         chapters = chapters_for(plan, goals)
     if final:  # before anything is published, and even when the reports are up to date
         check_final(raw_dir, years, allow_rejects)
+    baselines = {}
+    if since is not None:
+        baselines = {year: history.resolve_since(since, out_dir, year) for year in years}
     options = BuildOptions(
-        raw_dir, out_dir, tuple(chapters), jobs, force, allow_rejects, warm_kernels, requested
+        raw_dir,
+        out_dir,
+        tuple(chapters),
+        jobs,
+        force,
+        allow_rejects,
+        warm_kernels,
+        requested,
+        since=baselines,
     )
     progress = Progress(len(years) * len(chapters), progress_stream)
     statuses: dict[int, str] = {}
@@ -157,7 +173,9 @@ def build_reports(
         for year in years:
             report_dir = out_dir / f"FY{year}"
             chosen = editions.year_editions(requested, read_stamp(report_dir))
-            stamp = year_stamp(common, year, options.parameters, chosen)
+            baseline = baselines.get(year)
+            digest = None if baseline is None else baseline.digest
+            stamp = year_stamp(common, year, options.parameters, chosen, digest)
             if not force and up_to_date(report_dir, stamp):
                 progress.up_to_date(year, report_dir, len(chapters), chosen)
                 statuses[year] = "up to date"

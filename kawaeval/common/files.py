@@ -139,7 +139,19 @@ def source_date_epoch() -> datetime | None:
 def source_date() -> str | None:
     """SOURCE_DATE_EPOCH as the date a report shows (``2023-11-14``), None when unset."""
     when = source_date_epoch()
-    return None if when is None else when.strftime("%Y-%m-%d")
+    return None if when is None else when.strftime(REPORT_DATE)
+
+
+REPORT_DATE = "%Y-%m-%d"
+
+
+def epoch_date(value: object) -> str | None:
+    """A SOURCE_DATE_EPOCH value as a build stamp records it, as the date a report shows;
+    None when it is unset or not a whole number of seconds (a stamp is not checked again)."""
+    try:
+        return datetime.fromtimestamp(int(value), tz=UTC).strftime(REPORT_DATE)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
 
 
 def source_datetime() -> str | None:

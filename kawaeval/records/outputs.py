@@ -61,8 +61,8 @@ def write_outputs(result: CleanResult, out_dir: Path) -> None:
         with ThreadPoolExecutor(max_workers=2) as pool:
             parquet = pool.submit(_write_parquet, result.tidy, parquet_path)
             by_year = achievements_by_year(result.tidy, result.plan.program_years)
-            _write_csv(by_year, achievements_path)
-            _write_csv(result.rejected, rejected_path)
+            write_csv(by_year, achievements_path)
+            write_csv(result.rejected, rejected_path)
             parquet.result()
         manifest_path.write_text(
             json.dumps(result.manifest, ensure_ascii=False, indent=2) + "\n",
@@ -124,7 +124,7 @@ CSV_CHUNK_ROWS = 262_144
 _NEEDS_QUOTES = '[,"\n\r]'
 
 
-def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
     """CSV for Excel: UTF-8 with BOM (Excel in Japan opens it as is), "\\n" line endings, and
     text that Excel would run as a formula neutralised (:mod:`kawaeval.common.spreadsheet`).
 
@@ -140,6 +140,7 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> None:
         if frame[c].dtype != TEXT
         and not isinstance(frame[c].dtype, pd.CategoricalDtype)
         and pd.api.types.is_string_dtype(frame[c].dtype)
+        and not _mixed(frame[c])
     }
     if texts:
         frame = frame.assign(**texts)
@@ -164,8 +165,32 @@ def _csv_quote(text: str) -> str:
     return text
 
 
+def _mixed(column: pd.Series) -> bool:
+    """An object column holding something other than text (numbers, booleans) besides blanks."""
+    if column.dtype != object:
+        return False
+    return any(not isinstance(v, str) and not _blank(v) for v in column.tolist())
+
+
+def _blank(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
+
+
+def _mixed_field(value: object) -> str:
+    """One value of a mixed column as a CSV field: numbers as written, text neutralised."""
+    if _blank(value):
+        return ""
+    if hasattr(value, "item") and not isinstance(value, str):  # numpy scalars
+        value = value.item()
+    if isinstance(value, bool | int | float):
+        return str(value)
+    return _csv_quote(str(neutralise(str(value))))
+
+
 def _csv_field_kind(column: pd.Series) -> str | None:
     dtype = column.dtype
+    if _mixed(column) or dtype == np.float64:
+        return "mixed"
     if isinstance(dtype, pd.CategoricalDtype):
         return "categorical" if dtype.categories.dtype in (TEXT, "str", object) else None
     if dtype == TEXT:
@@ -178,6 +203,8 @@ def _csv_field_kind(column: pd.Series) -> str | None:
 def _csv_fields(column: pd.Series) -> pa.Array:
     """One CSV field per row as Arrow strings: quoted where needed, missing as empty."""
     kind = _csv_field_kind(column)
+    if kind == "mixed":
+        return pa.array([_mixed_field(v) for v in column.tolist()], type=pa.large_string())
     if kind == "integer":
         return pc.cast(pa.array(column.to_numpy()), pa.large_string())
     if kind == "categorical":

@@ -24,6 +24,9 @@ PROVENANCE_CLASS = "kawaeval-provenance"
 SCREEN_READER_ONLY = "kawaeval-sr-only"
 """Text the pages give screen readers only (a table's caption where the heading above says
 it); an edition leaves it out: hidden text would be laid out, or tagged, as if shown."""
+HTML_ONLY = "kawaeval-html-only"
+"""The class of what belongs to the HTML report only (the change record's section of the index):
+the editions made from the pages (PDF, Word, summary) leave it out."""
 PROVENANCE_PAGE = ("作成情報", "provenance")
 """The provenance's place at the end of a joined document: (bookmark title, section id)."""
 
@@ -95,6 +98,7 @@ def joined_sections(report_dir: Path, pages: Sequence[tuple[str, str]]) -> list[
                     element.attrib["href"] = target
         moved += _take_provenance(main)
         _drop(main, SCREEN_READER_ONLY)
+        _drop(main, HTML_ONLY)
         main.tag = "section"
         main.attrib.update(
             {

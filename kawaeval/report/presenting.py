@@ -53,6 +53,7 @@ from kawaeval.report.wording import (
     goal_label,
     grade_source,
     grade_text,
+    number,
     pct,
     report_title,
 )
@@ -648,7 +649,7 @@ def indicators_table(assessment: Assessment, goal: int) -> Fragment:
         shown("参考指標"),
         shown("単位"),
         shown("向き"),
-        *(Column(n, lambda row, n=n: _number(row[n]), True) for n in tables.INDICATOR_VALUES),
+        *(Column(n, lambda row, n=n: number(row[n]), True) for n in tables.INDICATOR_VALUES),
         percent("達成率（%）"),
         shown("達成"),
     ]
@@ -660,15 +661,6 @@ def indicators_table(assessment: Assessment, goal: int) -> Fragment:
         note,
         heading="参考指標",
     )
-
-
-def _number(value: object) -> str:
-    if value is None or pd.isna(value):
-        return "－"
-    number = float(value)
-    if number.is_integer():
-        return f"{int(number):,}"
-    return f"{number:,}"
 
 
 def goal_grades(assessment: Assessment, goal: int) -> Fragment:
@@ -741,13 +733,17 @@ def index_page(
     chapters: Sequence[tuple[str, str]],
     provenance: dict,
     downloads: Sequence[tuple[str, str]] = (),
+    changes: Fragment | str = "",
 ) -> str:
     """The report's entry page: title, table of contents, key figures, files and provenance.
 
     ``chapters`` is (title, relative link) in reading order; ``downloads`` is (what, relative
-    link) for the files beside the pages (tables.xlsx, the data); ``provenance`` holds
+    link) for the files beside the pages (tables.xlsx, the data), or (what, link, class) for
+    one that only the HTML report lists; ``provenance`` holds
     ``package_version``, ``git_commit`` (or None), ``parameters`` (dict), ``inputs``
-    (list of (file, sha256)), ``plan`` ((file, sha256)) and ``source_date`` (or None).
+    (list of (file, sha256)), ``plan`` ((file, sha256)) and ``source_date`` (or None);
+    ``changes`` is the section on the change record
+    (:func:`kawaeval.report.changes.index_section`).
     """
     year = era_year(assessment.fiscal_year)
     labels = _labels(assessment)
@@ -759,6 +755,7 @@ def index_page(
         notice=assessment.notice,
         judgement_notice=judgement_notice(assessment),
         chapters=list(chapters),
+        changes=changes,
         downloads=list(downloads),
         initiatives=program.initiatives,
         year=year,

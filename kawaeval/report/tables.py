@@ -37,6 +37,7 @@ from kawaeval.exceptions import UsageError
 from kawaeval.plan import ACHIEVEMENTS, EVALUATED
 from kawaeval.report.chapters import REGISTRY
 from kawaeval.report.wording import (
+    ACHIEVED_WORDS,
     NO_REASON,
     goal_label,
     grade_source,
@@ -430,7 +431,6 @@ INDICATOR_COLUMNS = [
     "達成",
 ]
 _BETTER = {"higher": "高いほど良い", "lower": "低いほど良い"}
-_ACHIEVED = {True: "達成", False: "未達成", None: "－"}
 
 
 def indicators(assessment: Assessment, goal: int) -> pd.DataFrame:
@@ -445,7 +445,7 @@ def indicators(assessment: Assessment, goal: int) -> pd.DataFrame:
             "目標値": i.target,
             "実績値": i.actual,
             "達成率" + SHARE_SUFFIX: _share(i.achievement_rate_pct),
-            "達成": _ACHIEVED[i.achieved],
+            "達成": ACHIEVED_WORDS[i.achieved],
         }
         for i in block.indicators
     ]

@@ -253,15 +253,20 @@ def workbook_heading(assessment: Assessment) -> str:
     return " ".join(p for p in parts if p) + " 表の一覧"
 
 
-def write_tables_workbook(assessment: Assessment, path: Path) -> Path:
-    """Write ``tables.xlsx`` (every table of the report for ``assessment``) to ``path``."""
+def write_tables_workbook(
+    assessment: Assessment, path: Path, extra: Sequence[ReportTable] = ()
+) -> Path:
+    """Write ``tables.xlsx`` (every table of the report for ``assessment``, then ``extra``:
+    the change record's, when the report has one) to ``path``."""
     from kawaeval.report.tables import report_tables
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(
-        tables_workbook(
-            report_tables(assessment), workbook_heading(assessment), chapter_titles(assessment)
-        )
-    )
+    titles = chapter_titles(assessment)
+    if extra:
+        from kawaeval.report.changes import CHANGES_CHAPTER
+
+        titles[CHANGES_CHAPTER[0]] = CHANGES_CHAPTER[1]
+    tables = [*report_tables(assessment), *extra]
+    path.write_bytes(tables_workbook(tables, workbook_heading(assessment), titles))
     return path
