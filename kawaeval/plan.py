@@ -69,6 +69,15 @@ class GradingRule:
 
 
 @dataclass(frozen=True)
+class DirectionRule:
+    """Thresholds (in %) of a direction's achieved share that suggest its verdict (plan.toml
+    ``[grading.direction]``); ``assumption`` when the city has not published them."""
+
+    min_achieved_share: dict[str, float]
+    assumption: bool
+
+
+@dataclass(frozen=True)
 class Plan:
     """Everything the package needs to know about the plan being evaluated."""
 
@@ -88,6 +97,13 @@ class Plan:
     outlook_grades: tuple[Grade, ...]
     grading: GradingRule
     periods: tuple[Period, ...]
+    achievement_short_labels: dict[str, str]
+    """The labels as sentences quote them (「目標を上回った」); the labels themselves by default."""
+    direction_grades: tuple[Grade, ...]
+    """The verdicts a direction can get (``[[direction_grades]]``; the progress grades by
+    default)."""
+    direction_rule: DirectionRule | None
+    """``[grading.direction]``; None: no verdict is suggested, the committee gives them."""
 
     @property
     def goal_numbers(self) -> tuple[int, ...]:
@@ -119,6 +135,9 @@ class Plan:
 
     def outlook_label(self, grade: str) -> str:
         return _label(self.outlook_grades, grade)
+
+    def direction_label(self, grade: str) -> str:
+        return _label(self.direction_grades, grade)
 
 
 def _label(grades: tuple[Grade, ...], grade: str) -> str:
@@ -180,8 +199,22 @@ def _build(path: Path, data: dict) -> Plan:
         raise PlanDefinitionError(path, "goal numbers must be present and unique")
 
     labels = {k: str(data["achievement_labels"][k]) for k in ACHIEVEMENTS}
+    short = data.get("achievement_short_labels", {})
+    unknown = set(short) - set(ACHIEVEMENTS)
+    if unknown:
+        raise PlanDefinitionError(
+            path,
+            f"achievement_short_labels: {', '.join(sorted(unknown))} は達成度の区分ではありません"
+            f" (keys: {', '.join(ACHIEVEMENTS)})",
+        )
+    short_labels = {k: str(short.get(k, labels[k])) for k in ACHIEVEMENTS}
     progress_grades = _grades(path, data["progress_grades"], "progress")
     outlook_grades = _grades(path, data["outlook_grades"], "outlook")
+    direction_grades = (
+        _grades(path, data["direction_grades"], "direction")
+        if "direction_grades" in data
+        else progress_grades
+    )
 
     grading = data["grading"]
     thresholds = {str(k): float(v) for k, v in grading["progress"]["min_achieved_share"].items()}
@@ -207,6 +240,7 @@ def _build(path: Path, data: dict) -> Plan:
         external_cause_keywords=tuple(str(k) for k in grading["external_cause_keywords"]),
         external_cause_label=str(grading.get("external_cause_label", "外部要因")),
     )
+    direction_rule = _direction_rule(path, grading.get("direction"), direction_grades)
     years = tuple(int(y) for y in p["program_years"])
     if list(years) != sorted(set(years)) or not years:
         raise PlanDefinitionError(path, "program_years must be increasing fiscal years")
@@ -236,4 +270,28 @@ def _build(path: Path, data: dict) -> Plan:
         outlook_grades=outlook_grades,
         grading=rule,
         periods=periods,
+        achievement_short_labels=short_labels,
+        direction_grades=direction_grades,
+        direction_rule=direction_rule,
     )
+
+
+def _direction_rule(
+    path: Path, table: dict | None, grades: tuple[Grade, ...]
+) -> DirectionRule | None:
+    """``[grading.direction]``: one minimum share per direction verdict, falling from the best."""
+    if table is None:
+        return None
+    thresholds = {str(k): float(v) for k, v in table["min_achieved_share"].items()}
+    if set(thresholds) != {g.grade for g in grades}:
+        raise PlanDefinitionError(
+            path,
+            "grading.direction.min_achieved_share must give one threshold per direction grade "
+            f"({', '.join(g.grade for g in grades)})",
+        )
+    ordered = [thresholds[g.grade] for g in grades]
+    if ordered != sorted(ordered, reverse=True):
+        raise PlanDefinitionError(
+            path, "direction thresholds must fall from the best grade to the worst"
+        )
+    return DirectionRule(thresholds, bool(table.get("assumption", False)))

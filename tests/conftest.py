@@ -1,6 +1,9 @@
 """Fixtures shared by the report tests: the hand-written assessment and the published figures."""
 
+import contextlib
+import io
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -46,3 +49,79 @@ def require_system_tool(command: str, debian_package: str) -> str:
     if os.environ.get(REQUIRE_SYSTEM_TOOLS) == "1":
         pytest.fail(f"{message}. {REQUIRE_SYSTEM_TOOLS}=1 (set by .ci/run) makes this a failure.")
     pytest.skip(message)
+
+
+# ---------------------------------------------------------------- the editions
+
+
+EDITIONS_EPOCH = "1700000000"  # 2023-11-14T22:13:20Z
+"""SOURCE_DATE_EPOCH of the sample report built with its editions (tests/test_pdf, test_docx)."""
+
+
+@contextlib.contextmanager
+def source_date_epoch(value: str | None):
+    """SOURCE_DATE_EPOCH set to ``value`` (unset for None) for the duration."""
+    before = os.environ.get("SOURCE_DATE_EPOCH")
+    if value is None:
+        os.environ.pop("SOURCE_DATE_EPOCH", None)
+    else:
+        os.environ["SOURCE_DATE_EPOCH"] = value
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = before
+
+
+def run_cli(args: list[str]) -> tuple[int, str]:
+    """``kawaeval ARGS`` in this process: (exit code, what it wrote to stderr)."""
+    from kawaeval import cli
+
+    err = io.StringIO()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+        code = cli.main(args)
+    return code, err.getvalue()
+
+
+def build_editions(out: Path) -> Path:
+    """The sample FY2021 report built with ``--pdf --docx`` under SOURCE_DATE_EPOCH."""
+    with source_date_epoch(EDITIONS_EPOCH):
+        code, err = run_cli(
+            ["build", "--fiscal-year", "2021", "--out", str(out), "--pdf", "--docx"]
+        )
+    assert code == 0, err
+    return out / "FY2021"
+
+
+@pytest.fixture(scope="session")
+def editions_report(tmp_path_factory) -> Path:
+    """The sample FY2021 report with its PDF and Word editions, built once."""
+    pytest.importorskip("weasyprint")
+    pytest.importorskip("pypandoc")
+    return build_editions(tmp_path_factory.mktemp("editions"))
+
+
+@pytest.fixture(scope="session")
+def editions_rebuilt(editions_report, tmp_path_factory) -> Path:
+    """The same report built again in another folder (for byte identity)."""
+    return build_editions(tmp_path_factory.mktemp("editions-again"))
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, headless, through playwright (no browser download); one for the
+    session, shared by every test file (playwright's sync API runs one at a time)."""
+    import os
+
+    executable = require_system_tool("chromium", "chromium")
+    from playwright.sync_api import sync_playwright
+
+    # Chromium's sandbox refuses to run as root (CI runs as root); /dev/shm is small in
+    # containers.
+    args = ["--disable-dev-shm-usage"] + (["--no-sandbox"] if os.geteuid() == 0 else [])
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, headless=True, args=args)
+        yield chromium
+        chromium.close()

@@ -163,10 +163,121 @@ def test_every_program_year_is_assessed_with_by_year_up_to_it(assessments):
         years = [y for y in PROGRAM_YEARS if y <= year]
         assert sorted({b["fiscal_year"] for b in assessment["by_year"]}) == years
         assert [b["fiscal_year"] for b in assessment["program_by_year"]] == years
-        assert assessment["data_quality"] == {"rejected_rows": 0, "rejected": []}
+        assert assessment["data_quality"] == {
+            "rejected_rows": 0,
+            "rejected": [],
+            "warnings": [],
+        }
     # the committee judged the final year only: interim years show the suggestion as final
     assert assessments[2018]["judgements_present"] is False
     assert goal_of(assessments[2018], 1)["progress"]["source"] == "suggested"
+
+
+# The words of the published direction statements (the summary writes them at the end of each
+# 〇取組の方向性 paragraph: 「…など、一定の進捗があった。」「…当初の予定よりも進捗は遅れた。」).
+DIRECTION_WORDS = {
+    "some progress": "一定の進捗があった",
+    "behind plan": "当初の予定よりも進捗は遅れた",
+}
+
+
+@pytest.mark.parametrize(
+    "statement",
+    PUBLISHED["direction_progress_statements"],
+    ids=lambda s: f"goal{s['goal']}-direction{s['direction']}",
+)
+def test_direction_verdicts_suggested_and_final(final, statement):
+    block = goal_of(final, statement["goal"])
+    direction = next(d for d in block["directions"] if d["direction"] == statement["direction"])
+    progress = direction["progress"]
+    words = DIRECTION_WORDS[statement["progress"]]
+    assert progress["suggested_label"] == words
+    assert progress["final_label"] == words
+    # the sample's judgements.csv has no direction rows: the suggestion stands, shown as such
+    assert progress["source"] == "suggested"
+    assert progress["differs"] is False
+    assert progress["assumption"] is False
+    # the drafted text of the direction ends with its verdict, as the city's paragraph does
+    assert direction["narrative"]["drafted"] is True
+    assert direction["narrative"]["text"].endswith(f"{words}。")
+
+
+def test_direction_counts_by_year_add_up_to_the_goals(assessments):
+    for assessment in assessments.values():
+        for block in assessment["goals"]:
+            goal_rows = [r for r in assessment["by_year"] if r["goal"] == block["goal"]]
+            for i, row in enumerate(goal_rows):
+                summed = {
+                    k: sum(d["by_year"][i]["counts"][k] for d in block["directions"])
+                    for k in row["counts"]
+                }
+                assert summed == row["counts"]
+                assert {d["by_year"][i]["fiscal_year"] for d in block["directions"]} == {
+                    row["fiscal_year"]
+                }
+
+
+FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+def approx_words(share: float) -> str:
+    """約N割 with N as the city writes it: ９割 (one digit full-width), 10割."""
+    tenths = round(share * 10)
+    return f"約{str(tenths).translate(FULL_WIDTH) if tenths < 10 else tenths}割"
+
+
+def era(year: int) -> str:
+    n = year - 2018 if year >= 2019 else year - 1988
+    number = "元" if n == 1 else str(n).translate(FULL_WIDTH) if n < 10 else str(n)
+    return f"{'令和' if year >= 2019 else '平成'}{number}({year})年度"
+
+
+@pytest.mark.parametrize(
+    "statement",
+    PUBLISHED["goal_year_shares_approx"],
+    ids=lambda s: f"goal{s['goal']}-{s['fiscal_years'][0]}-{s['measure']}",
+)
+def test_each_published_share_is_in_the_goals_drafted_sentence(final, statement):
+    """約N割 of that goal, period and measure, with the city's N, in the draft of the goal's
+    〇各取組の達成度の状況: the clause of the period (its years) names the measure."""
+    text = goal_of(final, statement["goal"])["achievement_text"]
+    assert text["drafted"] is True and text["source"] == "rule"
+    sentence = text["text"]
+    years = "及び".join(era(y) for y in statement["fiscal_years"])
+    clauses = sentence.split("の達成度の状況")
+    starts = [i for i, c in enumerate(clauses[:-1]) if c.endswith(years)]
+    assert len(starts) == 1, sentence
+    clause = clauses[starts[0] + 1]
+    short = final["plan"]["achievement_short_labels"]
+    words = approx_words(statement["approx_share"])
+    if statement["measure"] == "exceeded+on_target":
+        phrase = f"「{short['exceeded']}」と「{short['on_target']}」を合わせると{words}"
+    else:
+        phrase = f"「{short[statement['measure']]}」が{words}"
+    assert phrase in clause, (phrase, clause)
+
+
+def test_the_programs_sentence_states_the_published_share(final):
+    published = PUBLISHED["program_distribution_fy2021"]
+    text = final["program"]["achievement_text"]["text"]
+    short = final["plan"]["achievement_short_labels"]
+    words = approx_words(published["exceeded_plus_on_target_approx_share"])
+    assert (
+        f"{era(FINAL_YEAR)}の各取組の達成度については、"
+        f"「{short['exceeded']}」と「{short['on_target']}」を合わせた割合が{words}"
+    ) in text
+    # the evaluated year, the program's last: 計画期間終了時点, as the summary says
+    assert text.startswith(f"{PUBLISHED['document']['program_ja']}計画期間終了時点に当たる")
+
+
+def test_the_short_labels_are_the_ones_the_summary_quotes(final):
+    seed = SHARED_FIGURES.parent.parent / "seed"
+    texts = "".join(p.read_text(encoding="utf-8") for p in sorted(seed.glob("*.txt")))
+    if not texts:
+        pytest.skip("no shared/seed beside the checkout")
+    short = final["plan"]["achievement_short_labels"]
+    for key in ("exceeded", "on_target", "below"):
+        assert f"「{short[key]}」" in texts
 
 
 @pytest.mark.skipif(not SHARED_FIGURES.is_file(), reason="no shared/ folder beside the checkout")

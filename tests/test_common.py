@@ -1,5 +1,7 @@
 """The ground floor every stage uses: era years, file names, atomic replacement, dates."""
 
+import os
+
 import pytest
 
 from kawaeval.common import files, text
@@ -50,6 +52,9 @@ def test_replacing_puts_every_file_in_place_only_when_all_were_written(tmp_path)
     assert not second.exists()
     files.write_files({first: b"new", second: b"too"})
     assert (first.read_bytes(), second.read_bytes()) == (b"new", b"too")
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert second.stat().st_mode & 0o777 == 0o666 & ~umask  # as readable as any new file
     assert sorted(p.name for p in tmp_path.rglob("*")) == ["a.txt", "b.txt", "sub"]
 
 

@@ -20,6 +20,7 @@ from kawaeval.build.kernels import KernelPool
 from kawaeval.paths import RAW_DIR
 from kawaeval.plan import load_plan
 from kawaeval.report.chapters import chapters_for
+from kawaeval.report.presenting import PageNav
 
 FIXTURES = Path(__file__).parent / "fixtures" / "kernels"
 
@@ -149,7 +150,9 @@ def _published(chapter, executed: Path) -> tuple[str, str]:
     """What the build publishes of an executed chapter: its normalised notebook, its page."""
     nb = nbformat.read(executed, as_version=4)
     normalise_notebook(nb, chapter, f"notebooks/{chapter.name}.ipynb")
-    return nbformat.writes(nb), export_html(nb, chapter.title, "<nav></nav>")
+    return nbformat.writes(nb), export_html(
+        nb, chapter.title, PageNav("<nav></nav>", "<nav></nav>")
+    )
 
 
 @pytest.fixture(scope="module")

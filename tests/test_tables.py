@@ -53,14 +53,15 @@ def test_report_tables_lists_every_table_in_report_order(assessment):
         ("02_achievement", "program_trend"),
         ("03_highlights", "highlights"),
         ("04_overall", "grades"),
+        ("04_overall", "direction_verdicts"),
         ("04_overall", "below_target_causes"),
-        ("04_overall", "period_overview"),
     ]
     goal1 = [t.key for t in listed if t.goal == 1]
     assert goal1 == [
         "goal_trend",
-        "direction_distribution",
         "goal_periods",
+        "direction_distribution",
+        "direction_trend",
         "below_target",
         "indicators",
         "goal_grades",
@@ -68,8 +69,9 @@ def test_report_tables_lists_every_table_in_report_order(assessment):
     # goal 3 has no below-target initiative and no indicator: the report shows no such table
     assert [t.key for t in listed if t.goal == 3] == [
         "goal_trend",
-        "direction_distribution",
         "goal_periods",
+        "direction_distribution",
+        "direction_trend",
         "goal_grades",
     ]
     assert {t.chapter for t in listed if t.goal == 2} == {"05_goal2"}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import nbformat
 from nbconvert import HTMLExporter
@@ -15,6 +16,9 @@ from nbconvert import HTMLExporter
 from kawaeval.build.stamps import display_path
 from kawaeval.paths import TEMPLATES_DIR
 from kawaeval.report.chapters import Chapter
+
+if TYPE_CHECKING:
+    from kawaeval.report.presenting import PageNav
 
 TEMPLATE_NAME = "kawaeval"
 
@@ -72,9 +76,11 @@ def _exporter():
     return exporter
 
 
-def export_html(nb: nbformat.NotebookNode, title: str, nav: str) -> str:
-    """A chapter as one self-contained HTML page: no code, no prompts, no network resources."""
+def export_html(nb: nbformat.NotebookNode, title: str, nav: PageNav) -> str:
+    """A chapter as one self-contained HTML page: no code, no prompts, no network resources;
+    ``nav`` (:func:`kawaeval.report.presenting.page_nav`) above and below its content."""
     nb = nbformat.from_dict(nb)
     nb.metadata["title"] = title
-    body, _ = _exporter().from_notebook_node(nb, resources={"kawaeval_nav": nav})
+    resources = {"kawaeval_nav_top": nav.top, "kawaeval_nav_bottom": nav.bottom}
+    body, _ = _exporter().from_notebook_node(nb, resources=resources)
     return body

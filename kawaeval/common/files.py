@@ -1,4 +1,6 @@
-"""Files as every stage writes them: SHA-256 digests, atomic replacement, reproducible dates.
+"""Files as every stage writes them: SHA-256 digests, atomic replacement, reproducible dates,
+and the one place where an OSError of writing becomes the error a person can act on
+(:func:`writing_into`: the folder named, and what to do).
 
 Importing nothing heavy: the build's up-to-date check and the readers of records both use it.
 """
@@ -8,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -43,19 +45,49 @@ def replacing(*targets: Path) -> Iterator[list[Path]]:
         for target in targets:
             where = target.parent
             where.mkdir(parents=True, exist_ok=True)
-            handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=where)
-            os.close(handle)
-            staged.append(Path(name))
+            staged.append(_new_file_beside(target))
         where = targets[0].parent if targets else where
         yield list(staged)
         for temporary, target in zip(staged, targets, strict=True):
             where = target
             os.replace(temporary, target)
     except OSError as exc:
-        raise OutputWriteError(where, exc.strerror or str(exc)) from exc
+        raise OutputWriteError(where, exc.strerror or str(exc), exc.errno) from exc
     finally:
         for temporary in staged:
             temporary.unlink(missing_ok=True)
+
+
+def _new_file_beside(target: Path) -> Path:
+    """An empty new file next to ``target``, with the permissions ``target`` would get (the
+    umask's, unlike ``mkstemp``'s owner-only files: reports and workbooks are for readers)."""
+    while True:
+        path = target.with_name(f".{target.name}.{secrets.token_hex(6)}.part")
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        except FileExistsError:
+            continue
+        return path
+
+
+@contextmanager
+def writing_into(folder: Path | str) -> Iterator[None]:
+    """Turn an OSError raised while writing into ``folder`` (read-only, full, a file where the
+    folder should be) into :class:`OutputWriteError` naming the folder and what to do.
+
+    ``clean``, ``build`` and ``template`` write through it (or :func:`replacing`, which says
+    the same), so each says the same; an error about a folder inside this one (a build's
+    staging folder) is told about the folder the person gave.
+    """
+    try:
+        yield
+    except OSError as exc:
+        raise OutputWriteError(folder, exc.strerror or str(exc), exc.errno) from exc
+    except OutputWriteError as exc:
+        inner = Path(exc.path)
+        if inner != Path(folder) and inner.is_relative_to(folder):
+            raise OutputWriteError(folder, exc.problem, exc.error_number) from exc
+        raise
 
 
 def write_files(contents: dict[Path, bytes]) -> None:
@@ -107,7 +139,19 @@ def source_date_epoch() -> datetime | None:
 def source_date() -> str | None:
     """SOURCE_DATE_EPOCH as the date a report shows (``2023-11-14``), None when unset."""
     when = source_date_epoch()
-    return None if when is None else when.strftime("%Y-%m-%d")
+    return None if when is None else when.strftime(REPORT_DATE)
+
+
+REPORT_DATE = "%Y-%m-%d"
+
+
+def epoch_date(value: object) -> str | None:
+    """A SOURCE_DATE_EPOCH value as a build stamp records it, as the date a report shows;
+    None when it is unset or not a whole number of seconds (a stamp is not checked again)."""
+    try:
+        return datetime.fromtimestamp(int(value), tz=UTC).strftime(REPORT_DATE)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
 
 
 def source_datetime() -> str | None:

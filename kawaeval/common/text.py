@@ -14,6 +14,13 @@ _WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL"} | {
 }
 
 
+def city_digits(number: int) -> str:
+    """A whole number as the city's prose writes it, as its era years: one digit full-width,
+    more half-width (``3`` -> ``３``, ``10`` -> ``10``; ３つの基本目標, 約10割)."""
+    text = str(number)
+    return text.translate(_FULL_WIDTH_DIGITS) if len(text) == 1 else text
+
+
 def era_year(fiscal_year: int, full_width: bool = True) -> str:
     """A fiscal year in the era form the city writes: 2021 -> 令和３(2021)年度, 2019 ->
     令和元(2019)年度, 2018 -> 平成30(2018)年度.

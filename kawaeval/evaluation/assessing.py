@@ -13,21 +13,27 @@ or final grade carries ``assumption = true`` in plan.toml (a label the city has 
 
 from __future__ import annotations
 
+import logging
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pandas as pd
 
+from kawaeval.evaluation import drafting
 from kawaeval.evaluation.grading import (
     grade_decision,
     grading_rule,
+    suggest_direction,
     suggest_outlook,
     suggest_progress,
 )
 from kawaeval.evaluation.model import Assessment
 from kawaeval.exceptions import NoRecordsError
 from kawaeval.plan import ACHIEVED, ACHIEVEMENTS, EVALUATED, Plan, load_plan
+from kawaeval.records.committee import CommitteeInput
 from kawaeval.records.supplements import Supplements, empty_supplements, load_supplements
+
+log = logging.getLogger(__name__)
 
 REJECTED_COLUMNS = ("file", "row", "initiative_id", "name", "column", "value", "reason")
 
@@ -73,7 +79,14 @@ def assess_records(raw_dir: Path, fiscal_year: int, allow_rejects: bool = False)
     result = clean_records(Path(raw_dir), allow_rejects=allow_rejects)
     check_records(result.tidy, fiscal_year, raw_dir)
     supplements = load_supplements(Path(raw_dir), result.plan)
-    return assess(result.tidy, result.plan, fiscal_year, supplements, result.rejected)
+    return assess(
+        result.tidy,
+        result.plan,
+        fiscal_year,
+        supplements,
+        result.rejected,
+        result.manifest["warnings"],
+    )
 
 
 def assess(
@@ -82,8 +95,12 @@ def assess(
     fiscal_year: int,
     supplements: Supplements | None = None,
     rejected: pd.DataFrame | None = None,
+    warnings: list[str] | None = None,
 ) -> dict:
     """The assessment of ``fiscal_year`` as a JSON-serialisable dict (see the module docstring).
+
+    ``warnings`` are what cleaning noticed (the manifest's ``warnings``): the report's
+    data-quality section lists them.
 
     Raises
     ------
@@ -96,22 +113,19 @@ def assess(
     years = [y for y in plan.program_years if y <= fiscal_year]
     records = records[records["fiscal_year"].isin(years)]
     this_year = records[records["fiscal_year"] == fiscal_year]
-    judgements = supplements.judgements[supplements.judgements["fiscal_year"] == fiscal_year]
-    judged = {_goal_key(j["goal"]): j for j in judgements.to_dict("records")}
+    decide = _Decisions(supplements.committee, fiscal_year, plan)
 
     goals = [
-        _goal_block(
-            records, plan, goal.goal, fiscal_year, years, judged.get(goal.goal), supplements
-        )
+        _goal_block(records, plan, goal.goal, fiscal_year, years, decide, supplements)
         for goal in plan.goals
     ]
     program_counts = _counts(this_year)
     program_share = _achieved_share(program_counts)
-    overall_judgement = judged.get(None)
-    program_progress = _decision(
-        suggest_progress(plan, program_share), overall_judgement, "progress", plan.progress_grades
+    program_progress = decide.grade(
+        suggest_progress(plan, program_share), None, None, "progress", plan.progress_grades
     )
-    return Assessment.model_validate(
+    empty = drafting.compose(None, None)
+    assessment = Assessment.model_validate(
         {
             "fiscal_year": int(fiscal_year),
             "evaluation": "final" if fiscal_year == plan.program_years[-1] else "interim",
@@ -122,6 +136,7 @@ def assess(
                 "shares_pct": _shares(program_counts),
                 "achieved_share_pct": program_share,
                 "progress": program_progress,
+                "achievement_text": empty,
             },
             "program_by_year": [_year_block(records, year) for year in years],
             "program_periods": _periods(records, plan, fiscal_year),
@@ -137,32 +152,96 @@ def assess(
             },
             "overall": {
                 "progress": program_progress,
-                "statement": _text_or_none(overall_judgement["reason"])
-                if overall_judgement
-                else None,
+                "statement": decide.value(None, None, "reason"),
+                "goals_text": empty,
+                "context": empty,
             },
-            "judgements_present": bool(len(judgements)),
+            "judgements_present": fiscal_year in supplements.committee.years(),
+            "committee_sheets": [],
             "grading_rule": grading_rule(plan),
-            "data_quality": _data_quality(rejected),
+            "data_quality": _data_quality(rejected, warnings),
             "notice": supplements.notice,
             "initiatives": _initiatives(records),
         }
     )
+    _fill_texts(assessment, decide)
+    assessment.committee_sheets = _sheets_read(assessment, supplements.committee)
+    return assessment
 
 
-def _goal_key(value) -> int | None:
-    return None if pd.isna(value) else int(value)
+class _Decisions:
+    """The committee's values for one fiscal year, as the assessment asks for them."""
+
+    def __init__(self, committee: CommitteeInput, fiscal_year: int, plan: Plan):
+        self.committee = committee
+        self.fiscal_year = fiscal_year
+        self.plan = plan
+
+    def value(self, goal: int | None, direction: int | None, name: str) -> str | None:
+        return self.committee.get(self.fiscal_year, goal, direction, name)
+
+    def text(self, goal: int | None, direction: int | None, name: str, draft: str | None):
+        given = self.committee.given(self.fiscal_year, goal, direction, name)
+        if given is None:
+            return drafting.compose(draft, None)
+        return drafting.compose(draft, given.value, given.where)
+
+    def grade(self, suggested, goal, direction, name, grades):
+        """The decision for a grade (progress, outlook) or a direction's verdict."""
+        reason = "verdict_reason" if name == "verdict" else "reason"
+        return grade_decision(
+            suggested,
+            self.value(goal, direction, name),
+            self.value(goal, direction, reason),
+            grades,
+        )
+
+
+def _fill_texts(assessment: Assessment, decide: _Decisions) -> None:
+    """Every text of the report: the committee's where it supplied one, else the rule's draft
+    (drafted after the grades are decided, since a draft states the final verdict)."""
+    for goal in assessment.goals:
+        for direction in goal.directions:
+            direction.narrative = decide.text(
+                goal.goal,
+                direction.direction,
+                "narrative",
+                drafting.direction_draft(assessment, direction),
+            )
+        goal.achievement_text = decide.text(
+            goal.goal, None, "achievement", drafting.goal_achievement_draft(assessment, goal)
+        )
+        goal.grades_text = decide.text(goal.goal, None, "grades", drafting.goal_grades_draft(goal))
+    assessment.program.achievement_text = decide.text(
+        None, None, "achievement", drafting.program_achievement_draft(assessment)
+    )
+    assessment.overall.goals_text = decide.text(
+        None, None, "goals", drafting.goals_grades_draft(assessment)
+    )
+    assessment.overall.context = decide.text(None, None, "context", None)
+
+
+def _sheets_read(assessment: Assessment, committee: CommitteeInput) -> list[dict]:
+    """The returned sheets of the evaluated year, each with whether the records still give the
+    figures it was made from; a sheet made from other figures is logged as a warning."""
+    used = []
+    for sheet in committee.sheets:
+        if sheet.fiscal_year != assessment.fiscal_year:
+            continue
+        current = sheet.fingerprint == assessment.figures_fingerprint(sheet.goal)
+        if not current:
+            log.warning(
+                "%s: 評価委員会はこのシートを作成した時点の数値で評価しています。その後、記録の"
+                "数値が変わりました（委員会に確認してください）"
+                " (the committee judged on earlier figures)",
+                sheet.file,
+            )
+        used.append({"file": sheet.file, "goal": sheet.goal, "current": current})
+    return used
 
 
 def _text_or_none(value) -> str | None:
     return None if value is None or pd.isna(value) else str(value)
-
-
-def _decision(suggested: str | None, judgement: dict | None, key: str, grades):
-    """The grade decision for ``key`` (progress or outlook) of a goal or the program."""
-    committee = _text_or_none(judgement[key]) if judgement else None
-    reason = _text_or_none(judgement["reason"]) if judgement else None
-    return grade_decision(suggested, committee, reason, grades)
 
 
 def _prepare(tidy: pd.DataFrame, plan: Plan) -> pd.DataFrame:
@@ -177,6 +256,7 @@ def _prepare(tidy: pd.DataFrame, plan: Plan) -> pd.DataFrame:
             "fiscal_year": tidy["fiscal_year"].astype(int),
             "achievement": pd.Categorical(tidy["achievement"].astype(str), categories=ACHIEVEMENTS),
             "reason": tidy["reason"].astype(object) if "reason" in tidy else None,
+            "former_ids": tidy["former_ids"].astype(object) if "former_ids" in tidy else None,
         }
     )
     keywords = plan.grading.external_cause_keywords
@@ -235,7 +315,7 @@ def _goal_block(
     goal: int,
     fiscal_year: int,
     years: list[int],
-    judgement: dict | None,
+    decide: _Decisions,
     supplements: Supplements,
 ) -> dict:
     rows = records[records["goal"] == goal]
@@ -249,12 +329,13 @@ def _goal_block(
     adjusted_share = round_half_up_pct(
         sum(pooled[k] for k in ACHIEVED) + int(rows["external_cause"].sum()), _evaluated(pooled)
     )
-    progress = _decision(
-        suggest_progress(plan, achieved_share), judgement, "progress", plan.progress_grades
+    progress = decide.grade(
+        suggest_progress(plan, achieved_share), goal, None, "progress", plan.progress_grades
     )
-    outlook = _decision(
+    outlook = decide.grade(
         suggest_outlook(plan, min_year_share, adjusted_share),
-        judgement,
+        goal,
+        None,
         "outlook",
         plan.outlook_grades,
     )
@@ -274,15 +355,7 @@ def _goal_block(
             "adjusted_share_pct": adjusted_share,
         },
         "directions": [
-            {
-                "direction": d.direction,
-                "name": d.name,
-                "initiatives": _total(
-                    c := _counts(this_year[this_year["direction"] == d.direction])
-                ),
-                "counts": c,
-                "shares_pct": _shares(c),
-            }
+            _direction_block(rows, plan, goal, d, fiscal_year, years, decide)
             for d in definition.directions
         ],
         "periods": _periods(rows, plan, fiscal_year),
@@ -290,6 +363,32 @@ def _goal_block(
         "external_cause": _external_block(this_year),
         "highlights": _highlights(supplements.highlights, goal, fiscal_year),
         "indicators": _indicators(supplements.indicators, goal, fiscal_year),
+        "achievement_text": drafting.compose(None, None),
+        "grades_text": drafting.compose(None, None),
+    }
+
+
+def _direction_block(rows, plan: Plan, goal: int, direction, fiscal_year, years, decide) -> dict:
+    """One direction: the evaluated year's figures and verdict, and its figures by year."""
+    mine = rows[rows["direction"] == direction.direction]
+    counts = _counts(mine[mine["fiscal_year"] == fiscal_year])
+    share = _achieved_share(counts)
+    return {
+        "direction": direction.direction,
+        "name": direction.name,
+        "initiatives": _total(counts),
+        "counts": counts,
+        "shares_pct": _shares(counts),
+        "achieved_share_pct": share,
+        "progress": decide.grade(
+            suggest_direction(plan, share),
+            goal,
+            direction.direction,
+            "verdict",
+            plan.direction_grades,
+        ),
+        "by_year": [_year_block(mine, year) for year in years],
+        "narrative": drafting.compose(None, None),
     }
 
 
@@ -333,7 +432,10 @@ def _initiatives(records: pd.DataFrame) -> list[dict]:
     ordered = records.sort_values(["goal", "direction", "initiative_id", "fiscal_year"])
     entries = []
     for initiative_id, rows in ordered.groupby("initiative_id", sort=False):
+        # a renumbered initiative's years may stand under several directions: by year
+        rows = rows.sort_values("fiscal_year", kind="stable")
         latest = rows.iloc[-1]
+        former = next((f for f in rows["former_ids"] if isinstance(f, str) and f), None)
         entries.append(
             {
                 "initiative_id": str(initiative_id),
@@ -348,6 +450,7 @@ def _initiatives(records: pd.DataFrame) -> list[dict]:
                     )
                 },
                 "reason": _text_or_none(latest["reason"]),
+                "former_ids": former.split("、") if former else [],
             }
         )
     return entries
@@ -426,6 +529,7 @@ def _plan_block(plan: Plan) -> dict:
         "vision_subtitle": plan.vision_subtitle,
         "vision_heading": plan.vision_heading,
         "achievement_labels": dict(plan.achievement_labels),
+        "achievement_short_labels": dict(plan.achievement_short_labels),
         "goals": [
             {
                 "goal": g.goal,
@@ -443,6 +547,10 @@ def _plan_block(plan: Plan) -> dict:
             {"grade": g.grade, "label": g.label, "assumption": g.assumption}
             for g in plan.outlook_grades
         ],
+        "direction_grades": [
+            {"grade": g.grade, "label": g.label, "assumption": g.assumption}
+            for g in plan.direction_grades
+        ],
         "periods": [{"name": p.name, "fiscal_years": list(p.fiscal_years)} for p in plan.periods],
     }
 
@@ -453,10 +561,12 @@ def _blank_as_none(value) -> str | None:
     return text if text else None
 
 
-def _data_quality(rejected: pd.DataFrame | None) -> dict:
-    """Rejected raw rows: one item per problem, naming the initiative where readable."""
+def _data_quality(rejected: pd.DataFrame | None, warnings: list[str] | None = None) -> dict:
+    """Rejected raw rows: one item per problem, naming the initiative where readable; and what
+    reading noticed that a person should check (hidden rows, files not read...)."""
+    warnings = list(warnings or [])
     if rejected is None or rejected.empty:
-        return {"rejected_rows": 0, "rejected": []}
+        return {"rejected_rows": 0, "rejected": [], "warnings": warnings}
     rows = []
     for r in rejected.to_dict("records"):
         rows.append(
@@ -471,4 +581,4 @@ def _data_quality(rejected: pd.DataFrame | None) -> dict:
             }
         )
     raw_rows = {(r["file"], r["row"]) for r in rows}
-    return {"rejected_rows": len(raw_rows), "rejected": rows}
+    return {"rejected_rows": len(raw_rows), "rejected": rows, "warnings": warnings}

@@ -1,4 +1,5 @@
-"""The grading rules: the goal grades the plan's thresholds suggest, and the rule in words.
+"""The grading rules: the goal grades and direction verdicts the plan's thresholds suggest, and
+the rule in words.
 
 Suggestions compare the printed (rounded) shares with the thresholds of ``plan.toml``
 ``[grading.*]``; the committee's grade, where given, is final (:func:`grade_decision`).
@@ -24,6 +25,22 @@ def suggest_progress(plan: Plan, share: float | None) -> str | None:
         if _reached(share, plan.grading.progress_min_achieved_share[grade.grade]):
             return grade.grade
     return plan.progress_grades[-1].grade
+
+
+def suggest_direction(plan: Plan, share: float | None) -> str | None:
+    """First direction verdict whose minimum the direction's (rounded) achieved share in the
+    evaluated year reaches; None without ``[grading.direction]`` or an evaluated initiative.
+
+    The evaluated year, not a period: over FY2018-19 goal 2's directions score above goal 1's,
+    the reverse of the verdicts the city gave at the end of the program.
+    """
+    rule = plan.direction_rule
+    if rule is None or share is None:
+        return None
+    for grade in plan.direction_grades:
+        if _reached(share, rule.min_achieved_share[grade.grade]):
+            return grade.grade
+    return plan.direction_grades[-1].grade
 
 
 def suggest_outlook(
@@ -112,6 +129,19 @@ def grading_rule(plan: Plan) -> dict:
             f"外部要因（{rule.external_cause_label}）: 「{labels['below']}」の理由に"
             f"「{keywords}」のいずれかを含むもの。"
         )
+    direction = plan.direction_rule
+    if direction is not None:
+        verdicts = plan.direction_grades
+        steps = [
+            f"{_pct(direction.min_achieved_share[g.grade])}以上なら「{g.label}」"
+            for g in verdicts[:-1]
+        ]
+        steps.append(f"それ未満は「{verdicts[-1].label}」")
+        lines.append(
+            "取組の方向性ごとの進捗（提案）: 評価年度のその方向性の取組の達成割合が、"
+            + "、".join(steps)
+            + "。"
+        )
     lines += [
         "プログラム全体の達成状況も、全取組の達成割合に同じ基準を当てはめて提案する。",
         "最終的な評価は評価委員会が決める。提案と異なる場合は、その旨と委員会の理由を示す。",
@@ -119,15 +149,31 @@ def grading_rule(plan: Plan) -> dict:
         "99.9〜100.1%になることがある。",
     ]
     assumed = [g.grade for g in (*plan.progress_grades, *plan.outlook_grades) if g.assumption]
-    if assumed or rule.progress_assumption or rule.outlook_assumption:
+    verdicts_assumed = (
+        [g.label for g in plan.direction_grades if g.assumption]
+        if plan.direction_grades is not plan.progress_grades
+        else []
+    )
+    direction_assumed = direction is not None and direction.assumption
+    if (
+        assumed
+        or verdicts_assumed
+        or rule.progress_assumption
+        or rule.outlook_assumption
+        or direction_assumed
+    ):
         note = "市の公表資料に記載がなく仮に置いたもの（計画定義ファイル plan.toml で変更できる）:"
         parts = []
         if assumed:
             parts.append("区分 " + "・".join(assumed) + " の名称")
+        if verdicts_assumed:
+            parts.append("取組の方向性の進捗「" + "」「".join(verdicts_assumed) + "」")
         if rule.progress_assumption:
             parts.append("達成状況の基準値")
         if rule.outlook_assumption:
             parts.append("今後の方向性の基準値")
+        if direction_assumed:
+            parts.append("取組の方向性の進捗の基準値")
         lines.append(note + " " + "、".join(parts) + "。")
     return {
         "text_ja": lines,
@@ -143,5 +189,11 @@ def grading_rule(plan: Plan) -> dict:
             "external_cause_label": rule.external_cause_label,
             "progress_assumption": rule.progress_assumption,
             "outlook_assumption": rule.outlook_assumption,
+            "direction_min_achieved_share": (
+                {g.grade: direction.min_achieved_share[g.grade] for g in plan.direction_grades}
+                if direction is not None
+                else None
+            ),
+            "direction_assumption": direction_assumed,
         },
     }

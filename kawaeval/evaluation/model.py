@@ -16,6 +16,7 @@ like the JSON object it is (``assessment["goals"][0]["counts"]["below"]``), whic
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Literal
@@ -65,6 +66,10 @@ class _Record(BaseModel):
 
     def items(self) -> list[tuple]:
         return [(key, getattr(self, key)) for key in type(self).model_fields]
+
+    def to_dict(self) -> dict:
+        """The record as plain JSON values."""
+        return self.model_dump(mode="json")
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, dict):  # equal to the JSON object it reads like
@@ -123,6 +128,23 @@ class GradeDecision(_Record):
     final_assumption: bool
 
 
+class Text(_Record):
+    """A text of the report at one place (a goal's 各取組の達成度の状況, a direction's text...):
+    the sentence the rule drafts from the figures until the committee supplies its own.
+
+    ``text`` is what the report shows; ``draft`` what the rule drafts (None where no rule
+    drafts, e.g. the social context); ``drafted`` is true while ``text`` is that draft;
+    ``source`` says who wrote ``text`` (``rule``, ``committee``, or None when there is none)
+    and ``supplied_by`` where the committee's text came from (file, sheet, cell).
+    """
+
+    text: str | None
+    draft: str | None
+    drafted: bool
+    source: Literal["rule", "committee"] | None
+    supplied_by: str | None
+
+
 class PlanDirection(_Record):
     direction: int
     name: str
@@ -157,20 +179,24 @@ class PlanSummary(_Record):
     vision_subtitle: str
     vision_heading: str
     achievement_labels: AchievementLabels
+    achievement_short_labels: AchievementLabels
     goals: list[PlanGoal]
     progress_grades: list[PlanGrade]
     outlook_grades: list[PlanGrade]
+    direction_grades: list[PlanGrade]
     periods: list[PlanPeriod]
 
 
 class ProgramResult(_Record):
-    """All initiatives in the evaluated year."""
+    """All initiatives in the evaluated year, with the sentence that states their achievement
+    (``achievement_text``: 各取組における達成度の状況)."""
 
     initiatives: int
     counts: Counts
     shares_pct: Shares
     achieved_share_pct: float | None
     progress: GradeDecision
+    achievement_text: Text
 
 
 class YearResult(_Record):
@@ -213,13 +239,19 @@ class RuleInputs(_Record):
 
 
 class DirectionResult(_Record):
-    """One direction of a goal in the evaluated year."""
+    """One direction of a goal in the evaluated year: its figures, its verdict (``progress``,
+    shaped like a goal's grade: 一定の進捗があった...), its figures in every program year so
+    far (``by_year``) and its text (``narrative``: what was done, ending with the verdict)."""
 
     direction: int
     name: str
     initiatives: int
     counts: Counts
     shares_pct: Shares
+    achieved_share_pct: float | None
+    progress: GradeDecision
+    by_year: list[YearResult]
+    narrative: Text
 
 
 class BelowTarget(_Record):
@@ -290,13 +322,45 @@ class GoalResult(_Record):
     external_cause: ExternalCause
     highlights: list[Highlight]
     indicators: list[Indicator]
+    achievement_text: Text
+    grades_text: Text
+
+    def direction(self, direction: int) -> DirectionResult:
+        """One direction of the goal.
+
+        Raises
+        ------
+        UsageError
+            If the goal has no such direction; the message names the ones it has.
+        """
+        for block in self.directions:
+            if block.direction == direction:
+                return block
+        allowed = ", ".join(str(d.direction) for d in self.directions)
+        raise UsageError(
+            f"基本目標{self.goal}に取組の方向性 {direction} はありません"
+            f" (direction must be one of: {allowed})"
+        )
 
 
 class Overall(_Record):
-    """The program-level judgement."""
+    """The program-level judgement: its grade, the committee's statement (総合的な評価), the
+    sentence on the goals' grades (``goals_text``: 基本目標ごとの達成状況と今後の方向性) and the
+    committee's text on the changes around the program (``context``)."""
 
     progress: GradeDecision
     statement: str | None
+    goals_text: Text
+    context: Text
+
+
+class CommitteeSheet(_Record):
+    """A returned evaluation sheet read for the year: whether the figures it was made from are
+    still the records' (``current``: false means the committee judged on earlier figures)."""
+
+    file: str
+    goal: int | None
+    current: bool
 
 
 class GradingThresholds(_Record):
@@ -307,6 +371,8 @@ class GradingThresholds(_Record):
     external_cause_label: str
     progress_assumption: bool
     outlook_assumption: bool
+    direction_min_achieved_share: dict[str, float] | None
+    direction_assumption: bool
 
 
 class GradingRule(_Record):
@@ -331,6 +397,7 @@ class RejectedRow(_Record):
 class DataQuality(_Record):
     rejected_rows: int
     rejected: list[RejectedRow]
+    warnings: list[str] = []  # what reading noticed: hidden rows, files not read, blank forms
 
 
 class InitiativeRecord(_Record):
@@ -343,6 +410,7 @@ class InitiativeRecord(_Record):
     bureau: str | None
     achievements: dict[str, Achievement]
     reason: str | None
+    former_ids: list[str] = []  # earlier ids of a renumbered initiative (旧取組番号), oldest last
 
 
 class Assessment(_Record):
@@ -359,6 +427,7 @@ class Assessment(_Record):
     external_cause: ProgramExternalCause
     overall: Overall
     judgements_present: bool
+    committee_sheets: list[CommitteeSheet]
     grading_rule: GradingRule
     data_quality: DataQuality
     notice: str | None
@@ -395,6 +464,29 @@ class Assessment(_Record):
     def years_so_far(self) -> list[int]:
         """The program years up to the evaluated one."""
         return [y for y in self.plan.program_years if y <= self.fiscal_year]
+
+    def figures_fingerprint(self, goal: int | None = None) -> str:
+        """A short digest of the figures an evaluation sheet shows (of one goal, or of every
+        goal for the program's sheet): the counts of each direction in every year so far and
+        the goal's indicators. A returned sheet whose digest differs was made from other
+        figures."""
+        goals = self.goals if goal is None else [self.goal(goal)]
+        figures = [
+            {
+                "goal": g.goal,
+                "directions": [
+                    {
+                        "direction": d.direction,
+                        "by_year": [[r.fiscal_year, r.counts.to_dict()] for r in d.by_year],
+                    }
+                    for d in g.directions
+                ],
+                "indicators": [[i.name, i.target, i.actual] for i in g.indicators],
+            }
+            for g in goals
+        ]
+        text = json.dumps([self.fiscal_year, figures], ensure_ascii=False, sort_keys=True)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
     # ------------------------------------------------------------ JSON
 

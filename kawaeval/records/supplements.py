@@ -1,4 +1,5 @@
-"""Optional inputs beside the initiative records: committee judgements, highlights, indicators.
+"""Optional inputs beside the initiative records: committee judgements, highlights, indicators,
+and the committee's returned evaluation sheets (:mod:`kawaeval.records.committee`).
 
 Each is one CSV (UTF-8, UTF-8 with BOM or CP932, detected) or xlsx (first sheet) in the raw
 folder, with Japanese headers; the formats are documented in docs/data-dictionary.md. A missing
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -21,20 +21,28 @@ from openpyxl import load_workbook
 
 from kawaeval.exceptions import SupplementError
 from kawaeval.plan import Plan
+from kawaeval.records.committee import CommitteeInput, load_committee, merge
+from kawaeval.records.folder import (
+    NOTICE_FILE,
+    SUPPLEMENT_STEMS,
+    SUPPLEMENT_SUFFIXES,
+)
+from kawaeval.records.spellings import (
+    parse_direction,
+    parse_goal,
+    read_fiscal_year,
+    remove_invisible,
+    spelling_key,
+)
 
-FILE_STEMS = {
-    "judgements": ("judgements", "委員会評価"),
-    "highlights": ("highlights", "主な実績"),
-    "indicators": ("indicators", "参考指標"),
-}
-SUFFIXES = (".csv", ".xlsx")
-# A short text the report shows at the top of every page, e.g. that the records are a sample.
-NOTICE_FILE = "notice.txt"
+FILE_STEMS = SUPPLEMENT_STEMS  # one home: reading names them when it surveys the raw folder
+SUFFIXES = SUPPLEMENT_SUFFIXES
 
 # code name -> (accepted headers, required)
 JUDGEMENT_COLUMNS = {
     "fiscal_year": (("年度", "fiscal_year"), True),
     "goal": (("基本目標", "goal"), True),
+    "direction": (("取組の方向性", "方向性", "direction"), False),
     "progress": (("達成状況", "progress"), True),
     "outlook": (("今後の方向性", "outlook"), True),
     "reason": (("理由", "評価の理由", "reason"), True),
@@ -61,6 +69,7 @@ INDICATOR_COLUMNS = {
 JUDGEMENT_DTYPES = {
     "fiscal_year": "int64",
     "goal": "Int64",
+    "direction": "Int64",
     "progress": "string",
     "outlook": "string",
     "reason": "string",
@@ -100,8 +109,6 @@ BETTER_WORDS = {
 }
 TRUE_WORDS = ("true", "1", "yes", "y", "はい", "○", "〇", "例示")
 FALSE_WORDS = ("false", "0", "no", "n", "いいえ", "")
-ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5}
-ERA_BASE = {"平成": 1988, "令和": 2018, "H": 1988, "R": 2018}
 
 
 @dataclass(frozen=True)
@@ -112,6 +119,23 @@ class Supplements:
     highlights: pd.DataFrame
     indicators: pd.DataFrame
     notice: str | None = None
+    committee: CommitteeInput | None = None
+    """judgements.csv and the returned evaluation sheets, merged: what the assessment reads
+    (when not given, the ``judgements`` table alone)."""
+
+    def __post_init__(self) -> None:
+        if self.committee is None:
+            object.__setattr__(
+                self, "committee", merge(judgement_records(self.judgements), [], "judgements.csv")
+            )
+
+
+def judgement_records(judgements: pd.DataFrame) -> list[dict]:
+    """The rows of a judgements table as dicts, missing values as None."""
+    rows = judgements.astype(object).where(judgements.notna(), None).to_dict("records")
+    for row in rows:
+        row.setdefault("direction", None)
+    return rows
 
 
 def empty_supplements() -> Supplements:
@@ -143,7 +167,8 @@ def load_supplements(raw_dir: Path, plan: Plan) -> Supplements:
             for row_number, row in _rows(path, columns):
                 records.append({**parse(path, row_number, row, plan), "source_row": row_number})
         loaded[kind] = records
-    _check_unique(loaded["judgements"], ("fiscal_year", "goal"), _find(raw_dir, "judgements"))
+    judgements_path = _find(raw_dir, "judgements")
+    _check_unique(loaded["judgements"], ("fiscal_year", "goal", "direction"), judgements_path)
     indicators_path = _find(raw_dir, "indicators")
     _check_unique(loaded["indicators"], ("goal", "name", "fiscal_year"), indicators_path)
     _check_indicator_constants(loaded["indicators"], indicators_path)
@@ -152,6 +177,12 @@ def load_supplements(raw_dir: Path, plan: Plan) -> Supplements:
         highlights=_frame(loaded["highlights"], HIGHLIGHT_DTYPES),
         indicators=_frame(loaded["indicators"], INDICATOR_DTYPES),
         notice=load_notice(raw_dir),
+        committee=load_committee(
+            raw_dir,
+            plan,
+            loaded["judgements"],
+            judgements_path.name if judgements_path is not None else None,
+        ),
     )
 
 
@@ -220,8 +251,11 @@ def _table(path: Path) -> list[list[str]]:
             workbook = load_workbook(path, read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many types for a damaged file
             raise SupplementError(path, None, None, None, f"xlsx として読めません: {exc}") from exc
-        try:
-            sheet = workbook.worksheets[0]
+        try:  # the first visible sheet: a hidden one is never read in its place
+            sheet = next(
+                (w for w in workbook.worksheets if w.sheet_state == "visible"),
+                workbook.worksheets[0],
+            )
             return [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
         finally:
             workbook.close()
@@ -240,7 +274,7 @@ def _table(path: Path) -> list[list[str]]:
 
 
 def _norm(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).strip()
+    return remove_invisible(unicodedata.normalize("NFKC", text)).strip()
 
 
 def _rows(path: Path, columns: dict) -> list[tuple[int, dict[str, str]]]:
@@ -251,7 +285,9 @@ def _rows(path: Path, columns: dict) -> list[tuple[int, dict[str, str]]]:
     header = [_norm(h) for h in table[0]]
     positions = {}
     for code, (names, required) in columns.items():
-        hits = [i for i, h in enumerate(header) if h in {_norm(n) for n in names}]
+        hits = [
+            i for i, h in enumerate(header) if spelling_key(h) in {spelling_key(n) for n in names}
+        ]
         if hits:
             positions[code] = hits[0]
         elif required:
@@ -280,34 +316,18 @@ def _fail(path, row, column, value, problem):
 
 
 def _year(path: Path, row: int, column: str, value: str, plan: Plan) -> int:
-    text = _norm(value).replace(" ", "")
-    match = re.fullmatch(r"(?:FY)?(\d{4})(?:年度)?", text)
-    year = None
-    if match:
-        year = int(match.group(1))
-    else:
-        match = re.fullmatch(r"(平成|令和|H|R)(元|\d{1,2})(?:年度)?", text)
-        if match:
-            n = 1 if match.group(2) == "元" else int(match.group(2))
-            year = ERA_BASE[match.group(1)] + n
+    year, problem = read_fiscal_year(value)
     if year is None or year not in plan.program_years:
         allowed = "、".join(str(y) for y in plan.program_years)
-        _fail(path, row, column, value, f"実行プログラムの年度（{allowed}）を書いてください")
+        why = f"{problem}。" if problem else ""
+        _fail(path, row, column, value, f"{why}実行プログラムの年度（{allowed}）を書いてください")
     return year
 
 
-def _number_word(text: str) -> int | None:
-    text = _norm(text).replace(" ", "")
-    if text.isdigit():
-        return int(text)
-    return ROMAN.get(text.upper())
-
-
 def _goal(path: Path, row: int, column: str, value: str, plan: Plan, allow_program: bool):
-    text = _norm(value).replace(" ", "")
-    if allow_program and text in PROGRAM_WORDS:
+    if allow_program and spelling_key(value) in PROGRAM_WORDS:
         return None
-    number = _number_word(text.removeprefix("基本目標"))
+    number = parse_goal(value)
     if number is None or number not in plan.goal_numbers:
         allowed = "、".join(str(g) for g in plan.goal_numbers)
         extra = "、またはプログラム全体なら「全体」" if allow_program else ""
@@ -316,13 +336,10 @@ def _goal(path: Path, row: int, column: str, value: str, plan: Plan, allow_progr
 
 
 def _direction(path: Path, row: int, column: str, value: str, plan: Plan, goal: int) -> int:
-    text = _norm(value).replace(" ", "").removeprefix("取組の方向性").removeprefix("方向性")
-    match = re.fullmatch(r"(\w+)[-ー―－‐](\w+)", text)
-    if match:
-        if _number_word(match.group(1)) != goal:
-            _fail(path, row, column, value, f"基本目標の列（{goal}）と食い違っています")
-        text = match.group(2)
-    number = _number_word(text)
+    parsed = parse_direction(value)
+    if parsed is not None and parsed[0] is not None and parsed[0] != goal:
+        _fail(path, row, column, value, f"基本目標の列（{goal}）と食い違っています")
+    number = None if parsed is None else parsed[1]
     if number is None or number not in plan.direction_numbers(goal):
         allowed = "、".join(str(d) for d in plan.direction_numbers(goal))
         _fail(
@@ -339,7 +356,7 @@ def _grade(path: Path, row: int, column: str, value: str, grades, kind: str) -> 
     text = _norm(value)
     first = text.split(" ")[0] if text else ""
     for grade in grades:
-        if _norm(grade.grade) in (text, first):
+        if _norm(grade.grade) in (text, first) or _norm(grade.label) == text:
             return grade.grade
     allowed = "、".join(g.grade for g in grades)
     _fail(path, row, column, value, f"{kind}の区分（{allowed}）を書いてください")
@@ -371,19 +388,44 @@ def _text(path: Path, row: int, column: str, value: str, required: bool) -> str 
 
 
 def _parse_judgement(path: Path, row: int, cells: dict, plan: Plan) -> dict:
+    """A goal's grades, the program's (基本目標 全体), or, with 取組の方向性 filled, a
+    direction's verdict (達成状況 from the plan's direction grades, 今後の方向性 blank)."""
     goal = _goal(path, row, "基本目標", cells["goal"], plan, allow_program=True)
+    direction = None
+    if _norm(cells.get("direction", "")):
+        if goal is None:
+            _fail(
+                path,
+                row,
+                "取組の方向性",
+                cells["direction"],
+                "取組の方向性の行には基本目標の番号を書いてください（全体ではなく）",
+            )
+        direction = _direction(path, row, "取組の方向性", cells["direction"], plan, goal)
     outlook_text = cells["outlook"]
     outlook = None
     if _norm(outlook_text):
+        if direction is not None:
+            _fail(
+                path,
+                row,
+                "今後の方向性",
+                outlook_text,
+                "取組の方向性の行では今後の方向性を空欄にしてください（基本目標の行に書きます）",
+            )
         outlook = _grade(
             path, row, "今後の方向性", outlook_text, plan.outlook_grades, "今後の方向性"
         )
+    grades, kind = (
+        (plan.progress_grades, "達成状況")
+        if direction is None
+        else (plan.direction_grades, "取組の方向性の進捗")
+    )
     return {
         "fiscal_year": _year(path, row, "年度", cells["fiscal_year"], plan),
         "goal": goal,
-        "progress": _grade(
-            path, row, "達成状況", cells["progress"], plan.progress_grades, "達成状況"
-        ),
+        "direction": direction,
+        "progress": _grade(path, row, "達成状況", cells["progress"], grades, kind),
         "outlook": outlook,
         "reason": _text(path, row, "理由", cells["reason"], required=False),
     }
@@ -432,13 +474,15 @@ def _check_unique(records: list[dict], keys: tuple[str, ...], path: Path | None)
     for record in records:
         key = tuple(record[k] for k in keys)
         if key in seen:
-            shown = " / ".join("全体" if v is None else str(v) for v in key)
+            named = [(k, v) for k, v in zip(keys, key, strict=True) if v is not None or k == "goal"]
+            shown = " / ".join("全体" if v is None else str(v) for _, v in named)
             _fail(
                 path,
                 record["source_row"],
                 None,
                 shown,
-                f"行 {seen[key]} と同じ組み合わせ（{' / '.join(keys)}）が重複しています",
+                f"行 {seen[key]} と同じ組み合わせ（{' / '.join(k for k, _ in named)}）"
+                "が重複しています",
             )
         seen[key] = record["source_row"]
 

@@ -48,15 +48,18 @@ REGISTRY = (
     ),
     ChapterDefinition("03_highlights", "第3章 基本目標ごとの主な実績", ("highlights",)),
     ChapterDefinition(
-        "04_overall", "第4章 総合的な評価", ("grades", "below_target_causes", "period_overview")
+        "04_overall",
+        "第4章 総合的な評価",
+        ("grades", "direction_verdicts", "below_target_causes", "period_overview"),
     ),
     ChapterDefinition(
         "05_goal",
         "第5章 基本目標{goal} {name}",
         (
             "goal_trend",
-            "direction_distribution",
             "goal_periods",
+            "direction_distribution",
+            "direction_trend",
             "below_target",
             "indicators",
             "goal_grades",

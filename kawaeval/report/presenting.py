@@ -9,11 +9,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 from markupsafe import Markup
 
-from kawaeval.common.text import era_year
+from kawaeval.common.text import city_digits, era_year
 from kawaeval.evaluation.model import (
     Assessment,
     Counts,
@@ -21,6 +22,7 @@ from kawaeval.evaluation.model import (
     GradeDecision,
     PlanGrade,
     Shares,
+    Text,
 )
 from kawaeval.exceptions import UsageError
 from kawaeval.paths import TEMPLATES_DIR
@@ -40,15 +42,18 @@ from kawaeval.report.rendering import (
     section,
     shown,
     table_html,
+    text_html,
 )
 from kawaeval.report.tables import goal_block
 from kawaeval.report.wording import (
+    ASSUMPTION_MARK,
     ASSUMPTION_NOTE,
     count_share,
     evaluation_label,
     goal_label,
     grade_source,
     grade_text,
+    number,
     pct,
     report_title,
 )
@@ -57,6 +62,19 @@ PERIODS_NOT_YET = "期間の比較は、比較する期間の年度がそろっ�
 APPENDIX_NOTE = "件数から、付録の取組一覧の該当する取組の方向性へ移動できます。"
 LONG_LIST = 30
 """Below-target lists longer than this are grouped by direction and folded (<details>)."""
+
+
+def _texts(assessment: Assessment) -> list[Text]:
+    """Every text of the assessment."""
+    found = [
+        assessment.program.achievement_text,
+        assessment.overall.goals_text,
+        assessment.overall.context,
+    ]
+    for goal in assessment.goals:
+        found += [goal.achievement_text, goal.grades_text]
+        found += [d.narrative for d in goal.directions]
+    return found
 
 
 def _labels(assessment: Assessment):
@@ -134,23 +152,36 @@ def chapter_heading(
 
 
 def judgement_notice(assessment: Assessment) -> Fragment:
-    """Says that final grades equal the suggested ones when no committee judgements were given."""
-    return fragment("judgement_notice.html.j2", present=assessment.judgements_present)
+    """Says that final grades equal the suggested ones when no committee judgements were given,
+    names each returned sheet made from figures the records no longer give, and explains the
+    「文案」 label when a drafted text is shown."""
+    return fragment(
+        "judgement_notice.html.j2",
+        present=assessment.judgements_present,
+        stale=[s.file for s in assessment.committee_sheets if not s.current],
+        drafted=any(t.drafted for t in _texts(assessment)),
+    )
 
 
 def data_quality(assessment: Assessment) -> Fragment:
-    """The rejected rows (file, Excel row, column, value, reason, initiative) when let through."""
+    """The rejected rows (file, Excel row, column, value, reason, initiative) when let through,
+    and what reading noticed in the files (hidden rows, files not read, a blank returned form)."""
     quality = assessment.data_quality
-    if not tables.is_shown(assessment, "data_quality"):
+    table_shown = tables.is_shown(assessment, "data_quality")
+    if not table_shown and not quality.warnings:
         return section()
-    frame = tables.data_quality(assessment)
-    columns = [shown(c, numeric=c == "行（Excel）") for c in tables.DATA_QUALITY_COLUMNS]
+    table = None
+    if table_shown:
+        frame = tables.data_quality(assessment)
+        columns = [shown(c, numeric=c == "行（Excel）") for c in tables.DATA_QUALITY_COLUMNS]
+        table = table_html(frame, columns, f"集計から除外した行（{quality.rejected_rows}行）")
     return fragment(
         "data_quality.html.j2",
         css="kawaeval-quality",
-        title=_title(assessment, "data_quality"),
+        title=_title(assessment, "data_quality") if table else "データ品質：確認が必要な点",
         rows=quality.rejected_rows,
-        table=table_html(frame, columns),
+        table=table,
+        warnings=quality.warnings,
     )
 
 
@@ -297,16 +328,21 @@ def grades_table(assessment: Assessment) -> Fragment:
 
 
 def external_cause_summary(assessment: Assessment) -> Fragment:
-    """How many below-target results the records attribute to the external cause (COVID-19)."""
+    """社会経済環境の変化: the committee's text on the program's surroundings (when given), and
+    how many below-target results the records attribute to the external cause (COVID-19)."""
     cause = assessment.external_cause
+    context = text_html(assessment.overall.context)
     if cause.below and not tables.external_cause_used(assessment):
+        cause = None
+    if cause is None and not context:
         return section()
     return fragment(
         "external_cause.html.j2",
         cause=cause,
+        context=context,
         year=era_year(assessment.fiscal_year),
         below=_labels(assessment).below,
-        share=pct(cause.share_pct),
+        share=pct(cause.share_pct) if cause is not None else "",
     )
 
 
@@ -337,6 +373,45 @@ def period_overview_table(assessment: Assessment) -> Fragment:
     frame = tables.period_overview(assessment)
     columns = [shown("区分"), *(percent(c) for c in frame.columns[1:])]
     return section(table_html(frame, columns, _title(assessment, "period_overview")))
+
+
+def achievement_sentences(assessment: Assessment) -> Fragment:
+    """The program's sentence on the evaluated year (各取組の達成度の状況), then each goal's
+    sentence over its periods."""
+    goals = [
+        {"title": f"{goal_label(g.goal)} {g.name}", "text": text_html(g.achievement_text)}
+        for g in assessment.goals
+        if g.achievement_text.text is not None
+    ]
+    return fragment(
+        "goal_sentences.html.j2",
+        program=text_html(assessment.program.achievement_text),
+        goals=goals,
+    )
+
+
+def goals_grades_text(assessment: Assessment) -> Fragment:
+    """The sentence on every goal's grades (基本目標ごとの達成状況と今後の方向性)."""
+    return section(text_html(assessment.overall.goals_text))
+
+
+def direction_verdicts_table(assessment: Assessment) -> Fragment:
+    """Every direction's verdict, suggested and final, with its achieved share."""
+    frame = tables.direction_verdicts(assessment)
+    names = list(tables.DIRECTION_VERDICT_COLUMNS)
+    if not frame["判断の理由"].astype(bool).any():
+        names.remove("判断の理由")
+    columns = [
+        shown("基本目標", span=True),
+        shown("取組の方向性"),
+        counted("取組数"),
+        percent(tables.ACHIEVED_SHARE),
+        *(shown(n) for n in names[4:]),
+    ]
+    return section(
+        table_html(frame, columns, _title(assessment, "direction_verdicts"), group="基本目標"),
+        _assumption_note(*(d.progress for g in assessment.goals for d in g.directions)),
+    )
 
 
 def overall_judgement(assessment: Assessment) -> Fragment:
@@ -403,6 +478,62 @@ def goal_by_year_table(assessment: Assessment, goal: int) -> Fragment:
     )
 
 
+def goal_achievement_text(assessment: Assessment, goal: int) -> Fragment:
+    """〇各取組の達成度の状況: the goal's sentence over its periods."""
+    return section(text_html(goal_block(assessment, goal).achievement_text))
+
+
+def goal_grades_text(assessment: Assessment, goal: int) -> Fragment:
+    """〇達成状況と今後の方向性: the goal's grades in words (the committee's text when given)."""
+    return section(text_html(goal_block(assessment, goal).grades_text))
+
+
+def _verdict(decision: GradeDecision) -> tuple[str | None, str]:
+    """A verdict's badge (its label, ※ when the city has not published it) and its text."""
+    if decision.final is None:
+        return None, ""
+    mark = ASSUMPTION_MARK if decision.final_assumption else ""
+    return f"{decision.final_label}{mark}", grade_text(decision)
+
+
+def directions(assessment: Assessment, goal: int) -> Fragment:
+    """〇取組の方向性１…: each direction with its verdict, its figures by year, its main results
+    and its text, as the city's page gives them."""
+    block = goal_block(assessment, goal)
+    frame = tables.direction_trend(assessment, goal)
+    columns = trend_columns(assessment)
+    items = []
+    for d in block.directions:
+        badge, verdict_text = _verdict(d.progress)
+        rows = frame[frame["方向性"] == d.direction]
+        items.append(
+            {
+                "number": d.direction,
+                "shown_number": city_digits(d.direction),
+                "name": d.name,
+                "code": d.progress.final or "",
+                "verdict": badge,
+                "verdict_text": verdict_text,
+                "source": grade_source(d.progress),
+                "reason": d.progress.reason,
+                "table": table_html(
+                    rows, columns, f"取組の方向性{city_digits(d.direction)}の年度別の達成度"
+                ),
+                "highlights": [h for h in block.highlights if h.direction == d.direction],
+                "text": text_html(d.narrative),
+            }
+        )
+    return (
+        fragment(
+            "directions.html.j2",
+            css="kawaeval-directions",
+            directions=items,
+        )
+        if items
+        else section()
+    )
+
+
 def direction_table(assessment: Assessment, goal: int) -> Fragment:
     """The evaluated year's counts and shares per direction; each count links to its records."""
     frame = tables.direction_distribution(assessment, goal)
@@ -461,10 +592,13 @@ def below_target_table(assessment: Assessment, goal: int) -> Fragment:
     """The goal's below-target initiatives with their reasons; long lists fold by direction."""
     block = goal_block(assessment, goal)
     frame = tables.below_target(assessment, goal)
+    year = era_year(assessment.fiscal_year)
+    below = _labels(assessment).below
+    caption = f"{year}に{below}取組（{len(frame)}件）"
     table, groups = None, None
     if len(frame) <= LONG_LIST:
         ordered = frame.sort_values("方向性", kind="stable")
-        table = table_html(ordered, _below_columns(assessment, True), group="方向性")
+        table = table_html(ordered, _below_columns(assessment, True), caption, group="方向性")
     else:
         names = {d.direction: d.name for d in block.directions}
         by_direction = list(frame.groupby("方向性", sort=True))
@@ -473,7 +607,11 @@ def below_target_table(assessment: Assessment, goal: int) -> Fragment:
             {
                 "title": f"取組の方向性{direction} {names.get(direction, '')}".rstrip(),
                 "count": len(rows),
-                "table": table_html(rows.head(room), _below_columns(assessment, False)),
+                "table": table_html(
+                    rows.head(room),
+                    _below_columns(assessment, False),
+                    f"{below}取組：取組の方向性{direction}",
+                ),
                 "more": max(len(rows) - room, 0),
             }
             for direction, rows in by_direction
@@ -488,9 +626,10 @@ def below_target_table(assessment: Assessment, goal: int) -> Fragment:
     return fragment(
         "below_target.html.j2",
         css="kawaeval-below",
-        heading=below_target_heading(_labels(assessment).below),
-        year=era_year(assessment.fiscal_year),
-        below=_labels(assessment).below,
+        heading=below_target_heading(below),
+        year=year,
+        below=below,
+        caption=caption,
         count=len(frame),
         table=table,
         groups=groups,
@@ -510,7 +649,7 @@ def indicators_table(assessment: Assessment, goal: int) -> Fragment:
         shown("参考指標"),
         shown("単位"),
         shown("向き"),
-        *(Column(n, lambda row, n=n: _number(row[n]), True) for n in tables.INDICATOR_VALUES),
+        *(Column(n, lambda row, n=n: number(row[n]), True) for n in tables.INDICATOR_VALUES),
         percent("達成率（%）"),
         shown("達成"),
     ]
@@ -522,15 +661,6 @@ def indicators_table(assessment: Assessment, goal: int) -> Fragment:
         note,
         heading="参考指標",
     )
-
-
-def _number(value: object) -> str:
-    if value is None or pd.isna(value):
-        return "－"
-    number = float(value)
-    if number.is_integer():
-        return f"{int(number):,}"
-    return f"{number:,}"
 
 
 def goal_grades(assessment: Assessment, goal: int) -> Fragment:
@@ -555,9 +685,25 @@ def goal_grades(assessment: Assessment, goal: int) -> Fragment:
 # ---------------------------------------------------------------- pages around the chapters
 
 
-def page_nav(previous: tuple[str, str] | None, following: tuple[str, str] | None) -> str:
+class PageNav(NamedTuple):
+    """The previous / index / next links of a chapter page, above and below its content."""
+
+    top: str
+    bottom: str
+
+
+NAV_LABELS = PageNav("章の移動（ページの先頭）", "章の移動（ページの末尾）")
+"""Each navigation landmark's name: a screen reader's list of landmarks tells them apart."""
+
+
+def page_nav(previous: tuple[str, str] | None, following: tuple[str, str] | None) -> PageNav:
     """Previous / index / next links (relative) for the top and bottom of a chapter page."""
-    return str(render("page_nav.html.j2", previous=previous, following=following))
+    return PageNav(
+        *(
+            str(render("page_nav.html.j2", previous=previous, following=following, label=label))
+            for label in NAV_LABELS
+        )
+    )
 
 
 def report_css() -> str:
@@ -587,13 +733,17 @@ def index_page(
     chapters: Sequence[tuple[str, str]],
     provenance: dict,
     downloads: Sequence[tuple[str, str]] = (),
+    changes: Fragment | str = "",
 ) -> str:
     """The report's entry page: title, table of contents, key figures, files and provenance.
 
     ``chapters`` is (title, relative link) in reading order; ``downloads`` is (what, relative
-    link) for the files beside the pages (tables.xlsx, the data); ``provenance`` holds
+    link) for the files beside the pages (tables.xlsx, the data), or (what, link, class) for
+    one that only the HTML report lists; ``provenance`` holds
     ``package_version``, ``git_commit`` (or None), ``parameters`` (dict), ``inputs``
-    (list of (file, sha256)), ``plan`` ((file, sha256)) and ``source_date`` (or None).
+    (list of (file, sha256)), ``plan`` ((file, sha256)) and ``source_date`` (or None);
+    ``changes`` is the section on the change record
+    (:func:`kawaeval.report.changes.index_section`).
     """
     year = era_year(assessment.fiscal_year)
     labels = _labels(assessment)
@@ -605,6 +755,7 @@ def index_page(
         notice=assessment.notice,
         judgement_notice=judgement_notice(assessment),
         chapters=list(chapters),
+        changes=changes,
         downloads=list(downloads),
         initiatives=program.initiatives,
         year=year,

@@ -15,6 +15,7 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
+from kawaeval.evaluation.model import Text
 from kawaeval.paths import TEMPLATES_DIR
 from kawaeval.report.tables import SHARE_SUFFIX, count_column, share_column
 from kawaeval.report.wording import count_share, pct
@@ -91,6 +92,14 @@ def section(*parts: object, css: str = "", heading: str | None = None) -> Fragme
 def paragraph(text: str, css: str = "") -> Markup:
     """A paragraph of text, escaped."""
     return render("paragraph.html.j2", text=text, css=css)
+
+
+def text_html(text: Text, css: str = "") -> Markup | str:
+    """A text of the report as a paragraph (its line breaks kept); a draft of the rule carries
+    the class ``kawaeval-drafted`` and a quiet 「文案」 label. Nothing when there is no text."""
+    if text.text is None:
+        return ""
+    return render("text.html.j2", lines=text.text.split("\n"), drafted=text.drafted, css=css)
 
 
 # ---------------------------------------------------------------- the one table renderer

@@ -8,9 +8,10 @@ in report order; :func:`report_table` gives one by its key:
 
 - chapter 1: ``plan_structure``; chapter 2: ``program_distribution``, ``program_trend``,
   ``data_quality`` (rows let through with --allow-rejects); chapter 3: ``highlights``;
-  chapter 4: ``grades``, ``below_target_causes``, ``period_overview``;
-- each goal chapter (``goal=`` required): ``goal_trend``, ``direction_distribution``,
-  ``goal_periods``, ``below_target``, ``indicators``, ``goal_grades``.
+  chapter 4: ``grades``, ``direction_verdicts``, ``below_target_causes``, ``period_overview``;
+- each goal chapter (``goal=`` required): ``goal_trend``, ``goal_periods``,
+  ``direction_distribution``, ``direction_trend``, ``below_target``, ``indicators``,
+  ``goal_grades``.
 
 A table whose data is absent (no highlights, indicators, periods...) is left out of
 :func:`report_tables`, as the report leaves it out; :func:`report_table` gives it empty.
@@ -36,9 +37,11 @@ from kawaeval.exceptions import UsageError
 from kawaeval.plan import ACHIEVEMENTS, EVALUATED
 from kawaeval.report.chapters import REGISTRY
 from kawaeval.report.wording import (
+    ACHIEVED_WORDS,
     NO_REASON,
     goal_label,
     grade_source,
+    grade_source_short,
     grade_text,
     grades_source,
 )
@@ -258,6 +261,38 @@ def grades(assessment: Assessment) -> pd.DataFrame:
     return _frame(rows, GRADES_COLUMNS, {})
 
 
+DIRECTION_VERDICT_COLUMNS = [
+    "基本目標",
+    "取組の方向性",
+    "取組数",
+    ACHIEVED_SHARE,
+    "提案（評価ルール）",
+    "最終評価",
+    "根拠",
+    "判断の理由",
+]
+
+
+def direction_verdicts(assessment: Assessment) -> pd.DataFrame:
+    """Every direction's verdict in the evaluated year (一定の進捗があった...), suggested and
+    final, with its achieved share and how the verdict was reached."""
+    rows = [
+        {
+            "基本目標": goal_label(g.goal),
+            "取組の方向性": f"{d.direction} {d.name}",
+            "取組数": d.initiatives,
+            ACHIEVED_SHARE: _share(d.achieved_share_pct),
+            "提案（評価ルール）": grade_text(d.progress, "suggested"),
+            "最終評価": grade_text(d.progress),
+            "根拠": grade_source_short(d.progress),
+            "判断の理由": d.progress.reason or "",
+        }
+        for g in assessment.goals
+        for d in g.directions
+    ]
+    return _frame(rows, DIRECTION_VERDICT_COLUMNS, {"取組数": "int64", ACHIEVED_SHARE: "float64"})
+
+
 def below_target_causes(assessment: Assessment) -> pd.DataFrame:
     """Per goal: below-target results and how many of them had the external cause."""
     below = labels(assessment).below
@@ -324,6 +359,30 @@ def direction_distribution(assessment: Assessment, goal: int) -> pd.DataFrame:
     return _frame(rows, columns, {"方向性": "int64", "取組数": "int64", **dtypes})
 
 
+def direction_trend(assessment: Assessment, goal: int) -> pd.DataFrame:
+    """Each direction of one goal in every program year up to the evaluated one."""
+    block = goal_block(assessment, goal)
+    achievement_columns, dtypes = _achievement_columns(assessment)
+    rows = [
+        {
+            "方向性": d.direction,
+            "取組の方向性": d.name,
+            "年度": era_year(r.fiscal_year),
+            "取組数": r.counts.total,
+            **_achievement_cells(assessment, r.counts, r.shares_pct),
+            ACHIEVED_SHARE: _share(r.achieved_share_pct),
+        }
+        for d in block.directions
+        for r in d.by_year
+    ]
+    columns = ["方向性", "取組の方向性", "年度", "取組数", *achievement_columns, ACHIEVED_SHARE]
+    return _frame(
+        rows,
+        columns,
+        {"方向性": "int64", "取組数": "int64", **dtypes, ACHIEVED_SHARE: "float64"},
+    )
+
+
 def goal_periods(assessment: Assessment, goal: int) -> pd.DataFrame:
     """The period comparison (e.g. before / after COVID-19) of one goal, in 延べ件数."""
     block = goal_block(assessment, goal)
@@ -372,7 +431,6 @@ INDICATOR_COLUMNS = [
     "達成",
 ]
 _BETTER = {"higher": "高いほど良い", "lower": "低いほど良い"}
-_ACHIEVED = {True: "達成", False: "未達成", None: "－"}
 
 
 def indicators(assessment: Assessment, goal: int) -> pd.DataFrame:
@@ -387,7 +445,7 @@ def indicators(assessment: Assessment, goal: int) -> pd.DataFrame:
             "目標値": i.target,
             "実績値": i.actual,
             "達成率" + SHARE_SUFFIX: _share(i.achievement_rate_pct),
-            "達成": _ACHIEVED[i.achieved],
+            "達成": ACHIEVED_WORDS[i.achieved],
         }
         for i in block.indicators
     ]
@@ -474,6 +532,11 @@ _SPECS = (
     ),
     _Spec("grades", grades, lambda a: "基本目標ごとの達成状況と今後の方向性"),
     _Spec(
+        "direction_verdicts",
+        direction_verdicts,
+        lambda a: f"取組の方向性ごとの進捗（{_year(a)}）",
+    ),
+    _Spec(
         "below_target_causes",
         below_target_causes,
         lambda a: f"{_year(a)}の{labels(a).below}取組の理由",
@@ -498,6 +561,12 @@ _SPECS = (
         "direction_distribution",
         direction_distribution,
         lambda a, g: f"{goal_label(g)}の取組の方向性別の達成度（{_year(a)}）",
+        per_goal=True,
+    ),
+    _Spec(
+        "direction_trend",
+        direction_trend,
+        lambda a, g: f"{goal_label(g)}の取組の方向性別・年度別の達成度",
         per_goal=True,
     ),
     _Spec(
@@ -540,10 +609,19 @@ def years_so_far(assessment: Assessment) -> list[int]:
     return assessment.years_so_far()
 
 
+def shown_id(initiative_id: str, former_ids: list[str]) -> str:
+    """An initiative's id as the appendix shows it: a renumbered one with its earlier ids,
+    ``1-1-05（旧 1-2-03）``, so that both years' records can be found."""
+    if not former_ids:
+        return initiative_id
+    return f"{initiative_id}（旧 {'、'.join(former_ids)}）"
+
+
 def initiatives_frame(assessment: Assessment) -> pd.DataFrame:
     """One row per initiative, in plan order (goal, direction, id): its names, bureau, reason
     and one ``achievement_<year>`` column per program year up to the evaluated one (missing
-    where the records have no result for that year)."""
+    where the records have no result for that year); ``shown_id`` is the id with the earlier
+    ids of a renumbered initiative (``former_ids``, joined)."""
     goals = {g.goal: g for g in assessment.plan.goals}
     years = years_so_far(assessment)
     rows = []
@@ -557,6 +635,8 @@ def initiatives_frame(assessment: Assessment) -> pd.DataFrame:
                 "direction": entry.direction,
                 "direction_name": directions[entry.direction],
                 "initiative_id": entry.initiative_id,
+                "shown_id": shown_id(entry.initiative_id, entry.former_ids),
+                "former_ids": "、".join(entry.former_ids) or None,
                 "name": entry.name,
                 "bureau": entry.bureau,
                 **{achievement_column(y): entry.achievements.get(str(y)) for y in years},
@@ -569,6 +649,8 @@ def initiatives_frame(assessment: Assessment) -> pd.DataFrame:
         "direction",
         "direction_name",
         "initiative_id",
+        "shown_id",
+        "former_ids",
         "name",
         "bureau",
         *(achievement_column(y) for y in years),
@@ -603,7 +685,7 @@ def initiatives(assessment: Assessment) -> pd.DataFrame:
         {
             "基本目標": r["goal"],
             "取組の方向性": r["direction"],
-            "取組番号": r["initiative_id"],
+            "取組番号": r["shown_id"],
             "取組名": r["name"],
             "所管": _blank_if_missing(r["bureau"]),
             **{

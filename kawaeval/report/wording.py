@@ -33,6 +33,23 @@ def pct(share: float | None) -> str:
     return f"{share:.1f}%"
 
 
+ACHIEVED_WORDS = {True: "達成", False: "未達成", None: "－"}
+"""Whether a reference indicator reached its target, in words."""
+
+
+def number(value: object) -> str:
+    """A value as the report prints it: ``3,540``, ``22.5``; ``－`` when there is none."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "－"
+    try:
+        as_float = float(value)
+    except (TypeError, ValueError):
+        return "－"  # pandas' NA
+    if as_float.is_integer():
+        return f"{int(as_float):,}"
+    return f"{as_float:,}"
+
+
 def evaluation_label(assessment: Assessment) -> str:
     """最終評価 for the last program year, 中間評価 for the others."""
     return "最終評価" if assessment.is_final else "中間評価"
@@ -69,6 +86,14 @@ def grade_source(grade: GradeDecision) -> str:
             return f"評価委員会の判断（提案評価 {grade_text(grade, 'suggested')} から変更）"
         return "評価委員会の判断（提案評価と同じ）"
     return "評価ルールによる提案評価"
+
+
+def grade_source_short(grade: GradeDecision) -> str:
+    """Where a final grade came from, short, for a table that shows the suggestion beside it:
+    提案のまま, 評価委員会（提案と同じ）, 評価委員会（提案から変更）."""
+    if grade.source == "committee":
+        return "評価委員会（提案から変更）" if grade.differs else "評価委員会（提案と同じ）"
+    return "提案のまま"
 
 
 def grades_source(progress: GradeDecision, outlook: GradeDecision) -> str:
