@@ -125,3 +125,22 @@ def browser():
         chromium = playwright.chromium.launch(executable_path=executable, headless=True, args=args)
         yield chromium
         chromium.close()
+
+
+def edition_pages(report: Path) -> list[tuple]:
+    """The report's pages as an edition (PDF, Word) is made from them: index first, then the
+    chapters, without what only the HTML report shows (report.combined.HTML_ONLY)."""
+    from bs4 import BeautifulSoup
+
+    from kawaeval.build.building import chapters_for
+    from kawaeval.plan import load_plan
+    from kawaeval.report.combined import HTML_ONLY
+
+    names = ["index.html", *(f"{c.name}.html" for c in chapters_for(load_plan()))]
+    pages = []
+    for name in names:
+        soup = BeautifulSoup((report / name).read_text("utf-8"), "html.parser")
+        for element in soup.find_all(class_=HTML_ONLY):
+            element.decompose()
+        pages.append((name, soup))
+    return pages

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import require_system_tool, run_cli, source_date_epoch
+from conftest import edition_pages, require_system_tool, run_cli, source_date_epoch
 
 from kawaeval.build import building
 from kawaeval.evaluation.model import Assessment
@@ -55,8 +55,7 @@ def _flat(text: str) -> str:
 
 
 def _pages(report: Path) -> list[tuple[str, BeautifulSoup]]:
-    names = ["index.html", *(f"{c.name}.html" for c in building.chapters_for(load_plan()))]
-    return [(n, BeautifulSoup((report / n).read_text("utf-8"), "html.parser")) for n in names]
+    return edition_pages(report)
 
 
 def _paragraphs(document, style_id: str) -> list[str]:

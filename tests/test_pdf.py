@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import require_system_tool, run_cli
+from conftest import edition_pages, require_system_tool, run_cli
 
 from kawaeval.build import building
 from kawaeval.build.building import Chapter, build_reports
@@ -368,8 +368,7 @@ def _structure(document) -> list:
 
 
 def _report_html(report: Path) -> list[BeautifulSoup]:
-    names = ["index.html", *(f"{c.name}.html" for c in building.chapters_for(load_plan()))]
-    return [BeautifulSoup((report / n).read_text("utf-8"), "html.parser") for n in names]
+    return [soup for _, soup in edition_pages(report)]
 
 
 @pytest.mark.slow

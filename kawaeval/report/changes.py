@@ -35,7 +35,7 @@ from kawaeval.evaluation.comparing import (
 from kawaeval.evaluation.model import Assessment
 from kawaeval.records.outputs import write_csv
 from kawaeval.report.combined import HTML_ONLY
-from kawaeval.report.presenting import report_css
+from kawaeval.report.presenting import page_nav, report_css
 from kawaeval.report.rendering import (
     MAX_LISTED,
     Column,
@@ -898,12 +898,13 @@ def changes_page(record: ChangeRecord, back_link: bool = True) -> str:
     for table in tables:
         markup, more = _table_markup(table)
         sections.append({"key": table.key, "table": markup, "more": more})
-    nav = render("page_nav.html.j2", previous=None, following=None) if back_link else ""
+    nav = page_nav(None, None) if back_link else None
     page = render(
         "changes.html.j2",
         title=changes_title(record),
         css=Markup(report_css()),
-        nav=nav,
+        nav_top=Markup(nav.top) if nav else "",
+        nav_bottom=Markup(nav.bottom) if nav else "",
         intro=_intro(record),
         problem=record.problem if record.comparison is None else None,
         empty=record.comparison is not None and record.comparison.empty,
