@@ -198,7 +198,11 @@ def _normal(name: str) -> str:
 
 def _declared() -> set[str]:
     project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    specs = project["project"]["dependencies"] + project["project"]["optional-dependencies"]["pdf"]
+    extras = project["project"]["optional-dependencies"]
+    # what the package imports comes with it or with an edition's extra, never the tests'
+    specs = project["project"]["dependencies"] + [
+        spec for extra, specs in extras.items() if extra != "test" for spec in specs
+    ]
     return {_normal(re.split(r"[=<>!~\[; ]", spec, maxsplit=1)[0]) for spec in specs}
 
 
