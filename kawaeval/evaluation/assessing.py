@@ -61,7 +61,7 @@ def check_records(tidy: pd.DataFrame, fiscal_year: int, raw_dir: Path) -> None:
         raise NoRecordsError(fiscal_year, raw_dir)
 
 
-def assess_records(raw_dir: Path, fiscal_year: int, allow_rejects: bool = False) -> dict:
+def assess_records(raw_dir: Path, fiscal_year: int, allow_rejects: bool = False) -> Assessment:
     """Clean the raw folder, read its optional inputs and assess ``fiscal_year``.
 
     Raises
