@@ -96,8 +96,9 @@ def assess(
     supplements: Supplements | None = None,
     rejected: pd.DataFrame | None = None,
     warnings: list[str] | None = None,
-) -> dict:
-    """The assessment of ``fiscal_year`` as a JSON-serialisable dict (see the module docstring).
+) -> Assessment:
+    """The assessment of ``fiscal_year``, typed and validated (:mod:`kawaeval.evaluation.model`;
+    it reads like the dict of the module docstring, and ``to_json()`` is that JSON).
 
     ``warnings`` are what cleaning noticed (the manifest's ``warnings``): the report's
     data-quality section lists them.
