@@ -23,7 +23,9 @@ from kawaeval.build import history
 from kawaeval.build.building import build_reports
 from kawaeval.evaluation.comparing import MOVEMENTS
 from kawaeval.paths import RAW_DIR
-from kawaeval.report import changes, pdf
+from kawaeval.report import pdf
+from kawaeval.report.change_csv import CSV_COLUMNS
+from kawaeval.report.change_tables import FIELD_COLUMNS
 from kawaeval.report.combined import HTML_ONLY
 
 KENSETSU = "取組_建設緑政局.csv"  # CP932, goal 1
@@ -231,7 +233,7 @@ def test_a_rebuild_lists_exactly_the_four_changes_with_the_figures_and_grades_th
 ):
     _, out, first = corrected
     rows = read_csv(out / "FY2021" / "data" / "changes.csv")
-    assert list(rows[0]) == changes.CSV_COLUMNS
+    assert list(rows[0]) == CSV_COLUMNS
     assert rows[0]["change"] == "compared_with"
     entry = history.entries(out, 2021)[0]
     assert rows[0]["label"].startswith(f"履歴 1（{entry.name}）、kawaeval ")
@@ -573,7 +575,7 @@ def test_tables_xlsx_carries_the_change_record(corrected):
         assert chapters[title] == "変更の記録"
     sheet = next(s for s in workbook.worksheets if s["A1"].value == "取組の記録の変更")
     values = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
-    assert values[0] == list(changes.FIELD_COLUMNS)
+    assert values[0] == list(FIELD_COLUMNS)
     assert values[1][:5] == [
         "1-1-03",
         "取組1-1-03（仮称・サンプル）",

@@ -133,7 +133,7 @@ class ReportData:
 
     def ref(self):
         """How a change record names this report."""
-        from kawaeval.report.changes import ReportRef
+        from kawaeval.report.change_record import ReportRef
 
         return ReportRef(self.label, self.stamp, self.fiscal_year, self.final)
 
@@ -329,7 +329,7 @@ def _entry_for(published: ReportData, history: Sequence[Entry]) -> tuple[int, st
 
 def change_record(plan: HistoryPlan, new: ReportData):
     """The change record of the report being built, or None for a year's first report."""
-    from kawaeval.report.changes import ChangeRecord
+    from kawaeval.report.change_record import ChangeRecord
 
     old = plan.baseline
     if old is None:
@@ -390,7 +390,7 @@ def diff_reports(old_folder: Path, new_folder: Path):
     UnreadableReportError
         If a report's data cannot be read by this kawaeval.
     """
-    from kawaeval.report.changes import ChangeRecord
+    from kawaeval.report.change_record import ChangeRecord
 
     reports = []
     for folder in (old_folder, new_folder):

@@ -264,7 +264,7 @@ def write_tables_workbook(
     path.parent.mkdir(parents=True, exist_ok=True)
     titles = chapter_titles(assessment)
     if extra:
-        from kawaeval.report.changes import CHANGES_CHAPTER
+        from kawaeval.report.change_tables import CHANGES_CHAPTER
 
         titles[CHANGES_CHAPTER[0]] = CHANGES_CHAPTER[1]
     tables = [*report_tables(assessment), *extra]
