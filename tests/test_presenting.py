@@ -9,7 +9,7 @@ from bs4 import BeautifulSoup
 from kawaeval.common.text import era_year
 from kawaeval.evaluation.model import Assessment
 from kawaeval.exceptions import UsageError
-from kawaeval.report import presenting, rendering, tables, wording
+from kawaeval.report import chapter_tables, frames, presenting, rendering, tables, wording
 
 
 @pytest.mark.parametrize(
@@ -204,9 +204,9 @@ def test_data_quality_names_the_initiative_of_each_rejected_row(assessment):
 
 
 def test_goal_block_names_the_allowed_goals(assessment):
-    assert tables.goal_block(assessment, 3)["initiatives"] == 59
+    assert frames.goal_block(assessment, 3)["initiatives"] == 59
     with pytest.raises(UsageError, match=r"goal must be one of: 1, 2, 3"):
-        tables.goal_block(assessment, 4)
+        frames.goal_block(assessment, 4)
 
 
 def test_load_assessment_from_json_checks_the_year(tmp_path, assessment):
@@ -367,7 +367,7 @@ def test_a_long_below_target_list_is_grouped_by_direction_and_folded(assessment)
     # complete: every initiative is listed, in the page and in the frame
     ids = [th.get_text() for th in soup.select("tbody th")]
     assert len(ids) == 4500 and ids[-1] == "1-3-01499"
-    assert len(tables.below_target(assessment, 1)) == 4500
+    assert len(chapter_tables.below_target(assessment, 1)) == 4500
     assert "&lt;3&gt;" in markup
     assert "令和３(2021)年度に目標を下回った取組（4500件）" in markup
     assert "ほか" not in markup
@@ -383,7 +383,7 @@ def test_a_page_lists_at_most_so_many_and_says_where_the_rest_are(assessment, mo
     assert groups[2].select_one(".kawaeval-note").get_text() == (
         "ほか10件は、この報告書の data フォルダの取組データ（achievements.csv）にあります。"
     )
-    assert len(tables.below_target(assessment, 1)) == 120  # the frame is complete
+    assert len(chapter_tables.below_target(assessment, 1)) == 120  # the frame is complete
 
 
 def test_a_short_below_target_list_stays_one_table_with_each_direction_once(assessment):

@@ -31,7 +31,7 @@ from kawaeval.report.change_wording import (
     other_scope,
     other_value,
 )
-from kawaeval.report.tables import ReportTable
+from kawaeval.report.frames import ReportTable
 
 CHANGES_CHAPTER = ("changes", "変更の記録")
 """The chapter name and title the change record's tables carry (tables.xlsx's contents)."""

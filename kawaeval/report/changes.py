@@ -31,6 +31,7 @@ from kawaeval.report.change_record import ChangeRecord
 from kawaeval.report.change_tables import change_tables
 from kawaeval.report.change_wording import CHANGE_LABELS, difference_text, figure_text
 from kawaeval.report.combined import HTML_ONLY
+from kawaeval.report.frames import ReportTable
 from kawaeval.report.presenting import page_nav, report_css
 from kawaeval.report.rendering import (
     MAX_LISTED,
@@ -40,7 +41,6 @@ from kawaeval.report.rendering import (
     shown,
     table_html,
 )
-from kawaeval.report.tables import ReportTable
 from kawaeval.report.wording import (
     report_title,
 )

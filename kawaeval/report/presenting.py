@@ -27,8 +27,9 @@ from kawaeval.evaluation.model import (
 from kawaeval.exceptions import UsageError
 from kawaeval.paths import TEMPLATES_DIR
 from kawaeval.plan import EVALUATED
-from kawaeval.report import tables
+from kawaeval.report import chapter_tables, frames, tables
 from kawaeval.report.chapters import GOAL_CHAPTER, appendix_link, chapter_title
+from kawaeval.report.frames import goal_block
 from kawaeval.report.rendering import (
     MAX_LISTED,
     Column,
@@ -44,7 +45,6 @@ from kawaeval.report.rendering import (
     table_html,
     text_html,
 )
-from kawaeval.report.tables import goal_block
 from kawaeval.report.wording import (
     ASSUMPTION_MARK,
     ASSUMPTION_NOTE,
@@ -78,7 +78,7 @@ def _texts(assessment: Assessment) -> list[Text]:
 
 
 def _labels(assessment: Assessment):
-    return tables.labels(assessment)
+    return frames.labels(assessment)
 
 
 def _title(assessment: Assessment, key: str, goal: int | None = None) -> str:
@@ -172,8 +172,10 @@ def data_quality(assessment: Assessment) -> Fragment:
         return section()
     table = None
     if table_shown:
-        frame = tables.data_quality(assessment)
-        columns = [shown(c, numeric=c == "行（Excel）") for c in tables.DATA_QUALITY_COLUMNS]
+        frame = chapter_tables.data_quality(assessment)
+        columns = [
+            shown(c, numeric=c == "行（Excel）") for c in chapter_tables.DATA_QUALITY_COLUMNS
+        ]
         table = table_html(frame, columns, f"集計から除外した行（{quality.rejected_rows}行）")
     return fragment(
         "data_quality.html.j2",
@@ -206,7 +208,7 @@ def plan_overview(assessment: Assessment) -> Fragment:
 
 def plan_structure(assessment: Assessment) -> Fragment:
     """The goals, their policies and directions, with the number of initiatives of each."""
-    frame = tables.plan_structure(assessment)
+    frame = chapter_tables.plan_structure(assessment)
     columns = [
         shown("基本目標", span=True),
         shown("名称", span=True),
@@ -258,7 +260,7 @@ def distribution_table(
     counts: Counts, shares: Shares, assessment: Assessment, caption: str | None = None
 ) -> Fragment:
     """Counts and shares of one distribution (program, goal or direction) as the city prints."""
-    frame = tables.distribution(assessment, counts, shares)
+    frame = chapter_tables.distribution(assessment, counts, shares)
     return section(table_html(frame, distribution_columns(assessment), caption))
 
 
@@ -297,13 +299,13 @@ def trend_columns(assessment: Assessment) -> list[Column]:
         shown("年度"),
         counted("取組数"),
         *(counted_share(labels[k]) for k in EVALUATED),
-        percent(tables.ACHIEVED_SHARE),
+        percent(frames.ACHIEVED_SHARE),
     ]
 
 
 def program_trend_table(assessment: Assessment) -> Fragment:
     """All initiatives' distribution in every program year up to the evaluated one."""
-    frame = tables.program_trend(assessment)
+    frame = chapter_tables.program_trend(assessment)
     return section(
         table_html(frame, trend_columns(assessment), _title(assessment, "program_trend"))
     )
@@ -320,9 +322,11 @@ def _assumption_note(*grades: GradeDecision) -> Markup | str:
 
 def grades_table(assessment: Assessment) -> Fragment:
     """Each goal's progress and outlook grade (final, with how it was reached)."""
-    frame = tables.grades(assessment)
+    frame = chapter_tables.grades(assessment)
     return section(
-        table_html(frame, [shown(c) for c in tables.GRADES_COLUMNS], _title(assessment, "grades")),
+        table_html(
+            frame, [shown(c) for c in chapter_tables.GRADES_COLUMNS], _title(assessment, "grades")
+        ),
         _assumption_note(*(grade for g in assessment.goals for grade in (g.progress, g.outlook))),
     )
 
@@ -350,11 +354,11 @@ def goal_cause_table(assessment: Assessment) -> Fragment:
     """Per goal: below-target results and how many of them had the external cause."""
     if not tables.is_shown(assessment, "below_target_causes"):
         return section()
-    frame = tables.below_target_causes(assessment)
-    count_columns = [c for c in frame.columns if c.endswith(tables.COUNT_SUFFIX)]
+    frame = chapter_tables.below_target_causes(assessment)
+    count_columns = [c for c in frame.columns if c.endswith(frames.COUNT_SUFFIX)]
     columns = [
         shown("基本目標"),
-        *(counted(c, c.removesuffix(tables.COUNT_SUFFIX)) for c in count_columns),
+        *(counted(c, c.removesuffix(frames.COUNT_SUFFIX)) for c in count_columns),
         percent("割合（%）"),
     ]
     return section(table_html(frame, columns, _title(assessment, "below_target_causes")))
@@ -370,7 +374,7 @@ def period_overview_table(assessment: Assessment) -> Fragment:
         return section()
     if not tables.is_shown(assessment, "period_overview"):
         return section(paragraph(PERIODS_NOT_YET))
-    frame = tables.period_overview(assessment)
+    frame = chapter_tables.period_overview(assessment)
     columns = [shown("区分"), *(percent(c) for c in frame.columns[1:])]
     return section(table_html(frame, columns, _title(assessment, "period_overview")))
 
@@ -397,15 +401,15 @@ def goals_grades_text(assessment: Assessment) -> Fragment:
 
 def direction_verdicts_table(assessment: Assessment) -> Fragment:
     """Every direction's verdict, suggested and final, with its achieved share."""
-    frame = tables.direction_verdicts(assessment)
-    names = list(tables.DIRECTION_VERDICT_COLUMNS)
+    frame = chapter_tables.direction_verdicts(assessment)
+    names = list(chapter_tables.DIRECTION_VERDICT_COLUMNS)
     if not frame["判断の理由"].astype(bool).any():
         names.remove("判断の理由")
     columns = [
         shown("基本目標", span=True),
         shown("取組の方向性"),
         counted("取組数"),
-        percent(tables.ACHIEVED_SHARE),
+        percent(frames.ACHIEVED_SHARE),
         *(shown(n) for n in names[4:]),
     ]
     return section(
@@ -472,7 +476,7 @@ def goal_heading(assessment: Assessment, goal: int, title: str | None = None) ->
 
 def goal_by_year_table(assessment: Assessment, goal: int) -> Fragment:
     """One goal's counts and shares in every program year up to the evaluated one."""
-    frame = tables.goal_trend(assessment, goal)
+    frame = chapter_tables.goal_trend(assessment, goal)
     return section(
         table_html(frame, trend_columns(assessment), _title(assessment, "goal_trend", goal))
     )
@@ -500,7 +504,7 @@ def directions(assessment: Assessment, goal: int) -> Fragment:
     """〇取組の方向性１…: each direction with its verdict, its figures by year, its main results
     and its text, as the city's page gives them."""
     block = goal_block(assessment, goal)
-    frame = tables.direction_trend(assessment, goal)
+    frame = chapter_tables.direction_trend(assessment, goal)
     columns = trend_columns(assessment)
     items = []
     for d in block.directions:
@@ -536,7 +540,7 @@ def directions(assessment: Assessment, goal: int) -> Fragment:
 
 def direction_table(assessment: Assessment, goal: int) -> Fragment:
     """The evaluated year's counts and shares per direction; each count links to its records."""
-    frame = tables.direction_distribution(assessment, goal)
+    frame = chapter_tables.direction_distribution(assessment, goal)
     labels = _labels(assessment)
 
     def link(row: Mapping) -> str:
@@ -559,13 +563,13 @@ def periods_table(assessment: Assessment, goal: int) -> Fragment:
         return section()
     if not tables.is_shown(assessment, "goal_periods", goal):
         return section(paragraph(PERIODS_NOT_YET), heading="期間の比較")
-    frame = tables.goal_periods(assessment, goal)
+    frame = chapter_tables.goal_periods(assessment, goal)
     labels = _labels(assessment)
     columns = [
         shown("期間"),
         shown("年度"),
         *(counted_share(labels[k]) for k in EVALUATED),
-        percent(tables.ACHIEVED_SHARE),
+        percent(frames.ACHIEVED_SHARE),
     ]
     return section(
         table_html(frame, columns, _title(assessment, "goal_periods", goal)),
@@ -591,7 +595,7 @@ def below_target_heading(below: str) -> str:
 def below_target_table(assessment: Assessment, goal: int) -> Fragment:
     """The goal's below-target initiatives with their reasons; long lists fold by direction."""
     block = goal_block(assessment, goal)
-    frame = tables.below_target(assessment, goal)
+    frame = chapter_tables.below_target(assessment, goal)
     year = era_year(assessment.fiscal_year)
     below = _labels(assessment).below
     caption = f"{year}に{below}取組（{len(frame)}件）"
@@ -644,12 +648,15 @@ def indicators_table(assessment: Assessment, goal: int) -> Fragment:
     block = goal_block(assessment, goal)
     if not tables.is_shown(assessment, "indicators", goal):
         return section(paragraph("参考指標は入力されていません。"), heading="参考指標")
-    frame = tables.indicators(assessment, goal)
+    frame = chapter_tables.indicators(assessment, goal)
     columns = [
         shown("参考指標"),
         shown("単位"),
         shown("向き"),
-        *(Column(n, lambda row, n=n: number(row[n]), True) for n in tables.INDICATOR_VALUES),
+        *(
+            Column(n, lambda row, n=n: number(row[n]), True)
+            for n in chapter_tables.INDICATOR_VALUES
+        ),
         percent("達成率（%）"),
         shown("達成"),
     ]
@@ -666,8 +673,8 @@ def indicators_table(assessment: Assessment, goal: int) -> Fragment:
 def goal_grades(assessment: Assessment, goal: int) -> Fragment:
     """Suggested and final grades of one goal, with the rule's inputs and the committee's reason."""
     block = goal_block(assessment, goal)
-    frame = tables.goal_grades(assessment, goal)
-    names = list(tables.GOAL_GRADES_COLUMNS)
+    frame = chapter_tables.goal_grades(assessment, goal)
+    names = list(chapter_tables.GOAL_GRADES_COLUMNS)
     if not frame["評価委員会の理由"].astype(bool).any():
         names.remove("評価委員会の理由")
     inputs = block.rule_inputs
