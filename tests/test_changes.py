@@ -21,7 +21,7 @@ from conftest import require_system_tool
 from kawaeval import cli
 from kawaeval.build import history
 from kawaeval.build.building import build_reports
-from kawaeval.evaluation.comparing import MOVEMENTS
+from kawaeval.evaluation.comparison import MOVEMENTS
 from kawaeval.paths import RAW_DIR
 from kawaeval.report import pdf
 from kawaeval.report.change_csv import CSV_COLUMNS

@@ -5,7 +5,10 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
-from kawaeval.evaluation.comparing import Snapshot, compare, figures, movement
+from kawaeval.evaluation.comparing import compare
+from kawaeval.evaluation.comparison import Snapshot
+from kawaeval.evaluation.figure_changes import figures
+from kawaeval.evaluation.initiative_changes import movement
 from kawaeval.report.change_csv import changes_frame
 from kawaeval.report.change_record import ChangeRecord, ReportRef
 from kawaeval.report.change_tables import change_tables

@@ -90,7 +90,7 @@ def entries(out_dir: Path, fiscal_year: int) -> list[Entry]:
 class ReportData:
     """One report's data, as a report folder or a history entry holds it.
 
-    ``snapshot`` is its records and assessment (:class:`kawaeval.evaluation.comparing.Snapshot`),
+    ``snapshot`` is its records and assessment (:class:`kawaeval.evaluation.comparison.Snapshot`),
     loaded on first use; ``problem`` says why they cannot be read, when they cannot.
     """
 
@@ -180,7 +180,7 @@ def read_report(folder: Path, label: str | None = None) -> ReportData:
 
 def new_report(staging: Path, stamp: dict, tidy, assessment) -> ReportData:
     """The report a build is making (its data already in ``staging/data``), as a record names it."""
-    from kawaeval.evaluation.comparing import Snapshot
+    from kawaeval.evaluation.comparison import Snapshot
 
     files = _layout(staging)
     data = ReportData(staging, "今回の報告書", files, stamp, data_digest(files))
@@ -192,7 +192,8 @@ def _read_snapshot(files: dict[str, Path]):
     """(Snapshot, None), or (None, why in Japanese) when the data cannot be read."""
     import pandas as pd
 
-    from kawaeval.evaluation.comparing import TIDY_COLUMNS, Snapshot
+    from kawaeval.evaluation.comparison import Snapshot
+    from kawaeval.evaluation.initiative_changes import TIDY_COLUMNS
     from kawaeval.evaluation.model import Assessment
 
     missing = [name for name in (TIDY_FILE, ASSESSMENT_FILE) if not files[name].is_file()]

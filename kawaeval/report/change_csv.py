@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from kawaeval.evaluation.comparing import (
+from kawaeval.evaluation.comparison import (
     InitiativeChange,
     OtherChange,
 )

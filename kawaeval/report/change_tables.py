@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from kawaeval.common.text import era_year
-from kawaeval.evaluation.comparing import (
+from kawaeval.evaluation.comparison import (
     MOVEMENTS,
     FigureChange,
     InitiativeChange,

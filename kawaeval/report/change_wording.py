@@ -8,7 +8,7 @@ Used by the record's tables (:mod:`~kawaeval.report.change_tables`), its CSV
 from __future__ import annotations
 
 from kawaeval.common.text import era_year
-from kawaeval.evaluation.comparing import (
+from kawaeval.evaluation.comparison import (
     FigureChange,
     GradeChange,
     InitiativeChange,

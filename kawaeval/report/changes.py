@@ -22,7 +22,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from kawaeval.common.text import era_year
-from kawaeval.evaluation.comparing import (
+from kawaeval.evaluation.comparison import (
     MOVEMENTS,
 )
 from kawaeval.records.outputs import write_csv
