@@ -31,7 +31,7 @@ from kawaeval.common.spreadsheet import stable_xlsx_bytes
 from kawaeval.common.text import display_width, era_year
 from kawaeval.evaluation.model import Assessment, GoalResult, GradeDecision, PlanGrade, YearResult
 from kawaeval.exceptions import OutputExistsError, TemplateOptionError
-from kawaeval.forms.input_form import HEADER_FILL, LOCKED_FILL, _text, _validation
+from kawaeval.forms.cells import HEADER_FILL, LOCKED_FILL, data_validation, text_cell
 from kawaeval.records.committee import (
     FIELD_LABELS,
     PROGRAM_WORD,
@@ -99,7 +99,7 @@ class _Writer:
     def cell(self, column: int, value, bold=False, fill=None, number_format=None, wrap=True):
         cell = self.sheet.cell(self.row, column)
         if value is not None:
-            _text(cell, value) if isinstance(value, str) else setattr(cell, "value", value)
+            text_cell(cell, value) if isinstance(value, str) else setattr(cell, "value", value)
         cell.alignment = Alignment(wrap_text=wrap, vertical="top")
         if bold:
             cell.font = Font(bold=True)
@@ -207,7 +207,7 @@ class _Writer:
         for column in range(6, COLUMNS + 1):
             self.sheet.cell(self.row, column).protection = OPEN
         formula, choices = self.lists[kind]
-        dv = _validation(
+        dv = data_validation(
             "list",
             formula,
             label,
@@ -229,7 +229,7 @@ class _Writer:
         for column in range(2, COLUMNS + 1):
             self.sheet.cell(self.row, column).protection = OPEN
         self.fit(1, COLUMNS, text or "", minimum_lines=lines)
-        dv = _validation(None, None, label[:30], prompt)
+        dv = data_validation(None, None, label[:30], prompt)
         dv.add(cell.coordinate)
         self.sheet.add_data_validation(dv)
         self.name(cell, *name)
@@ -252,7 +252,7 @@ def _lists(book: Workbook, assessment: Assessment) -> dict[str, tuple[str, str]]
     ):
         choices = _choices(grades)
         for row, choice in enumerate(choices, start=1):
-            _text(sheet.cell(row, column), choice)
+            text_cell(sheet.cell(row, column), choice)
         letter = get_column_letter(column)
         found[kind] = (
             f"'{LISTS_SHEET}'!${letter}$1:${letter}${len(choices)}",
@@ -683,7 +683,7 @@ def _guide(book: Workbook, assessment: Assessment, goal: GoalResult | None) -> N
     for row, line in enumerate(lines, start=1):
         for column, value in enumerate(line, start=1):
             cell = guide.cell(row, column)
-            _text(cell, value)
+            text_cell(cell, value)
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             if row == 1 or line[0] in ("選択肢", "評価ルール"):
                 cell.font = Font(bold=True)
