@@ -20,7 +20,7 @@ from kawaeval.build.kernels import KernelPool
 from kawaeval.paths import RAW_DIR
 from kawaeval.plan import load_plan
 from kawaeval.report.chapters import chapters_for
-from kawaeval.report.presenting import PageNav
+from kawaeval.report.pages import PageNav
 
 FIXTURES = Path(__file__).parent / "fixtures" / "kernels"
 

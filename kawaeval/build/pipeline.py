@@ -65,7 +65,7 @@ from kawaeval.report.change_tables import change_tables
 from kawaeval.report.changes import index_section, write_change_record
 from kawaeval.report.chapters import Chapter
 from kawaeval.report.combined import HTML_ONLY
-from kawaeval.report.presenting import index_page, page_nav
+from kawaeval.report.pages import index_page, page_nav
 from kawaeval.report.workbook import WORKBOOK_FILE, write_tables_workbook
 
 ASSESSMENT_FILE = "assessment.json"

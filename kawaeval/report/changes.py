@@ -32,7 +32,7 @@ from kawaeval.report.change_tables import change_tables
 from kawaeval.report.change_wording import CHANGE_LABELS, difference_text, figure_text
 from kawaeval.report.combined import HTML_ONLY
 from kawaeval.report.frames import ReportTable
-from kawaeval.report.presenting import page_nav, report_css
+from kawaeval.report.pages import page_nav, report_css
 from kawaeval.report.rendering import (
     MAX_LISTED,
     Column,

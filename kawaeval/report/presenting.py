@@ -1,7 +1,12 @@
 """The report's sections as HTML: each a call a chapter notebook makes and shows.
 
-Frames come from :mod:`kawaeval.report.tables`, words from :mod:`kawaeval.report.wording`, and
-the HTML from :mod:`kawaeval.report.rendering` (templates, escaping, the table renderer).
+Frames come from :mod:`kawaeval.report.tables` and :mod:`kawaeval.report.chapter_tables`, words
+from :mod:`kawaeval.report.wording`, and the HTML from :mod:`kawaeval.report.rendering`
+(templates, escaping, the table renderer); the pages around the chapters (the index page, the
+navigation, the styles) are :mod:`kawaeval.report.pages`.
+
+One concern a little over 600 lines: every section the notebooks call as ``presenting.<name>``,
+chapter by chapter, kept in one module so that a notebook needs one import.
 """
 
 from __future__ import annotations
@@ -9,7 +14,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import NamedTuple
 
 import pandas as pd
 from markupsafe import Markup
@@ -25,7 +29,6 @@ from kawaeval.evaluation.model import (
     Text,
 )
 from kawaeval.exceptions import UsageError
-from kawaeval.paths import TEMPLATES_DIR
 from kawaeval.plan import EVALUATED
 from kawaeval.report import chapter_tables, frames, tables
 from kawaeval.report.chapters import GOAL_CHAPTER, appendix_link, chapter_title
@@ -55,7 +58,6 @@ from kawaeval.report.wording import (
     grade_text,
     number,
     pct,
-    report_title,
 )
 
 PERIODS_NOT_YET = "期間の比較は、比較する期間の年度がそろってから示します。"
@@ -687,90 +689,3 @@ def goal_grades(assessment: Assessment, goal: int) -> Fragment:
         min_year=pct(inputs.min_year_achieved_share_pct),
         adjusted=pct(inputs.adjusted_share_pct) if tables.external_cause_used(assessment) else None,
     )
-
-
-# ---------------------------------------------------------------- pages around the chapters
-
-
-class PageNav(NamedTuple):
-    """The previous / index / next links of a chapter page, above and below its content."""
-
-    top: str
-    bottom: str
-
-
-NAV_LABELS = PageNav("章の移動（ページの先頭）", "章の移動（ページの末尾）")
-"""Each navigation landmark's name: a screen reader's list of landmarks tells them apart."""
-
-
-def page_nav(previous: tuple[str, str] | None, following: tuple[str, str] | None) -> PageNav:
-    """Previous / index / next links (relative) for the top and bottom of a chapter page."""
-    return PageNav(
-        *(
-            str(render("page_nav.html.j2", previous=previous, following=following, label=label))
-            for label in NAV_LABELS
-        )
-    )
-
-
-def report_css() -> str:
-    """The report's own styles and print styles, shared with the chapter template (templates/)."""
-    static = TEMPLATES_DIR / "kawaeval" / "static"
-    return "".join(
-        (static / name).read_text(encoding="utf-8") for name in ("kawaeval.css", "print.css")
-    )
-
-
-def _provenance_rows(provenance: dict) -> list[tuple[str, str]]:
-    rows = [("kawaeval", provenance["package_version"])]
-    if provenance.get("git_commit"):
-        rows.append(("git commit", provenance["git_commit"]))
-    if provenance.get("source_date"):
-        rows.append(("作成日 (SOURCE_DATE_EPOCH)", provenance["source_date"]))
-    parameters = ", ".join(f"{k} = {v}" for k, v in provenance["parameters"].items())
-    rows.append(("パラメータ", parameters))
-    plan_file, plan_sha = provenance["plan"]
-    rows.append((f"計画定義 {plan_file}", f"SHA-256 {plan_sha}"))
-    rows += [(f"入力 {name}", f"SHA-256 {sha}") for name, sha in provenance["inputs"]]
-    return rows
-
-
-def index_page(
-    assessment: Assessment,
-    chapters: Sequence[tuple[str, str]],
-    provenance: dict,
-    downloads: Sequence[tuple[str, str]] = (),
-    changes: Fragment | str = "",
-) -> str:
-    """The report's entry page: title, table of contents, key figures, files and provenance.
-
-    ``chapters`` is (title, relative link) in reading order; ``downloads`` is (what, relative
-    link) for the files beside the pages (tables.xlsx, the data), or (what, link, class) for
-    one that only the HTML report lists; ``provenance`` holds
-    ``package_version``, ``git_commit`` (or None), ``parameters`` (dict), ``inputs``
-    (list of (file, sha256)), ``plan`` ((file, sha256)) and ``source_date`` (or None);
-    ``changes`` is the section on the change record
-    (:func:`kawaeval.report.changes.index_section`).
-    """
-    year = era_year(assessment.fiscal_year)
-    labels = _labels(assessment)
-    program = assessment.program
-    page = render(
-        "index.html.j2",
-        title=report_title(assessment),
-        css=Markup(report_css()),
-        notice=assessment.notice,
-        judgement_notice=judgement_notice(assessment),
-        chapters=list(chapters),
-        changes=changes,
-        downloads=list(downloads),
-        initiatives=program.initiatives,
-        year=year,
-        key_figures=[
-            (labels[k], count_share(program.counts[k], program.shares_pct[k])) for k in EVALUATED
-        ],
-        grades=grades_table(assessment),
-        data_quality=data_quality(assessment),
-        provenance=_provenance_rows(provenance),
-    )
-    return str(page) + "\n"
