@@ -10,9 +10,7 @@ from typing import Literal
 
 import pandas as pd
 
-from kawaeval.evaluation.model import (
-    Assessment,
-)
+from kawaeval.evaluation.model import Assessment
 
 Movement = Literal[
     "fell_below", "recovered", "moved_up", "moved_down", "newly_evaluated", "no_longer_evaluated"

@@ -7,12 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kawaeval.evaluation.comparison import FigureChange
-from kawaeval.evaluation.model import (
-    Assessment,
-    Counts,
-    GoalResult,
-    Shares,
-)
+from kawaeval.evaluation.model import Assessment, Counts, GoalResult, Shares
 
 ACHIEVEMENT_FIELDS = ("exceeded", "on_target", "below", "not_evaluated")
 SHARE_FIELDS = ("exceeded", "on_target", "below")

@@ -5,10 +5,7 @@ verdict), its source, the committee's reason, and the overall statement.
 from __future__ import annotations
 
 from kawaeval.evaluation.comparison import GradeChange
-from kawaeval.evaluation.model import (
-    Assessment,
-    GradeDecision,
-)
+from kawaeval.evaluation.model import Assessment, GradeDecision
 
 GRADE_FIELDS = ("suggested", "final", "source", "reason")
 

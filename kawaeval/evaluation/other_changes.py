@@ -6,10 +6,7 @@ key of the assessment, compared whole.
 from __future__ import annotations
 
 from kawaeval.evaluation.comparison import OtherChange
-from kawaeval.evaluation.model import (
-    Assessment,
-    Text,
-)
+from kawaeval.evaluation.model import Assessment, Text
 
 
 def _highlight_text(item) -> str:

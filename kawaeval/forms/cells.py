@@ -10,11 +10,7 @@ import logging
 from openpyxl.styles import PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from kawaeval.common.spreadsheet import (
-    EXCEL_CELL_LIMIT,
-    fit_cell,
-    neutralise,
-)
+from kawaeval.common.spreadsheet import EXCEL_CELL_LIMIT, fit_cell, neutralise
 
 log = logging.getLogger("kawaeval.forms.input_form")
 """The name the forms' warnings have carried since the input form was one module."""

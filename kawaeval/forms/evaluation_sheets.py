@@ -30,9 +30,7 @@ from kawaeval.evaluation.model import Assessment
 from kawaeval.exceptions import OutputExistsError, TemplateOptionError
 from kawaeval.forms.goal_sheet import goal_workbook
 from kawaeval.forms.program_sheet import program_workbook
-from kawaeval.records.committee import (
-    sheet_file_name,
-)
+from kawaeval.records.committee import sheet_file_name
 
 
 @dataclass(frozen=True)

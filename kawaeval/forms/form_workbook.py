@@ -11,13 +11,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, Protection
 from openpyxl.utils import get_column_letter
 
-from kawaeval.common.spreadsheet import (
-    stable_xlsx_bytes,
-)
+from kawaeval.common.spreadsheet import stable_xlsx_bytes
 from kawaeval.common.text import display_width, era_year
-from kawaeval.exceptions import (
-    PlanDefinitionError,
-)
+from kawaeval.exceptions import PlanDefinitionError
 from kawaeval.forms.cells import HEADER_FILL, LOCKED_FILL, text_cell
 from kawaeval.forms.form_validation import (
     LISTS_SHEET,

@@ -28,10 +28,7 @@ from kawaeval.forms.sheet_writer import (
     write_meta,
     year_rows,
 )
-from kawaeval.records.committee import (
-    FIELD_LABELS,
-    SHEET,
-)
+from kawaeval.records.committee import FIELD_LABELS, SHEET
 
 
 def goal_workbook(assessment: Assessment, goal_number: int) -> Workbook:

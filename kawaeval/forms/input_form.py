@@ -25,10 +25,7 @@ import pandas as pd
 
 from kawaeval.common.files import write_files
 from kawaeval.common.text import safe_file_name
-from kawaeval.exceptions import (
-    OutputExistsError,
-    TemplateOptionError,
-)
+from kawaeval.exceptions import OutputExistsError, TemplateOptionError
 from kawaeval.forms.form_workbook import FILE_PREFIX, TemplateRow, template_bytes
 from kawaeval.paths import RAW_DIR
 from kawaeval.plan import Plan, load_plan

@@ -26,9 +26,7 @@ from kawaeval.forms.sheet_writer import (
     write_meta,
     year_rows,
 )
-from kawaeval.records.committee import (
-    SHEET,
-)
+from kawaeval.records.committee import SHEET
 
 
 def program_workbook(assessment: Assessment) -> Workbook:

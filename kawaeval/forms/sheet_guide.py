@@ -13,10 +13,7 @@ from kawaeval.common.text import display_width
 from kawaeval.evaluation.model import Assessment, GoalResult
 from kawaeval.forms.cells import text_cell
 from kawaeval.forms.sheet_writer import LINE_HEIGHT
-from kawaeval.records.committee import (
-    SHEET,
-    sheet_file_name,
-)
+from kawaeval.records.committee import SHEET, sheet_file_name
 
 GUIDE_SHEET = "記入方法"
 

@@ -16,10 +16,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from kawaeval.common.text import display_width, era_year
 from kawaeval.evaluation.model import Assessment, GoalResult, GradeDecision, PlanGrade, YearResult
 from kawaeval.forms.cells import HEADER_FILL, LOCKED_FILL, data_validation, text_cell
-from kawaeval.records.committee import (
-    PROGRAM_WORD,
-    defined_name,
-)
+from kawaeval.records.committee import PROGRAM_WORD, defined_name
 
 LISTS_SHEET = "リスト"
 COLUMNS = 7

@@ -8,9 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from kawaeval.common.text import era_year
-from kawaeval.evaluation.model import (
-    Assessment,
-)
+from kawaeval.evaluation.model import Assessment
 from kawaeval.plan import ACHIEVEMENTS
 from kawaeval.report.frames import typed_frame
 

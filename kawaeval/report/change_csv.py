@@ -7,10 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from kawaeval.evaluation.comparison import (
-    InitiativeChange,
-    OtherChange,
-)
+from kawaeval.evaluation.comparison import InitiativeChange, OtherChange
 from kawaeval.evaluation.model import Assessment
 from kawaeval.report.change_record import ChangeRecord, naming
 from kawaeval.report.change_wording import (

@@ -14,9 +14,7 @@ from dataclasses import dataclass
 
 from kawaeval.common.files import epoch_date
 from kawaeval.common.text import era_year
-from kawaeval.evaluation.comparison import (
-    Comparison,
-)
+from kawaeval.evaluation.comparison import Comparison
 from kawaeval.evaluation.model import Assessment
 
 SHORT = 12

@@ -11,11 +11,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from kawaeval.common.text import era_year
-from kawaeval.evaluation.comparison import (
-    MOVEMENTS,
-    FigureChange,
-    InitiativeChange,
-)
+from kawaeval.evaluation.comparison import MOVEMENTS, FigureChange, InitiativeChange
 from kawaeval.report.change_record import ChangeRecord, describe
 from kawaeval.report.change_wording import (
     CHANGE_LABELS,

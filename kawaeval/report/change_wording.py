@@ -8,12 +8,7 @@ Used by the record's tables (:mod:`~kawaeval.report.change_tables`), its CSV
 from __future__ import annotations
 
 from kawaeval.common.text import era_year
-from kawaeval.evaluation.comparison import (
-    FigureChange,
-    GradeChange,
-    InitiativeChange,
-    OtherChange,
-)
+from kawaeval.evaluation.comparison import FigureChange, GradeChange, InitiativeChange, OtherChange
 from kawaeval.evaluation.model import Assessment
 from kawaeval.report.wording import (
     ACHIEVED_WORDS,

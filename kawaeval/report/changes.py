@@ -22,9 +22,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from kawaeval.common.text import era_year
-from kawaeval.evaluation.comparison import (
-    MOVEMENTS,
-)
+from kawaeval.evaluation.comparison import MOVEMENTS
 from kawaeval.records.outputs import write_csv
 from kawaeval.report.change_csv import changes_frame
 from kawaeval.report.change_record import ChangeRecord
@@ -33,17 +31,8 @@ from kawaeval.report.change_wording import CHANGE_LABELS, difference_text, figur
 from kawaeval.report.combined import HTML_ONLY
 from kawaeval.report.frames import ReportTable
 from kawaeval.report.pages import page_nav, report_css
-from kawaeval.report.rendering import (
-    MAX_LISTED,
-    Column,
-    Fragment,
-    render,
-    shown,
-    table_html,
-)
-from kawaeval.report.wording import (
-    report_title,
-)
+from kawaeval.report.rendering import MAX_LISTED, Column, Fragment, render, shown, table_html
+from kawaeval.report.wording import report_title
 
 CHANGES_PAGE = "changes.html"
 CHANGES_CSV = "changes.csv"

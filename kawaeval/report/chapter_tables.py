@@ -11,13 +11,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from kawaeval.common.text import era_year
-from kawaeval.evaluation.model import (
-    Assessment,
-    Counts,
-    PeriodResult,
-    Shares,
-    YearResult,
-)
+from kawaeval.evaluation.model import Assessment, Counts, PeriodResult, Shares, YearResult
 from kawaeval.plan import EVALUATED
 from kawaeval.report.frames import (
     ACHIEVED_SHARE,

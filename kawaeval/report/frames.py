@@ -11,12 +11,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from kawaeval.evaluation.model import (
-    Assessment,
-    Counts,
-    GoalResult,
-    Shares,
-)
+from kawaeval.evaluation.model import Assessment, Counts, GoalResult, Shares
 from kawaeval.plan import EVALUATED
 
 COUNT_SUFFIX = "（件）"

@@ -10,21 +10,13 @@ from typing import NamedTuple
 from markupsafe import Markup
 
 from kawaeval.common.text import era_year
-from kawaeval.evaluation.model import (
-    Assessment,
-)
+from kawaeval.evaluation.model import Assessment
 from kawaeval.paths import TEMPLATES_DIR
 from kawaeval.plan import EVALUATED
 from kawaeval.report import frames
 from kawaeval.report.presenting import data_quality, grades_table, judgement_notice
-from kawaeval.report.rendering import (
-    Fragment,
-    render,
-)
-from kawaeval.report.wording import (
-    count_share,
-    report_title,
-)
+from kawaeval.report.rendering import Fragment, render
+from kawaeval.report.wording import count_share, report_title
 
 
 class PageNav(NamedTuple):

@@ -30,9 +30,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from kawaeval.common.text import era_year
-from kawaeval.evaluation.model import (
-    Assessment,
-)
+from kawaeval.evaluation.model import Assessment
 from kawaeval.exceptions import UsageError
 from kawaeval.report.appendix_frame import initiatives
 from kawaeval.report.chapter_tables import (
@@ -55,9 +53,7 @@ from kawaeval.report.chapter_tables import (
 )
 from kawaeval.report.chapters import REGISTRY
 from kawaeval.report.frames import ReportTable, goal_block, labels
-from kawaeval.report.wording import (
-    goal_label,
-)
+from kawaeval.report.wording import goal_label
 
 
 @dataclass(frozen=True)
