@@ -8,9 +8,8 @@ from collections.abc import Iterator
 
 from kawaeval.evaluation.comparison import FigureChange
 from kawaeval.evaluation.model import Assessment, Counts, GoalResult, Shares
-
-ACHIEVEMENT_FIELDS = ("exceeded", "on_target", "below", "not_evaluated")
-SHARE_FIELDS = ("exceeded", "on_target", "below")
+from kawaeval.plan import ACHIEVEMENTS as ACHIEVEMENT_FIELDS
+from kawaeval.plan import EVALUATED as SHARE_FIELDS
 
 FigureKey = tuple[str, int | None, int | None, str | None, int | None, str]
 """(scope, goal, direction, subject, fiscal year, field); the year is None between years."""

@@ -12,6 +12,7 @@ from functools import cached_property
 import pandas as pd
 
 from kawaeval.evaluation.comparison import MOVEMENTS, InitiativeChange, Snapshot
+from kawaeval.plan import EVALUATED
 
 FIELDS = ("goal", "direction", "name", "bureau", "reason", "former_ids")
 """An initiative's fields besides its achievements: those of its latest year (a renumbered
@@ -31,7 +32,8 @@ SOURCE = ("source_file", "source_row")
 TIDY_COLUMNS = ("initiative_id", *FIELDS[:-1], "fiscal_year", "achievement", *SOURCE)
 """The tidy table's columns a comparison needs (docs/data-dictionary.md)."""
 
-RANK = {"below": 1, "on_target": 2, "exceeded": 3}
+RANK = {key: rank for rank, key in enumerate(reversed(EVALUATED), start=1)}
+"""How good an evaluated achievement is (below 1 … exceeded 3), for what moved up or down."""
 
 
 def _plain(value: object) -> object:

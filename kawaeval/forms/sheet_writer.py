@@ -16,6 +16,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from kawaeval.common.text import display_width, era_year
 from kawaeval.evaluation.model import Assessment, GoalResult, GradeDecision, PlanGrade, YearResult
 from kawaeval.forms.cells import HEADER_FILL, LOCKED_FILL, data_validation, text_cell
+from kawaeval.plan import ACHIEVEMENTS
 from kawaeval.records.committee import PROGRAM_WORD, defined_name
 
 LISTS_SHEET = "リスト"
@@ -151,9 +152,13 @@ class SheetWriter:
             self.cell(2, counts.total, number_format=COUNT_FORMAT),
             *(
                 self.cell(3 + i, counts[k], number_format=COUNT_FORMAT)
-                for i, k in enumerate(("exceeded", "on_target", "below", "not_evaluated"))
+                for i, k in enumerate(ACHIEVEMENTS)
             ),
-            self.cell(7, None if achieved is None else achieved / 100, number_format=SHARE_FORMAT),
+            self.cell(
+                3 + len(ACHIEVEMENTS),
+                None if achieved is None else achieved / 100,
+                number_format=SHARE_FORMAT,
+            ),
         ]
         if achieved is None:
             cells[-1].value = "－"
@@ -263,10 +268,7 @@ def figure_header(w: SheetWriter, assessment: Assessment, first: str = "年度")
     w.header(
         first,
         "取組数",
-        labels.exceeded,
-        labels.on_target,
-        labels.below,
-        labels.not_evaluated,
+        *(labels[k] for k in ACHIEVEMENTS),
         "達成割合",
     )
 
