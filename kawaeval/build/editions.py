@@ -69,6 +69,11 @@ def downloads(assessment: Assessment, options: Sequence[str]) -> list[tuple[str,
     return editions.downloads(assessment, options)
 
 
+def headlines(assessment: Assessment, options: Sequence[str]) -> list[tuple[str, str]]:
+    """The index page's links above its contents (the summary)."""
+    return editions.headlines(assessment, options)
+
+
 def write(
     staging: Path,
     final: Path,
@@ -85,7 +90,7 @@ def write(
     dropped = [
         edition
         for edition in editions.editions_for(stamp_editions(published_stamp))
-        if edition not in kept
+        if edition not in kept and edition.option is not None
     ]
     return [f"wrote {final / path.name}" for path in written] + [
         f"removed {final / e.file_name(assessment)} (--no-{e.option})" for e in dropped
