@@ -90,7 +90,7 @@ def write(
     dropped = [
         edition
         for edition in editions.editions_for(stamp_editions(published_stamp))
-        if edition not in kept and edition.option is not None
+        if edition not in kept
     ]
     return [f"wrote {final / path.name}" for path in written] + [
         f"removed {final / e.file_name(assessment)} (--no-{e.option})" for e in dropped
