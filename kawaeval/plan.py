@@ -77,6 +77,24 @@ class DirectionRule:
     assumption: bool
 
 
+OVERVIEW_KEYS = ("relation", "program", "management", "evaluation", "method")
+"""The plan's prose that ``[overview]`` may give, each a list of paragraphs."""
+
+
+@dataclass(frozen=True)
+class Overview:
+    """The plan's own words for the summary edition (``[overview]``, every key optional):
+    the comprehensive plan it belongs to, and paragraphs on its relation to it, the program,
+    how progress is managed, how the plan is evaluated and how this evaluation was made."""
+
+    comprehensive_plan: str = ""
+    relation: tuple[str, ...] = ()
+    program: tuple[str, ...] = ()
+    management: tuple[str, ...] = ()
+    evaluation: tuple[str, ...] = ()
+    method: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True)
 class Plan:
     """Everything the package needs to know about the plan being evaluated."""
@@ -104,6 +122,8 @@ class Plan:
     default)."""
     direction_rule: DirectionRule | None
     """``[grading.direction]``; None: no verdict is suggested, the committee gives them."""
+    overview: Overview = Overview()
+    """``[overview]``: the plan's prose for the summary edition (none by default)."""
 
     @property
     def goal_numbers(self) -> tuple[int, ...]:
@@ -273,7 +293,34 @@ def _build(path: Path, data: dict) -> Plan:
         achievement_short_labels=short_labels,
         direction_grades=direction_grades,
         direction_rule=direction_rule,
+        overview=_overview(path, data.get("overview", {})),
     )
+
+
+def _overview(path: Path, table: dict) -> Overview:
+    """``[overview]``: each key a paragraph or a list of paragraphs; unknown keys refused."""
+    if not isinstance(table, dict):
+        raise PlanDefinitionError(path, "[overview] は表（キーと値）で書いてください")
+    known = ("comprehensive_plan", *OVERVIEW_KEYS)
+    unknown = sorted(set(table) - set(known))
+    if unknown:
+        raise PlanDefinitionError(
+            path,
+            f"overview: {', '.join(unknown)} は使えない項目です (keys: {', '.join(known)})",
+        )
+    values = {}
+    for key in OVERVIEW_KEYS:
+        value = table.get(key, [])
+        paragraphs = [value] if isinstance(value, str) else value
+        if not isinstance(paragraphs, list) or not all(isinstance(v, str) for v in paragraphs):
+            raise PlanDefinitionError(
+                path, f"overview.{key} は文字列か文字列のリストで書いてください"
+            )
+        values[key] = tuple(v.strip() for v in paragraphs if v.strip())
+    comprehensive = table.get("comprehensive_plan", "")
+    if not isinstance(comprehensive, str):
+        raise PlanDefinitionError(path, "overview.comprehensive_plan は文字列で書いてください")
+    return Overview(comprehensive_plan=comprehensive.strip(), **values)
 
 
 def _direction_rule(

@@ -426,7 +426,7 @@ def test_the_other_plans_report_reads_in_chromium(browser, other_plan_report, vi
     problems = [line for page in pages.values() for line in page["problems"]]
     assert not problems, "\n".join(problems)
     chapters = chapters_for(load_plan(OTHER_PLAN_RAW))
-    assert set(pages) == {"index.html", *(f"{c.name}.html" for c in chapters)}
+    assert set(pages) == {"index.html", "summary.html", *(f"{c.name}.html" for c in chapters)}
     tab.open("05_goal2.html")
     tab.screenshot(tmp_path / "screenshots" / "other_plan_05_goal2.png")
 

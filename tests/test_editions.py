@@ -22,12 +22,20 @@ from kawaeval.report import editions
 
 def test_every_edition_has_an_option_a_name_and_a_link_text(assessment):
     assert editions.OPTIONS == ("pdf", "docx")
-    assert [(e.key, e.option) for e in editions.EDITIONS] == [("pdf", "pdf"), ("docx", "docx")]
+    assert [(e.key, e.option) for e in editions.EDITIONS] == [
+        ("summary", None),
+        ("pdf", "pdf"),
+        ("summary_pdf", "pdf"),
+        ("docx", "docx"),
+    ]
+    summary = ("概要版（HTML）", "summary.html")
     assert editions.downloads(assessment, ["docx", "pdf"]) == [
+        summary,
         ("報告書（PDF、印刷用）", "川崎市国際施策推進プラン_第２期実行プログラム_FY2021.pdf"),
+        ("概要版（PDF、印刷用）", "川崎市国際施策推進プラン_第２期実行プログラム_FY2021_概要.pdf"),
         ("報告書（Word、意見照会用）", "川崎市国際施策推進プラン_第２期実行プログラム_FY2021.docx"),
     ]
-    assert editions.downloads(assessment, []) == []
+    assert editions.downloads(assessment, []) == [summary]
 
 
 @pytest.mark.parametrize(
@@ -49,8 +57,8 @@ def test_options_stick_until_a_build_says_no(requested, previous, expected):
 def test_an_edition_without_an_option_is_written_by_every_build(monkeypatch):
     always = editions.Edition("page", "概要", None, lambda a: "page.html", lambda *a: None)
     monkeypatch.setattr(editions, "EDITIONS", (always, *editions.EDITIONS))
-    assert [e.key for e in editions.editions_for([])] == ["page"]
-    assert [e.key for e in editions.editions_for(["docx"])] == ["page", "docx"]
+    assert [e.key for e in editions.editions_for([])] == ["page", "summary"]
+    assert [e.key for e in editions.editions_for(["docx"])] == ["page", "summary", "docx"]
 
 
 def test_only_the_editions_asked_for_are_checked(monkeypatch):
@@ -84,6 +92,7 @@ def test_unavailable_editions_say_what_to_install():
 FIXTURES = Path(__file__).parent / "fixtures" / "report"
 PDF_NAME = "川崎市国際施策推進プラン_第２期実行プログラム_FY2021.pdf"
 DOCX_NAME = "川崎市国際施策推進プラン_第２期実行プログラム_FY2021.docx"
+SUMMARY_PDF_NAME = "川崎市国際施策推進プラン_第２期実行プログラム_FY2021_概要.pdf"
 
 
 def _files(report: Path) -> dict[str, bytes]:
@@ -135,12 +144,14 @@ def test_editions_stick_until_a_build_says_no(build):
     report = build.report
     status, console = build(pdf=True, docx=True)
     assert status == "built"
-    assert _editions(report) == [DOCX_NAME, PDF_NAME]
+    assert _editions(report) == [DOCX_NAME, PDF_NAME, SUMMARY_PDF_NAME]
     # the console names every file a reader opens
-    for name in ("index.html", "tables.xlsx", PDF_NAME, DOCX_NAME):
+    for name in ("index.html", "tables.xlsx", "summary.html", PDF_NAME, SUMMARY_PDF_NAME):
         assert str(report / name) in console, name
+    assert str(report / DOCX_NAME) in console
     soup = BeautifulSoup((report / "index.html").read_text("utf-8"), "html.parser")
-    assert {a["href"] for a in soup.select(".kawaeval-downloads a")} >= {PDF_NAME, DOCX_NAME}
+    links = [a["href"] for a in soup.select(".kawaeval-downloads a")]
+    assert links[:4] == ["summary.html", PDF_NAME, SUMMARY_PDF_NAME, DOCX_NAME]
 
     # a plain build of the same inputs: up to date, the editions kept as they are
     before = _files(report)
@@ -154,8 +165,9 @@ def test_editions_stick_until_a_build_says_no(build):
         records.write(b"\r\n")
     status, console = build()
     assert status == "reused"
-    assert _editions(report) == [DOCX_NAME, PDF_NAME]
+    assert _editions(report) == [DOCX_NAME, PDF_NAME, SUMMARY_PDF_NAME]
     assert str(report / PDF_NAME) in console and str(report / DOCX_NAME) in console
+    assert str(report / SUMMARY_PDF_NAME) in console
 
     # what the report says changes (its notice): built again, the editions say it too
     (build.raw / "notice.txt").write_text("差し替え版のお知らせ（テスト）", encoding="utf-8")
@@ -164,14 +176,20 @@ def test_editions_stick_until_a_build_says_no(build):
     document = zipfile.ZipFile(report / DOCX_NAME).read("word/document.xml").decode()
     assert "差し替え版のお知らせ（テスト）" in document
     assert "差し替え版のお知らせ（テスト）" in _pdf_text(report / PDF_NAME)
+    assert "差し替え版のお知らせ（テスト）" in _pdf_text(report / SUMMARY_PDF_NAME)
+    assert "差し替え版のお知らせ（テスト）" in (report / "summary.html").read_text("utf-8")
 
-    # --no-pdf drops the PDF and keeps the Word file; the console says what went
+    # --no-pdf drops both PDFs and keeps the Word file and the summary page; the console
+    # says what went
     status, console = build(pdf=False)
     assert _editions(report) == [DOCX_NAME]
     assert f"removed {report / PDF_NAME} (--no-pdf)" in console
+    assert f"removed {report / SUMMARY_PDF_NAME} (--no-pdf)" in console
+    assert (report / "summary.html").is_file()
     soup = BeautifulSoup((report / "index.html").read_text("utf-8"), "html.parser")
     links = {a["href"] for a in soup.select(".kawaeval-downloads a")}
-    assert DOCX_NAME in links and PDF_NAME not in links
+    assert {DOCX_NAME, "summary.html"} <= links and PDF_NAME not in links
+    assert SUMMARY_PDF_NAME not in links
     assert build()[0] == "up to date" and _editions(report) == [DOCX_NAME]
     build(docx=False)
     assert _editions(report) == []

@@ -72,6 +72,7 @@ def test_example_plan_builds_end_to_end(example_report):
         "05_goal2.html",
         "06_appendix.html",
         "index.html",
+        "summary.html",
     ]
     plan = load_plan(EXAMPLE)
     everything = "\n".join(BeautifulSoup(t, "html.parser").get_text(" ") for t in pages.values())

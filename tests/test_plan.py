@@ -6,7 +6,7 @@ import pytest
 
 from kawaeval.exceptions import PlanDefinitionError
 from kawaeval.paths import BUNDLED_PLAN
-from kawaeval.plan import load_plan
+from kawaeval.plan import Overview, load_plan
 
 
 def test_bundled_plan_matches_the_published_structure(published):
@@ -104,3 +104,29 @@ def test_a_plan_without_an_external_cause_states_its_rule_without_one(tmp_path):
     assert not any("外部要因" in line for line in lines)
     assert any("これまでの全年度を合わせて達成した取組の割合が80.0%以上なら" in x for x in lines)
     assert any("第２期実行プログラムのこれまでの各年度" in x for x in lines)  # the plan's program
+
+
+def test_the_plans_prose_for_the_summary_is_optional_and_checked(tmp_path):
+    overview = load_plan().overview
+    assert overview.comprehensive_plan == "川崎市総合計画"
+    assert len(overview.relation) == 3 and len(overview.program) == 3
+    assert overview.method[0] == "基本目標ごとに「基本目標評価シート」を作成する。"
+    text = BUNDLED_PLAN.read_text(encoding="utf-8")
+    start, end = text.index("[overview]"), text.index("# 達成度")
+    path = tmp_path / "plan.toml"
+    path.write_text(text[:start] + text[end:], encoding="utf-8")
+    assert load_plan(tmp_path).overview == Overview()
+    # one paragraph may be a string
+    path.write_text(
+        text[:start] + '[overview]\nmethod = "評価シートで評価する。"\n\n' + text[end:],
+        encoding="utf-8",
+    )
+    assert load_plan(tmp_path).overview.method == ("評価シートで評価する。",)
+    for table, message in (
+        ('[overview]\nrelations = ["x"]\n', "overview: relations は使えない項目です"),
+        ("[overview]\nprogram = [1]\n", "overview.program は文字列か文字列のリストで"),
+    ):
+        path.write_text(text[:start] + table + "\n" + text[end:], encoding="utf-8")
+        with pytest.raises(PlanDefinitionError) as info:
+            load_plan(tmp_path)
+        assert message in str(info.value)

@@ -69,6 +69,11 @@ def downloads(assessment: Assessment, options: Sequence[str]) -> list[tuple[str,
     return editions.downloads(assessment, options)
 
 
+def headlines(assessment: Assessment, options: Sequence[str]) -> list[tuple[str, str]]:
+    """The index page's links above its contents (the summary)."""
+    return editions.headlines(assessment, options)
+
+
 def write(
     staging: Path,
     final: Path,

@@ -373,7 +373,8 @@ class YearPipeline:
         if self.changes is not None:
             downloads = (*downloads, CHANGES_DOWNLOAD)
         changes = index_section(self.changes)
-        index = index_page(self.assessment, pages, shown, downloads, changes)
+        headlines = editions.headlines(self.assessment, chosen)
+        index = index_page(self.assessment, pages, shown, downloads, changes, headlines)
         write_text(self.staging / "index.html", index)
 
     def _write_editions(self, pages: list[tuple[str, str]]) -> None:

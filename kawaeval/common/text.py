@@ -8,6 +8,10 @@ import unicodedata
 
 _ERAS = ((2019, "令和"), (1989, "平成"), (1926, "昭和"))
 _FULL_WIDTH_DIGITS = str.maketrans("0123456789", "０１２３４５６７８９")
+_FULL_WIDTH_LATIN = str.maketrans(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+    "ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ０１２３４５６７８９",
+)
 _FORBIDDEN_IN_NAMES = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
 _WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL"} | {
     f"{p}{i}" for p in ("COM", "LPT") for i in range(10)
@@ -19,6 +23,11 @@ def city_digits(number: int) -> str:
     more half-width (``3`` -> ``３``, ``10`` -> ``10``; ３つの基本目標, 約10割)."""
     text = str(number)
     return text.translate(_FULL_WIDTH_DIGITS) if len(text) == 1 else text
+
+
+def full_width(text: str) -> str:
+    """Latin letters and digits full-width, as the city prints a grade: ``B`` -> ``Ｂ``."""
+    return text.translate(_FULL_WIDTH_LATIN)
 
 
 def era_year(fiscal_year: int, full_width: bool = True) -> str:

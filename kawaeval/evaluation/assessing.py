@@ -29,7 +29,7 @@ from kawaeval.evaluation.grading import (
 )
 from kawaeval.evaluation.model import Assessment
 from kawaeval.exceptions import NoRecordsError
-from kawaeval.plan import ACHIEVED, ACHIEVEMENTS, EVALUATED, Plan, load_plan
+from kawaeval.plan import ACHIEVED, ACHIEVEMENTS, EVALUATED, OVERVIEW_KEYS, Plan, load_plan
 from kawaeval.records.committee import CommitteeInput
 from kawaeval.records.supplements import Supplements, empty_supplements, load_supplements
 
@@ -553,6 +553,12 @@ def _plan_block(plan: Plan) -> dict:
             for g in plan.direction_grades
         ],
         "periods": [{"name": p.name, "fiscal_years": list(p.fiscal_years)} for p in plan.periods],
+        "adopted": plan.adopted,
+        "period": list(plan.period),
+        "overview": {
+            "comprehensive_plan": plan.overview.comprehensive_plan,
+            **{key: list(getattr(plan.overview, key)) for key in OVERVIEW_KEYS},
+        },
     }
 
 

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from kawaeval.common.text import city_digits, era_year
+from kawaeval.common.text import city_digits, era_year, full_width
 from kawaeval.evaluation.model import (
     Assessment,
     Counts,
@@ -38,10 +38,6 @@ from kawaeval.plan import ACHIEVED, EVALUATED
 NAMED_ALSO_FROM_TENTHS = 3
 """Another category is named beside the main one when it reaches 約３割 in a period."""
 OUTLOOK_TERM = "今後の方向性（今後の取組構成の妥当性）"
-_WIDE = str.maketrans(
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
-    "ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ０１２３４５６７８９",
-)
 
 
 def approx_tenths(share_pct: float | None) -> int | None:
@@ -66,7 +62,7 @@ def years_text(fiscal_years: Sequence[int]) -> str:
 
 def grade_words(code: str | None, label: str | None) -> str:
     """A grade as prose quotes it: 「Ｂ 一定の進捗があった」 (Latin letters full-width)."""
-    return f"「{str(code).translate(_WIDE)} {label}」"
+    return f"「{full_width(str(code))} {label}」"
 
 
 # ---------------------------------------------------------------- a goal over its periods

@@ -168,6 +168,19 @@ class PlanPeriod(_Record):
     fiscal_years: list[int]
 
 
+class PlanOverview(_Record):
+    """The plan's own words for the summary edition (``[overview]``), empty when not given:
+    the comprehensive plan it belongs to and paragraphs on the relation to it, the program,
+    how progress is managed, how the plan is evaluated and how this evaluation was made."""
+
+    comprehensive_plan: str = ""
+    relation: list[str] = []
+    program: list[str] = []
+    management: list[str] = []
+    evaluation: list[str] = []
+    method: list[str] = []
+
+
 class PlanSummary(_Record):
     """The plan definition (``plan.toml``) as the report needs it."""
 
@@ -185,6 +198,9 @@ class PlanSummary(_Record):
     outlook_grades: list[PlanGrade]
     direction_grades: list[PlanGrade]
     periods: list[PlanPeriod]
+    adopted: str = ""  # when the plan was adopted, e.g. 2015-10
+    period: list[int] = []  # its first and last fiscal year
+    overview: PlanOverview = PlanOverview()
 
 
 class ProgramResult(_Record):

@@ -1,9 +1,11 @@
 """The editions a build can write beside the report's HTML pages, and which options ask for them.
 
-An :class:`Edition` is one file made from the finished pages: the whole report as a tagged PDF
-(``--pdf``) or as a Word file (``--docx``). The build asks this registry what to write, in
-order, for the options a report has; the index page links each edition written. An edition
-whose ``option`` is None is written by every build (the summary page will be one).
+An :class:`Edition` is one file made from the finished pages or the assessment: the summary
+page (概要版, ``summary.html``, option None: every build writes it), the whole report as a
+tagged PDF and the summary as a tagged PDF (both option ``pdf``: ``--pdf`` writes the two), and
+the report as a Word file (``--docx``). The build asks this registry what to write, in order,
+for the options a report has; the index page links each edition written, in this order (the
+summary first), and also above its contents those marked ``headline``.
 
 Options stick: a report built with ``--pdf`` keeps its PDF on later builds until one says
 ``--no-pdf`` (:func:`resolve_options`); the stamp records the options a report was built with.
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kawaeval.report import docx, pdf
+from kawaeval.report import docx, pdf, summary
 
 if TYPE_CHECKING:
     from kawaeval.evaluation.model import Assessment
@@ -29,9 +31,11 @@ class Edition:
     ``write(report_dir, chapters, assessment)`` writes it into ``report_dir`` (where the index
     and chapter pages already are; ``chapters`` is (title, file name) in reading order) and
     returns its path; it raises a :class:`kawaeval.exceptions.EditionRenderError` and leaves
-    nothing half-written when it fails. ``check_available()`` raises a
+    nothing half-written when it fails. An edition may read one written before it (the summary
+    PDF lays out the summary page). ``check_available()`` raises a
     :class:`kawaeval.exceptions.UsageError` (exit 2, with how to install) when what it needs
-    is missing; the build calls it before reading any record.
+    is missing; the build calls it before reading any record. ``headline``: the index page
+    also links it above its table of contents, where a reader starts.
     """
 
     key: str
@@ -40,15 +44,32 @@ class Edition:
     file_name: Callable[[Assessment], str]
     write: Callable[[Path, Sequence[tuple[str, str]], Assessment], Path]
     check_available: Callable[[], None] = lambda: None
+    headline: bool = False
 
 
 EDITIONS: tuple[Edition, ...] = (
+    Edition(
+        key="summary",
+        label="概要版（HTML）",
+        option=None,
+        file_name=summary.summary_page_name,
+        write=summary.write_summary_page,
+        headline=True,
+    ),
     Edition(
         key="pdf",
         label="報告書（PDF、印刷用）",
         option="pdf",
         file_name=pdf.pdf_name,
         write=pdf.write_report_pdf,
+        check_available=pdf.check_available,
+    ),
+    Edition(
+        key="summary_pdf",
+        label="概要版（PDF、印刷用）",
+        option="pdf",
+        file_name=summary.summary_pdf_name,
+        write=summary.write_summary_pdf,
         check_available=pdf.check_available,
     ),
     Edition(
@@ -60,7 +81,8 @@ EDITIONS: tuple[Edition, ...] = (
         check_available=docx.check_available,
     ),
 )
-"""Every edition, in the order they are written and linked from the index."""
+"""Every edition, in the order they are written and linked from the index (the summary page
+before its PDF, which is made from it)."""
 
 OPTIONS: tuple[str, ...] = tuple(dict.fromkeys(e.option for e in EDITIONS if e.option))
 """The build options that ask for editions (``--pdf``, ``--docx``)."""
@@ -95,6 +117,11 @@ def check_available(options: Iterable[str]) -> None:
 def downloads(assessment: Assessment, options: Iterable[str]) -> list[tuple[str, str]]:
     """(link text, file name) of each edition, for the index page's list of files."""
     return [(e.label, e.file_name(assessment)) for e in editions_for(options)]
+
+
+def headlines(assessment: Assessment, options: Iterable[str]) -> list[tuple[str, str]]:
+    """(link text, file name) of each edition the index links above its contents."""
+    return [(e.label, e.file_name(assessment)) for e in editions_for(options) if e.headline]
 
 
 def write_editions(

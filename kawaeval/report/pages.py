@@ -14,6 +14,7 @@ from kawaeval.evaluation.model import Assessment
 from kawaeval.paths import TEMPLATES_DIR
 from kawaeval.plan import EVALUATED
 from kawaeval.report import frames
+from kawaeval.report.combined import HTML_ONLY
 from kawaeval.report.presenting import data_quality, grades_table, judgement_notice
 from kawaeval.report.rendering import Fragment, render
 from kawaeval.report.wording import count_share, report_title
@@ -68,6 +69,7 @@ def index_page(
     provenance: dict,
     downloads: Sequence[tuple[str, str]] = (),
     changes: Fragment | str = "",
+    headlines: Sequence[tuple[str, str]] = (),
 ) -> str:
     """The report's entry page: title, table of contents, key figures, files and provenance.
 
@@ -77,7 +79,8 @@ def index_page(
     ``package_version``, ``git_commit`` (or None), ``parameters`` (dict), ``inputs``
     (list of (file, sha256)), ``plan`` ((file, sha256)) and ``source_date`` (or None);
     ``changes`` is the section on the change record
-    (:func:`kawaeval.report.changes.index_section`).
+    (:func:`kawaeval.report.changes.index_section`); ``headlines`` (what, relative link) are
+    linked above the contents (the summary), in the HTML report only.
     """
     year = era_year(assessment.fiscal_year)
     labels = frames.labels(assessment)
@@ -89,6 +92,8 @@ def index_page(
         notice=assessment.notice,
         judgement_notice=judgement_notice(assessment),
         chapters=list(chapters),
+        headlines=list(headlines),
+        html_only=HTML_ONLY,
         changes=changes,
         downloads=list(downloads),
         initiatives=program.initiatives,

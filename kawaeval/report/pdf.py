@@ -109,16 +109,21 @@ section.kawaeval-provenance h2 {{ bookmark-level: none; }}
 
 
 def combined_html(
-    report_dir: Path, pages: Sequence[tuple[str, str]], title: str, footer: str
+    report_dir: Path,
+    pages: Sequence[tuple[str, str]],
+    title: str,
+    footer: str,
+    stylesheets: Sequence[str] = STYLESHEETS,
 ) -> str:
     """The report's pages as one HTML document for WeasyPrint, with the print styles.
 
     ``pages`` is (title, file name) in reading order, the index first
-    (:func:`kawaeval.report.combined.joined_html`).
+    (:func:`kawaeval.report.combined.joined_html`); ``stylesheets`` are the files of
+    ``templates/kawaeval/static`` it is styled with (the summary adds its own).
     """
     styles = "".join(
         (TEMPLATES_DIR / "kawaeval" / "static" / name).read_text(encoding="utf-8")
-        for name in STYLESHEETS
+        for name in stylesheets
     )
     return joined_html(report_dir, pages, title, f"{styles}\n{pdf_stylesheet(footer)}")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -204,3 +205,55 @@ def program_distribution_chart(assessment: Assessment) -> Chart:
         assessment.labels,
         f"{era_year(assessment.fiscal_year)}の各取組の達成度（取組数 {program.initiatives}件）",
     )
+
+
+def donut_figure(counts: Counts, shares: Shares, labels: Labels, centre: str) -> Figure:
+    """A ring of the evaluated achievements as the city's summary draws it: each part labelled
+    with its count and share outside the ring, ``centre`` (取組数 109件) inside."""
+    parts = [k for k in EVALUATED if counts[k]]
+    with rc_context(RC):
+        figure = Figure(figsize=(6.4, 3.4))
+        ax = figure.add_subplot()
+        wedges, _ = ax.pie(
+            [counts[k] for k in parts],
+            colors=[COLOURS[k] for k in parts],
+            hatch=[HATCHES.get(k) for k in parts],
+            startangle=90,
+            counterclock=False,
+            wedgeprops={"width": 0.38, "edgecolor": "white", "linewidth": 1},
+        )
+        for key, wedge in zip(parts, wedges, strict=True):
+            angle = math.radians((wedge.theta1 + wedge.theta2) / 2)
+            x, y = math.cos(angle), math.sin(angle)
+            ax.annotate(
+                f"{counts[key]}件({shares[key]:.1f}%)",
+                xy=(0.98 * x, 0.98 * y),
+                xytext=(1.3 * x + (0.15 if x >= 0 else -0.15), 1.22 * y),
+                ha="left" if x >= 0 else "right",
+                va="center",
+                fontsize=10,
+                arrowprops={"arrowstyle": "-", "color": "#555555"},
+                parse_math=False,
+            )
+        ax.text(0, 0, centre, ha="center", va="center", fontsize=11, parse_math=False)
+        ax.set_aspect("equal")
+        ax.legend(
+            wedges,
+            [labels[k] for k in parts],
+            loc="center left",
+            bbox_to_anchor=(1.25, 0.5),
+            frameon=False,
+        )
+    return figure
+
+
+def program_donut_chart(assessment: Assessment) -> Chart:
+    """All initiatives' distribution in the evaluated year as a ring (the summary's chart); its
+    alt text gives every count and share."""
+    program = assessment.program
+    labels = assessment.labels
+    title = f"{era_year(assessment.fiscal_year)}の各取組の達成度（取組数 {program.initiatives}件）"
+    counts, shares = program.counts, program.shares_pct
+    alt = title + "：" + "、".join(f"{labels[k]} {counts[k]}件({shares[k]}%)" for k in EVALUATED)
+    centre = f"取組数\n{program.initiatives}件"
+    return render(donut_figure(counts, shares, labels, centre), alt)
