@@ -29,7 +29,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from kawaeval.build.building import build_reports, default_jobs
-from kawaeval.paths import RAW_DIR
+from kawaeval.paths import SAMPLE_RAW_DIR
 from kawaeval.plan import load_plan
 from kawaeval.report.chapters import chapters_for
 
@@ -64,7 +64,7 @@ def _build_cli(years, raw: Path, out: Path, *extra: str) -> None:
 
 def naive_loop(years, out: Path, naive: Path) -> None:
     """Each chapter through the papermill CLI, then nbconvert's CLI, one after another."""
-    chapters = chapters_for(load_plan(RAW_DIR))
+    chapters = chapters_for(load_plan(SAMPLE_RAW_DIR))
     for year in years:
         assessment = out / f"FY{year}" / "data" / "assessment.json"
         folder = naive / f"FY{year}"
@@ -119,7 +119,7 @@ def chapters_work(years, out: Path) -> dict:
 
     jobs = []
     for year in years:
-        for chapter in chapters_for(load_plan(RAW_DIR)):
+        for chapter in chapters_for(load_plan(SAMPLE_RAW_DIR)):
             nb = nbformat.read(chapter.notebook, as_version=4)
             cells = [c.source for c in nb.cells if c.cell_type == "code"]
             parameters = {
@@ -171,8 +171,8 @@ def main(argv: list[str] | None = None) -> int:
     label = "FY2021" if args.quick else "FY2018-FY2021"
     shutil.rmtree(WORK_DIR, ignore_errors=True)
     raw, out = WORK_DIR / "raw", WORK_DIR / "reports"
-    shutil.copytree(RAW_DIR, raw)
-    chapters = len(years) * len(chapters_for(load_plan(RAW_DIR)))
+    shutil.copytree(SAMPLE_RAW_DIR, raw)
+    chapters = len(years) * len(chapters_for(load_plan(SAMPLE_RAW_DIR)))
     lines = []
 
     def say(text: str) -> None:

@@ -343,3 +343,14 @@ class FinalCheckError(KawaevalError):
         ]
         lines += [f"  - {place}" for place in self.places]
         super().__init__("\n".join(lines))
+
+
+class ProjectExistsError(UsageError):
+    """Raised when ``kawaeval init`` is given a folder that already holds something."""
+
+    def __init__(self, folder: Path | str):
+        self.folder = Path(folder)
+        super().__init__(
+            f"フォルダ {self.folder} は空ではありません (folder is not empty). "
+            "kawaeval init は新しいフォルダにプロジェクトを作ります。別のフォルダを指定してください"
+        )

@@ -16,7 +16,7 @@ import pytest
 from conftest import require_system_tool
 
 from kawaeval.build.building import build_reports, chapters_for
-from kawaeval.paths import RAW_DIR
+from kawaeval.paths import SAMPLE_RAW_DIR
 from kawaeval.plan import load_plan
 
 pytestmark = pytest.mark.slow
@@ -148,7 +148,9 @@ def visit(browser):
 def sample_report(tmp_path_factory) -> Path:
     """The FY2021 report built once from the bundled sample records."""
     out = tmp_path_factory.mktemp("browser_sample")
-    (result,) = build_reports([2021], raw_dir=RAW_DIR, out_dir=out, progress_stream=io.StringIO())
+    (result,) = build_reports(
+        [2021], raw_dir=SAMPLE_RAW_DIR, out_dir=out, progress_stream=io.StringIO()
+    )
     return result.report_dir
 
 

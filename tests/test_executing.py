@@ -13,9 +13,12 @@ from papermill.exceptions import PapermillExecutionError
 from kawaeval.build import engine
 from kawaeval.build.engine import KernelPool
 from kawaeval.build.exporting import export_html, normalise_notebook
-from kawaeval.paths import RAW_DIR
+from kawaeval.paths import SAMPLE_RAW_DIR
 from kawaeval.plan import load_plan
 from kawaeval.report.chapters import chapters_for
+
+# every test here starts kernels
+pytestmark = pytest.mark.slow
 
 FIXTURES = Path(__file__).parent / "fixtures" / "executing"
 
@@ -124,8 +127,8 @@ def chapter_folder(tmp_path_factory) -> Path:
     from kawaeval.records.cleaning import clean_records
     from kawaeval.records.supplements import load_supplements
 
-    records = clean_records(RAW_DIR, out_dir=None)
-    supplements = load_supplements(RAW_DIR, records.plan)
+    records = clean_records(SAMPLE_RAW_DIR, out_dir=None)
+    supplements = load_supplements(SAMPLE_RAW_DIR, records.plan)
     assessment = assess(records.tidy, records.plan, 2021, supplements, records.rejected)
     report = tmp_path_factory.mktemp("report")
     (report / "data").mkdir()
@@ -140,9 +143,8 @@ def _html(chapter, executed: Path) -> str:
     return export_html(nb, chapter.title, "<nav></nav>")
 
 
-@pytest.mark.slow
 def test_every_chapter_is_byte_identical_in_warm_and_fresh_kernels(chapter_folder, tmp_path):
-    chapters = chapters_for(load_plan(RAW_DIR))
+    chapters = chapters_for(load_plan(SAMPLE_RAW_DIR))
     parameters = {
         "allow_rejects": False,
         "fiscal_year": 2021,

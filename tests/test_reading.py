@@ -66,7 +66,9 @@ def test_missing_folder_names_it_and_the_expected_files(tmp_path):
     assert str(caught.value) == (
         f"nowhere: フォルダ {missing} がありません (raw folder not found). "
         "initiatives*.csv / initiatives*.xlsx / 取組*.csv / 取組*.xlsx "
-        "を置いたフォルダを --raw で指定してください"
+        "を置いたフォルダを --raw で指定するか、data/raw/ のある"
+        "プロジェクトのフォルダで実行するか、そのフォルダを KAWAEVAL_HOME に設定してください。"
+        "新しいプロジェクトは kawaeval init DIR で作れます"
     )
 
 

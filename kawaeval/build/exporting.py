@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kawaeval.paths import PROJECT_ROOT, TEMPLATES_DIR
+from kawaeval.paths import NOTEBOOKS_DIR, TEMPLATES_DIR, project_home
 from kawaeval.report.chapters import Chapter
 
 if TYPE_CHECKING:
@@ -20,16 +20,17 @@ TEMPLATE_NAME = "kawaeval"
 
 
 def display_path(path: Path) -> str:
-    """A path as a report shows it: relative to the project when inside it, else its name only.
+    """A path as a report shows it: relative to the project when inside it (a bundled chapter
+    as ``notebooks/<name>``, wherever kawaeval is installed), else its name only.
 
     Reports are mailed: they must not reveal where the records sat on someone's PC, and the
     same inputs in two folders must give the same bytes.
     """
     resolved = path.resolve()
-    try:
-        return resolved.relative_to(PROJECT_ROOT).as_posix()
-    except ValueError:
-        return resolved.name
+    for root, prefix in ((project_home().resolve(), ""), (NOTEBOOKS_DIR.resolve(), "notebooks/")):
+        if resolved != root and resolved.is_relative_to(root):
+            return prefix + resolved.relative_to(root).as_posix()
+    return resolved.name
 
 
 def normalise_notebook(nb: nbformat.NotebookNode, chapter: Chapter, relative_output: str) -> None:

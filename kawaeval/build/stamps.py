@@ -12,16 +12,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from kawaeval.common.files import file_sha256, source_date
-from kawaeval.paths import PACKAGE_DIR, PROJECT_ROOT
+from kawaeval.paths import PACKAGE_DIR
 from kawaeval.plan import plan_path
 from kawaeval.report.chapters import Chapter
-from kawaeval.version import __version__
+from kawaeval.version import __version__, git_commit
 
 STAMP_FILE = "build-stamp.json"
 # Stamp keys that say what the chapters were made from; "inputs" (the raw files) is not one of
@@ -40,24 +39,6 @@ CHAPTER_KEYS = (
 )
 # What the quick check compares: everything but the assessment, which needs the records read.
 QUICK_KEYS = (*(k for k in CHAPTER_KEYS if k != "assessment_sha256"), "inputs", "pdf")
-
-
-def git_commit() -> str | None:
-    """The commit the package was built from, or None when this is not a git checkout."""
-    if not (PROJECT_ROOT / ".git").exists():
-        return None
-    try:
-        done = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=PROJECT_ROOT,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-    except OSError:
-        return None
-    commit = done.stdout.strip()
-    return commit if done.returncode == 0 and commit else None
 
 
 def package_sha256(package_dir: Path | None = None) -> str:

@@ -32,7 +32,7 @@ from kawaeval.exceptions import (
     PlanDefinitionError,
     TemplateOptionError,
 )
-from kawaeval.paths import RAW_DIR
+from kawaeval.paths import default_raw_dir
 from kawaeval.plan import ACHIEVEMENTS, Plan, load_plan
 from kawaeval.records.cleaning import clean_records
 from kawaeval.records.reading import PREFERRED_SHEET, find_initiative_files, is_initiatives_file
@@ -641,7 +641,8 @@ def make_templates(
     out = Path(out)
     if raw_dir is not None and not Path(raw_dir).is_dir():
         find_initiative_files(Path(raw_dir))  # raises, naming the folder
-    plan = load_plan(raw_dir if raw_dir is not None else RAW_DIR)
+    raw_dir = Path(raw_dir) if raw_dir is not None else default_raw_dir()
+    plan = load_plan(raw_dir)
     if fiscal_year is not None:
         plan.check_fiscal_years([fiscal_year])
     if by_bureau and fiscal_year is None:
@@ -667,9 +668,7 @@ def make_templates(
         write_files({out: template_bytes(plan)})
         return TemplateResult({out: 0})
 
-    rows, plan, rejected = rows_from_records(
-        Path(raw_dir) if raw_dir is not None else RAW_DIR, fiscal_year, allow_rejects
-    )
+    rows, plan, rejected = rows_from_records(raw_dir, fiscal_year, allow_rejects)
     plan.check_fiscal_years([fiscal_year])
     if not by_bureau:
         write_files({out: template_bytes(plan, rows, fiscal_year)})

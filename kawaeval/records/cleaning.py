@@ -26,7 +26,7 @@ from kawaeval.exceptions import (
     ManifestMismatchError,
     RejectedRowsError,
 )
-from kawaeval.paths import BUNDLED_PLAN, PROJECT_ROOT
+from kawaeval.paths import BUNDLED_PLAN, SOURCE_ROOT
 from kawaeval.plan import ACHIEVEMENTS, Plan, load_plan
 from kawaeval.records.outputs import CleanResult, write_outputs
 from kawaeval.records.reading import (
@@ -692,10 +692,11 @@ def _initiatives_of(checked: list[_Checked], problems: pd.DataFrame) -> tuple[pd
 
 
 def _plan_file_name(plan: Plan) -> str:
-    """The plan file as a relative name: ``plan.toml`` from the raw folder, or the bundled path."""
+    """The plan file as a relative name: ``plan.toml`` from the raw folder, or the bundled path
+    (``kawaeval/data/plan.toml``, installed or not)."""
     source = Path(plan.source)
     if source.resolve() == BUNDLED_PLAN.resolve():
-        return BUNDLED_PLAN.relative_to(PROJECT_ROOT).as_posix()
+        return BUNDLED_PLAN.relative_to(SOURCE_ROOT).as_posix()
     return source.name
 
 

@@ -79,7 +79,9 @@ def find_initiative_files(raw_dir: Path) -> list[Path]:
         raise InputFileError(
             raw_dir,
             f"フォルダ {raw_dir} がありません (raw folder not found). "
-            f"{EXPECTED_NAMES} を置いたフォルダを --raw で指定してください",
+            f"{EXPECTED_NAMES} を置いたフォルダを --raw で指定するか、data/raw/ のある"
+            "プロジェクトのフォルダで実行するか、そのフォルダを KAWAEVAL_HOME に設定してください。"
+            "新しいプロジェクトは kawaeval init DIR で作れます",
         )
     files = sorted(p for p in raw_dir.iterdir() if p.is_file() and is_initiatives_file(p))
     if not files:

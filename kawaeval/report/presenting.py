@@ -55,6 +55,7 @@ from kawaeval.report.wording import (
     pct,
     report_title,
 )
+from kawaeval.version import NOT_FROM_GIT
 
 PERIODS_NOT_YET = "期間の比較は、比較する期間の年度がそろってから示します。"
 APPENDIX_NOTE = "件数から、付録の取組一覧の該当する取組の方向性へ移動できます。"
@@ -112,7 +113,7 @@ def load_assessment(
             )
         return assessment
     from kawaeval.evaluation.assessing import assess_records
-    from kawaeval.paths import RAW_DIR
+    from kawaeval.paths import default_raw_dir
 
     # The cleaning step logs notes for the analyst (e.g. ignored columns); in a report page
     # they would show as stray stderr output, so a chapter keeps them out of its page.
@@ -120,7 +121,7 @@ def load_assessment(
     if not logger.handlers:
         logger.addHandler(logging.NullHandler())
 
-    raw = Path(raw_dir) if raw_dir is not None else RAW_DIR
+    raw = Path(raw_dir) if raw_dir is not None else default_raw_dir()
     return assess_records(raw, fiscal_year, allow_rejects=allow_rejects)
 
 
@@ -691,8 +692,7 @@ def report_css() -> str:
 
 def _provenance_rows(provenance: dict) -> list[tuple[str, str]]:
     rows = [("kawaeval", provenance["package_version"])]
-    if provenance.get("git_commit"):
-        rows.append(("git commit", provenance["git_commit"]))
+    rows.append(("git commit", provenance.get("git_commit") or NOT_FROM_GIT))
     if provenance.get("source_date"):
         rows.append(("作成日 (SOURCE_DATE_EPOCH)", provenance["source_date"]))
     parameters = ", ".join(f"{k} = {v}" for k, v in provenance["parameters"].items())
@@ -713,8 +713,9 @@ def index_page(
 
     ``chapters`` is (title, relative link) in reading order; ``downloads`` is (what, relative
     link) for the files beside the pages (tables.xlsx, the data); ``provenance`` holds
-    ``package_version``, ``git_commit`` (or None), ``parameters`` (dict), ``inputs``
-    (list of (file, sha256)), ``plan`` ((file, sha256)) and ``source_date`` (or None).
+    ``package_version``, ``git_commit`` (or None: "not from a git checkout"), ``parameters``
+    (dict), ``inputs`` (list of (file, sha256)), ``plan`` ((file, sha256)) and ``source_date``
+    (or None).
     """
     year = era_year(assessment.fiscal_year)
     labels = _labels(assessment)
