@@ -10,8 +10,8 @@ STAMP  := $(VENV)/.installed-stamp
 FISCAL_YEAR ?= 2021
 KERNEL := kawaeval
 LAB_ARGS ?=
-# pytest-xdist workers: one per CPU (TEST_JOBS=1 runs the suite in one process)
-TEST_JOBS ?= auto
+# pytest-xdist workers: one per logical CPU (TEST_JOBS=1 runs the suite in one process)
+TEST_JOBS ?= logical
 # loadgroup: tests sharing an expensive fixture (xdist_group) stay on one worker; the order is
 # tests/conftest.py's (the longest first)
 PYTEST := $(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadgroup --no-loadscope-reorder

@@ -258,12 +258,15 @@ def _run_template(args) -> int:
 
 
 def _run_init(args) -> int:
+    from kawaeval.plan import load_plan
     from kawaeval.project import init_project
 
     written = init_project(args.folder)
-    print(f"wrote {len(written)} files to {args.folder / 'data' / 'raw'}", file=sys.stderr)
+    raw = args.folder / "data" / "raw"
+    print(f"wrote {len(written)} files to {raw}", file=sys.stderr)
+    year = load_plan(raw).program_years[-1]
     print(
-        f"next: cd {args.folder} && kawaeval build --fiscal-year 2021"
+        f"next: cd {args.folder} && kawaeval build --fiscal-year {year}"
         f"  (or kawaeval lab {args.folder})",
         file=sys.stderr,
     )
