@@ -19,7 +19,8 @@ from kawaeval.build.building import build_reports, chapters_for
 from kawaeval.paths import SAMPLE_RAW_DIR
 from kawaeval.plan import load_plan
 
-pytestmark = pytest.mark.slow
+# one xdist worker builds the reports (session fixtures) and starts Chromium once
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
 ESCAPING_RAW = Path(__file__).parent / "fixtures" / "report" / "raw_escaping"
 HOSTILE_YEAR = 2020

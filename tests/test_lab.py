@@ -1,5 +1,6 @@
 """JupyterLab on the chapters: ``make lab`` in the checkout (a kernel named kawaeval registered
-inside .venv, JupyterLab on notebooks/), ``kawaeval lab DIR`` anywhere else."""
+inside .venv, JupyterLab on notebooks/), ``kawaeval lab DIR`` anywhere else. JupyterLab itself
+is started, from the installed wheel, by tests/test_wheel.py."""
 
 import json
 import os
@@ -11,7 +12,6 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO
-from labserver import PROBE, api, clean_env, lab_server, run_in_chapter_kernel
 
 from kawaeval import cli
 from kawaeval.paths import NOTEBOOKS_DIR
@@ -168,18 +168,3 @@ def test_other_commands_refuse_options_they_do_not_know(capsys):
         cli.main(["assess", "--fiscal-year", "2021", "--json", "--no-browser"])
     assert caught.value.code == 2
     assert "unrecognized arguments: --no-browser" in capsys.readouterr().err
-
-
-@pytest.mark.slow
-def test_kawaeval_lab_opens_the_project_chapters_whose_kernels_read_its_records(tmp_path):
-    """As an analyst outside the repository: init a project, kawaeval lab it, open a chapter."""
-    project = tmp_path / "proj"
-    init_project(project)
-    command = [sys.executable, "-m", "kawaeval", "lab", str(project)]
-    with lab_server(command, project, tmp_path / "lab", clean_env()) as (base, runtime, _):
-        listed = api(f"{base}/api/contents")
-        assert sorted(c["name"] for c in listed["content"]) == CHAPTERS
-        printed = run_in_chapter_kernel(base, runtime, "05_goal.ipynb", PROBE).splitlines()
-    notebooks = (project / "notebooks").resolve()
-    assert printed[:2] == [str(notebooks), str(project.resolve() / "data" / "raw")]
-    assert printed[3] == "79.8"

@@ -26,6 +26,8 @@ from kawaeval.plan import load_plan
 from kawaeval.report import pdf, wording
 
 FIXTURES = Path(__file__).parent / "fixtures" / "report"
+# one xdist worker builds the PDF reports (module fixtures) once for every test here
+pytestmark = pytest.mark.xdist_group("pdf")
 EPOCH = "1700000000"  # 2023-11-14T22:13:20Z
 
 

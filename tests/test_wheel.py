@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO, require_system_tool
-from labserver import PROBE, clean_env, lab_server, run_in_chapter_kernel
+from labserver import PROBE, api, clean_env, lab_server, run_in_chapter_kernel
 
 from kawaeval.version import git_commit
 
@@ -221,7 +221,9 @@ def test_a_folder_made_by_kawaeval_init_builds_fy2021_with_the_wheel_alone(
     # and the analyst's way in: JupyterLab on the project's chapters, from the wheel
     command = [str(kawaeval), "lab", str(project)]
     with lab_server(command, project, tmp_path / "lab", clean_env()) as (base, runtime, _):
+        listed = sorted(c["name"] for c in api(f"{base}/api/contents")["content"])
         printed = run_in_chapter_kernel(base, runtime, "02_achievement.ipynb", PROBE)
+    assert listed == sorted(p.name for p in (REPO / "notebooks").glob("*.ipynb"))
     cwd, raw, module, share = printed.splitlines()[:4]
     assert (cwd, raw, share) == (
         str((project / "notebooks").resolve()),
