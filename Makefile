@@ -25,7 +25,7 @@ help: ## list every target
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit("kawaeval needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[test,pdf]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[test,pdf,docx]'
 	@touch $(STAMP)
 
 install: $(STAMP) ## create .venv with the pinned dependencies (editable kawaeval)
@@ -73,7 +73,7 @@ strip: $(STAMP) ## strip outputs from notebooks before committing
 
 lock: ## re-pin requirements.lock from pyproject.toml in a throwaway venv
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
-	.lock-venv/bin/python -m pip install --quiet -e '.[test,pdf]'
+	.lock-venv/bin/python -m pip install --quiet -e '.[test,pdf,docx]'
 	( echo '# Full pinned set (pip freeze of a fresh .venv from pyproject.toml). Regenerate with `make lock`.'; \
 	  .lock-venv/bin/python -m pip freeze --exclude-editable | grep -v '^kawaeval' ) > requirements.lock
 	rm -rf .lock-venv

@@ -37,7 +37,7 @@ WORK_DIR = Path(__file__).resolve().parent / ".work" / "build"
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 BIN = Path(sys.executable).parent
 YEARS = (2018, 2019, 2020, 2021)
-CHANGED_FILE = "initiatives_kowan.csv"
+CHANGED_FILE = "取組_港湾局.csv"
 CHANGED_ROW = "2-2-04,基本目標２,Ⅱ,取組2-2-04（仮称・サンプル）,港湾局,３,３,３,３,"
 
 

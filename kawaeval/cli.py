@@ -1,6 +1,6 @@
 """The `kawaeval` command: clean, assess and build, as the data contract defines them;
-template (the bureaus' input workbook); sheets (the committee's evaluation sheets); init and lab
-(a project folder of one's own).
+diff (what changed between two reports); template (the bureaus' input workbook); sheets (the
+committee's evaluation sheets); init and lab (a project folder of one's own).
 
 The project folder (``data/raw/``, ``data/processed/``, ``reports/``) is what ``--raw`` and
 ``--out`` say, else ``$KAWAEVAL_HOME``, else the current folder (:mod:`kawaeval.paths`).
@@ -88,14 +88,41 @@ def _parser() -> argparse.ArgumentParser:
     )
     build.add_argument(
         "--pdf",
-        action="store_true",
-        help="also write the whole report as one PDF beside the HTML (needs kawaeval[pdf])",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="also write the whole report as one tagged PDF beside the HTML (needs"
+        " kawaeval[pdf]); kept on later builds until --no-pdf",
+    )
+    build.add_argument(
+        "--docx",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="also write the whole report as one Word file beside the HTML (needs"
+        " kawaeval[docx]); kept on later builds until --no-docx",
     )
     build.add_argument(
         "--final",
         action="store_true",
         help="the publishing build: refuse while a text is a draft, a grade or verdict lacks the "
         "committee's decision, or a changed grade lacks its reason",
+    )
+    build.add_argument(
+        "--since",
+        metavar="REF",
+        help="the change record compares with this history entry (number, name or digest) or"
+        " report folder instead of the previous different report",
+    )
+
+    diff = sub.add_parser(
+        "diff", help="what changed between two built reports (folders or history entries)"
+    )
+    diff.add_argument("old", type=Path, metavar="OLD", help="the older report folder")
+    diff.add_argument("new", type=Path, metavar="NEW", help="the newer report folder")
+    diff.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="also write changes.html and data/changes.csv into this folder",
     )
 
     template = sub.add_parser(
@@ -185,9 +212,12 @@ def _run_clean(args) -> int:
     args.out = args.out or default_processed_dir()
     result = clean_records(args.raw, out_dir=args.out, allow_rejects=args.allow_rejects)
     totals = result.manifest["totals"]
+    excluded = totals["excluded_rows"]
+    excluded = f", {excluded} excluded (totals and notes)" if excluded else ""
     print(
         f"cleaned {totals['raw_rows']} raw rows from {len(result.manifest['files'])} file(s): "
-        f"{totals['accepted_rows']} accepted, {totals['rejected_rows']} rejected -> {args.out}",
+        f"{totals['accepted_rows']} accepted, {totals['rejected_rows']} rejected{excluded} "
+        f"-> {args.out}",
         file=sys.stderr,
     )
     return 0
@@ -223,13 +253,43 @@ def _run_build(args) -> int:
             force=args.force,
             allow_rejects=args.allow_rejects,
             pdf=args.pdf,
+            docx=args.docx,
             final=args.final,
+            since=args.since,
         )
     except Interrupt as exc:  # before the build had begun
         raise BuildInterruptedError(signal.Signals(exc.signum).name, args.fiscal_year) from None
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+    return 0
+
+
+def _run_diff(args) -> int:
+    """Compare two reports: a short summary on stdout, the page and CSV with --out."""
+    from kawaeval.build.history import diff_reports
+    from kawaeval.exceptions import UsageError
+    from kawaeval.report.changes import CHANGES_CSV, CHANGES_PAGE, summary, write_change_record
+    from kawaeval.report.tables import era_year
+
+    if args.out is not None and args.out.exists() and not args.out.is_dir():
+        raise UsageError(f"--out {args.out} はフォルダではありません (--out must be a folder)")
+    record = diff_reports(args.old, args.new)
+    comparison = record.comparison
+    print(
+        f"{record.old.label}（{era_year(comparison.old_year)}）→ "
+        f"{record.new.label}（{era_year(comparison.new_year)}）"
+    )
+    if comparison.empty:
+        print("取組の記録と評価に変更はありません (no differences)")
+    for what, count in summary(record):
+        print(f"{what}: {count}件")
+    if args.out is not None:
+        write_change_record(args.out, record, back_link=False)
+        print(
+            f"wrote {args.out / CHANGES_PAGE} and {args.out / 'data' / CHANGES_CSV}",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -314,6 +374,7 @@ def main(argv: list[str] | None = None) -> int:
         "clean": _run_clean,
         "assess": _run_assess,
         "build": _run_build,
+        "diff": _run_diff,
         "template": _run_template,
         "sheets": _run_sheets,
         "init": _run_init,

@@ -7,6 +7,7 @@ can inspect it without parsing the message.
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 
@@ -49,6 +50,64 @@ class FormulaWithoutValueError(InputFileError):
             f"(cell {cell} holds a formula without its value: the file was saved by a program "
             "other than Excel). Excel で開いて保存し直してから、もう一度実行してください",
         )
+
+
+class MissingFiscalYearsError(KawaevalError):
+    """Raised when an initiatives file lacks a program year that the records reach.
+
+    Every program year up to the latest one present in any file must have a column in every
+    file; otherwise that year's count would come out short with no error.
+    """
+
+    def __init__(self, missing: dict[str, list[int]], latest: int):
+        self.missing = {file: list(years) for file, years in missing.items()}
+        self.latest = latest
+        lines = [
+            f"{len(missing)} 個のファイルに、{latest} 年度までの年度の列が揃っていません "
+            f"(files without a column for a program year up to {latest}). "
+            "それぞれのファイルに次の年度の達成度の列を加えてください"
+            "（評価しない取組は空欄か「－」）:"
+        ]
+        for file, years in missing.items():
+            shown = "、".join(f"{y}年度" for y in years)
+            lines.append(f"  - {file}: {shown} の列がありません")
+        super().__init__("\n".join(lines))
+
+
+class DuplicateFileError(InputFileError):
+    """Raised when two files hold the same bureau's initiatives (an old one left beside the
+    returned one): every id would be a duplicate, and renumbering would be the wrong fix."""
+
+    def __init__(self, path: Path | str, other: Path | str, bureau: str | None, shared: int):
+        self.other = Path(other)
+        self.bureau = bureau
+        self.shared = shared
+        who = f"{bureau}の" if bureau else ""
+        super().__init__(
+            path,
+            f"{self.other.name} と同じ局のファイルが2つあります（{who}取組番号 {shared} 件が"
+            "どちらにもあります）。古い方を取り除いてください "
+            "(two files of the same bureau: remove the older one from the raw folder)",
+        )
+
+
+class MissingInitiativesError(KawaevalError):
+    """Raised when a returned form lacks initiatives it was sent with (unless --allow-rejects):
+    the report would otherwise count fewer initiatives with no error."""
+
+    def __init__(self, missing: list[dict]):
+        self.missing = list(missing)
+        lines = [
+            f"返送されたワークブックに、送ったときの取組が {len(missing)} 件ありません "
+            f"({len(missing)} initiatives the forms were sent with are missing). "
+            "行を消していないか確認し、元に戻してください（番号を変えた取組は「旧取組番号」の列に"
+            "元の番号を書いてください）。このまま進めるには --allow-rejects を付けてください:"
+        ]
+        for item in missing:
+            name = f" {item['name']}" if item.get("name") else ""
+            bureau = f"（{item['bureau']}）" if item.get("bureau") else ""
+            lines.append(f"  - {item['file']}{bureau}: 取組「{item['initiative_id']}{name}」")
+        super().__init__("\n".join(lines))
 
 
 class PlanDefinitionError(KawaevalError):
@@ -167,13 +226,35 @@ class UnknownFiscalYearError(UsageError):
         )
 
 
-class OutputWriteError(KawaevalError):
-    """Raised when cleaned outputs cannot be written (folder not writable, disk full...)."""
+_WRITE_ADVICE = {
+    "read_only": "書き込めるフォルダを --out で指定してください（読み取り専用か、書き込む権限が"
+    "ありません）",
+    "full": "ディスクの空きが足りません。空きを作ってから、もう一度実行してください",
+    "file": "同じ名前のファイルがあります。--out にはフォルダを指定してください",
+}
+_WRITE_ERRNOS = {
+    "read_only": (errno.EROFS, errno.EACCES, errno.EPERM),
+    "full": (errno.ENOSPC, errno.EDQUOT),
+    "file": (errno.EEXIST, errno.ENOTDIR),
+}
 
-    def __init__(self, path: Path | str, problem: str):
+
+class OutputWriteError(KawaevalError):
+    """Raised when outputs cannot be written (folder read-only, disk full, a file in the way),
+    by ``clean``, ``build`` and ``template`` alike; says what to do for the usual causes."""
+
+    def __init__(self, path: Path | str, problem: str, error_number: int | None = None):
         self.path = Path(path)
         self.problem = problem
-        super().__init__(f"{self.path} に書き込めません (cannot write outputs): {problem}")
+        self.error_number = error_number
+        advice = next(
+            (_WRITE_ADVICE[k] for k, numbers in _WRITE_ERRNOS.items() if error_number in numbers),
+            None,
+        )
+        super().__init__(
+            f"{self.path} に書き込めません (cannot write outputs): {problem}"
+            + (f". {advice}" if advice else "")
+        )
 
 
 class NoRecordsError(KawaevalError):
@@ -217,7 +298,14 @@ PDF_INSTALL_HINT = (
 )
 
 
-class PdfUnavailableError(UsageError):
+class EditionUnavailableError(UsageError):
+    """Raised when an edition is asked for (or kept from the last build) but what makes it is
+    not installed; ``problem`` says what is missing."""
+
+    problem: str
+
+
+class PdfUnavailableError(EditionUnavailableError):
     """Raised when ``--pdf`` is asked for but WeasyPrint (or the Pango it needs) is missing."""
 
     def __init__(self, problem: str):
@@ -228,16 +316,51 @@ class PdfUnavailableError(UsageError):
         )
 
 
-class PdfRenderError(KawaevalError):
-    """Raised when the report's PDF cannot be made; the previous report is left whole."""
+DOCX_INSTALL_HINT = (
+    "pip install 'kawaeval[docx]' (make install does it); it brings pandoc inside the"
+    " pypandoc_binary wheel, nothing else to install"
+)
+
+
+class DocxUnavailableError(EditionUnavailableError):
+    """Raised when ``--docx`` is asked for but pypandoc_binary (pandoc) is missing."""
+
+    def __init__(self, problem: str):
+        self.problem = problem
+        super().__init__(
+            f"Word ファイルを作成できません: pandoc を読み込めません ({problem}). "
+            f"To build the Word file, install it: {DOCX_INSTALL_HINT}"
+        )
+
+
+class EditionRenderError(KawaevalError):
+    """Raised when an edition of the report (PDF, Word) cannot be made; the previous report is
+    left whole."""
+
+    kind = "edition"
+    kind_ja = "ファイル"
 
     def __init__(self, path: Path | str, problem: str):
         self.path = Path(path)
         self.problem = problem
         super().__init__(
-            f"PDF {self.path.name} を作成できませんでした (could not make the PDF): {problem}\n"
+            f"{self.kind_ja} {self.path.name} を作成できませんでした"
+            f" (could not make the {self.kind}): {problem}\n"
             "  the previous report was left untouched"
         )
+
+
+class PdfRenderError(EditionRenderError):
+    """Raised when the report's PDF cannot be made; the previous report is left whole."""
+
+    kind = kind_ja = "PDF"
+
+
+class DocxRenderError(EditionRenderError):
+    """Raised when the report's Word file cannot be made; the previous report is left whole."""
+
+    kind = "Word file"
+    kind_ja = "Word ファイル"
 
 
 class BuildInterruptedError(KawaevalError):
@@ -353,4 +476,44 @@ class ProjectExistsError(UsageError):
         super().__init__(
             f"フォルダ {self.folder} は空ではありません (folder is not empty). "
             "kawaeval init は新しいフォルダにプロジェクトを作ります。別のフォルダを指定してください"
+        )
+
+
+class NotAReportError(KawaevalError):
+    """Raised when a folder given to compare is not a built report nor a history entry."""
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        super().__init__(
+            f"「{self.path}」は報告書のフォルダではありません (not a report folder: it holds no"
+            " build-stamp.json or data/assessment.json). 報告書のフォルダ（reports/FY2021 など）"
+            "か、履歴（reports/.history/FY2021/1-… など）を指定してください"
+        )
+
+
+class UnreadableReportError(KawaevalError):
+    """Raised when a report folder to compare was made by a kawaeval whose files this one
+    cannot read."""
+
+    def __init__(self, path: Path | str, problem: str):
+        self.path = Path(path)
+        self.problem = problem
+        super().__init__(
+            f"「{self.path}」の報告書は、このバージョンの kawaeval では読み込めないため"
+            f"比較できません (cannot be read by this kawaeval version): {problem}"
+        )
+
+
+class SinceNotFoundError(UsageError):
+    """Raised when ``build --since`` names no history entry and no report folder."""
+
+    def __init__(self, reference: str, fiscal_year: int, entries: list[str]):
+        self.reference = reference
+        self.fiscal_year = fiscal_year
+        self.entries = list(entries)
+        known = "、".join(self.entries) if self.entries else "（履歴はまだありません）"
+        super().__init__(
+            f"--since「{reference}」に当たる FY{fiscal_year} の報告書がありません"
+            f" (--since takes a history entry number such as 1, an entry name or the start of"
+            f" its digest, or a report folder). FY{fiscal_year} の履歴: {known}"
         )

@@ -20,9 +20,8 @@ import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from openpyxl import Workbook
-
 from kawaeval.common.spreadsheet import stable_xlsx_bytes
+from kawaeval.forms.input_form import bureau_file_names
 
 SEED = 20220331
 YEARS = (2018, 2019, 2020, 2021)
@@ -315,21 +314,35 @@ STYLES = {
     ),
 }
 
-# bureau -> (file name, style)
-BUREAU_FILES = {
-    "経済労働局": ("initiatives_keizai-rodo.xlsx", "A"),
-    "まちづくり局": ("initiatives_machizukuri.xlsx", "A"),
-    "市民文化局": ("initiatives_shimin-bunka.csv", "B"),
-    "建設緑政局": ("initiatives_kensetsu-ryokusei.csv", "B"),
-    "健康福祉局": ("initiatives_kenko-fukushi.csv", "B"),
-    "環境局": ("取組_環境局.csv", "C"),
-    "臨海部国際戦略本部": ("取組_臨海部国際戦略本部.csv", "C"),
-    "こども未来局": ("取組_こども未来局.csv", "C"),
-    "教育委員会事務局": ("initiatives_kyoiku.xlsx", "D"),
-    "上下水道局": ("initiatives_jogesuido.xlsx", "D"),
-    "総務企画局": ("initiatives_somu-kikaku.csv", "E"),
-    "港湾局": ("initiatives_kowan.csv", "E"),
+# bureau -> style; each bureau's file is named as `kawaeval template --by-bureau` names its
+# workbook (取組_<bureau>, kawaeval.forms.input_form.bureau_file_names), with the style's
+# extension, so a returned workbook replaces exactly one file
+BUREAU_STYLES = {
+    "経済労働局": "A",
+    "まちづくり局": "A",
+    "市民文化局": "B",
+    "建設緑政局": "B",
+    "健康福祉局": "B",
+    "環境局": "C",
+    "臨海部国際戦略本部": "C",
+    "こども未来局": "C",
+    "教育委員会事務局": "D",
+    "上下水道局": "D",
+    "総務企画局": "E",
+    "港湾局": "E",
 }
+
+
+def bureau_files() -> dict[str, tuple[str, str]]:
+    """bureau -> (file name, style): the template's workbook name, with the style's extension."""
+    names = bureau_file_names(list(BUREAU_STYLES))
+    return {
+        bureau: (str(Path(names[bureau]).with_suffix(f".{STYLES[style].kind}")), style)
+        for bureau, style in BUREAU_STYLES.items()
+    }
+
+
+BUREAU_FILES = bureau_files()
 
 INSTRUCTIONS = (
     ("記入要領",),
@@ -369,6 +382,9 @@ def csv_bytes(rows: list[list[str]], encoding: str) -> bytes:
 
 def xlsx_bytes(sheets: list[tuple[str, list[list[str]]]]) -> bytes:
     """An xlsx workbook whose bytes do not depend on when it was written."""
+    # imported after kawaeval, which tells openpyxl not to use lxml (same bytes either way)
+    from openpyxl import Workbook
+
     workbook = Workbook()
     workbook.remove(workbook.active)
     for title, rows in sheets:
@@ -597,6 +613,11 @@ Roman numerals, `基本目標１`, `方向性2` or `１－２`), so the default 
 
 - `notice.txt` — one line shown at the top of every report page, saying that the records are
   this reconstruction. Delete it together with the sample records.
+
+Each bureau's file is named as `kawaeval template --by-bureau` names the workbook it sends that
+bureau (`取組_<局>.xlsx`): a returned workbook replaces the file of the same name. Where the
+sample's file is a CSV (`取組_<局>.csv`), delete the CSV when the bureau's workbook comes back;
+kept beside it, kawaeval stops and names both files.
 
 Formats of these files: `docs/data-dictionary.md`.
 """

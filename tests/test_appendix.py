@@ -34,6 +34,8 @@ def test_frame_has_one_row_per_initiative_in_plan_order(sample):
         "direction",
         "direction_name",
         "initiative_id",
+        "shown_id",
+        "former_ids",
         "name",
         "bureau",
         "achievement_2018",

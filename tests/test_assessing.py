@@ -355,6 +355,7 @@ def test_initiatives_list_every_initiative_with_its_years_up_to_the_evaluated_on
             "bureau": "総務企画局",
             "achievements": {"2018": "on_target", "2019": "exceeded"},
             "reason": None,
+            "former_ids": [],
         },
         {
             "initiative_id": "1-2-02",
@@ -364,6 +365,7 @@ def test_initiatives_list_every_initiative_with_its_years_up_to_the_evaluated_on
             "bureau": "総務企画局",
             "achievements": {"2018": "below", "2019": "below"},
             "reason": "予算の制約のため $5",
+            "former_ids": [],
         },
         {
             "initiative_id": "2-1-01",
@@ -373,6 +375,7 @@ def test_initiatives_list_every_initiative_with_its_years_up_to_the_evaluated_on
             "bureau": "総務企画局",
             "achievements": {"2018": "not_evaluated", "2019": "on_target"},
             "reason": None,
+            "former_ids": [],
         },
     ]
     json.dumps(result.to_dict()["initiatives"])  # plain JSON

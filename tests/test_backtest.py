@@ -163,7 +163,11 @@ def test_every_program_year_is_assessed_with_by_year_up_to_it(assessments):
         years = [y for y in PROGRAM_YEARS if y <= year]
         assert sorted({b["fiscal_year"] for b in assessment["by_year"]}) == years
         assert [b["fiscal_year"] for b in assessment["program_by_year"]] == years
-        assert assessment["data_quality"] == {"rejected_rows": 0, "rejected": []}
+        assert assessment["data_quality"] == {
+            "rejected_rows": 0,
+            "rejected": [],
+            "warnings": [],
+        }
     # the committee judged the final year only: interim years show the suggestion as final
     assert assessments[2018]["judgements_present"] is False
     assert goal_of(assessments[2018], 1)["progress"]["source"] == "suggested"

@@ -2,18 +2,22 @@
 
 Playwright is pointed at the system browser (``executable_path``), so nothing is downloaded;
 without Chromium the tests skip on a laptop and fail under ``.ci/run``.
+
+Every page of the sample report, the hostile-text report and the other plan's report is also
+an accessibility gate (docs/accessibility.md): axe-core, from the axe-playwright-python
+package (its axe.min.js, never fetched), finds no violation under WCAG 2.0 / 2.1 A and AA and
+axe's best practices, and our own checks find what axe passes but a reader misses.
 """
 
 import csv
 import io
-import os
 import re
 import shutil
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-from conftest import require_system_tool
+from conftest import REPO
 
 from kawaeval.build.building import build_reports, chapters_for
 from kawaeval.paths import SAMPLE_RAW_DIR
@@ -24,6 +28,14 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
 ESCAPING_RAW = Path(__file__).parent / "fixtures" / "report" / "raw_escaping"
 HOSTILE_YEAR = 2020
+OTHER_PLAN_RAW = REPO / "docs" / "examples" / "midori-machi"
+OTHER_PLAN_YEAR = 2024
+
+# axe-core's rule tags the gate runs (JIS X 8341-3:2016 AA is WCAG 2.0 AA; 2.1 and axe's
+# best practices are more).
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+# What nbconvert writes as alt when a notebook's image has none: not a description.
+NBCONVERT_PLACEHOLDER = "No description has been provided for this image"
 
 # Record text written to do harm if a page ever rendered it as markup, ran it, or followed it.
 HOSTILE_NAMES = {
@@ -57,22 +69,7 @@ ACTIVE = """() => {
 }"""
 
 
-# ---------------------------------------------------------------- the browser
-
-
-@pytest.fixture(scope="session")
-def browser():
-    """Debian's Chromium, headless, through playwright (no browser download)."""
-    executable = require_system_tool("chromium", "chromium")
-    from playwright.sync_api import sync_playwright
-
-    # Chromium's sandbox refuses to run as root (CI runs as root); /dev/shm is small in
-    # containers.
-    args = ["--disable-dev-shm-usage"] + (["--no-sandbox"] if os.geteuid() == 0 else [])
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, headless=True, args=args)
-        yield chromium
-        chromium.close()
+# ---------------------------------------------------------------- the browser (conftest.py)
 
 
 class Visit:
@@ -156,6 +153,16 @@ def sample_report(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def other_plan_report(tmp_path_factory) -> Path:
+    """The other plan's report (docs/examples/midori-machi): other words, other goals."""
+    out = tmp_path_factory.mktemp("browser_other_plan")
+    (result,) = build_reports(
+        [OTHER_PLAN_YEAR], raw_dir=OTHER_PLAN_RAW, out_dir=out, progress_stream=io.StringIO()
+    )
+    return result.report_dir
+
+
+@pytest.fixture(scope="session")
 def hostile_report(tmp_path_factory) -> Path:
     """A FY2020 report from records whose names and reasons are markup, script and formulas."""
     raw = tmp_path_factory.mktemp("browser_hostile_raw") / "raw"
@@ -174,6 +181,97 @@ def hostile_report(tmp_path_factory) -> Path:
         progress_stream=io.StringIO(),
     )
     return result.report_dir
+
+
+# What a screen reader or a keyboard user needs that axe does not check, or checks more
+# leniently: every image with a meaningful alt, the page's language, every data table with a
+# caption and header cells that say what they head.
+ACCESSIBILITY = r"""(placeholder) => {
+    const found = [];
+    const lang = document.documentElement.getAttribute('lang');
+    if (lang !== 'ja') found.push(`page language is ${JSON.stringify(lang)}, not "ja"`);
+    const generic = /^(image|img|picture|chart|graph|figure|画像|図|グラフ|写真)$/i;
+    for (const img of document.querySelectorAll('img, [role="img"]')) {
+        const alt = (img.getAttribute('alt') ?? img.getAttribute('aria-label') ?? '').trim();
+        const src = (img.getAttribute('src') || '').slice(0, 40);
+        const fileName = /\.(png|jpe?g|gif|svg)$/i.test(alt);
+        if (!alt || alt === placeholder || generic.test(alt) || fileName)
+            found.push(`image without a meaningful alt: ${JSON.stringify(alt)} (${src})`);
+    }
+    for (const table of document.querySelectorAll('table')) {
+        if (['presentation', 'none'].includes(table.getAttribute('role'))) continue;
+        const caption = table.querySelector(':scope > caption');
+        const name = caption ? caption.textContent.trim() : '';
+        if (!name) found.push(`table without a caption: ${table.outerHTML.slice(0, 80)}`);
+        for (const th of table.querySelectorAll('th')) {
+            if (!['col', 'row', 'colgroup', 'rowgroup'].includes(th.getAttribute('scope')))
+                found.push(`header cell without scope in "${name}": ${th.outerHTML.slice(0, 80)}`);
+        }
+    }
+    return found;
+}"""
+# The element that has the keyboard focus, as a reader sees it.
+FOCUSED = """() => {
+    const el = document.activeElement;
+    if (!el || el === document.body) return null;
+    const style = getComputedStyle(el);
+    return {
+        html: el.outerHTML.slice(0, 80), rel: el.getAttribute('rel'), href: el.href || null,
+        nav: Array.from(document.querySelectorAll('a[rel=prev], a[rel=next]')).indexOf(el),
+        outline: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 1,
+        shadow: style.boxShadow !== 'none',
+    };
+}"""
+# How many elements could take the focus (an upper bound on the Tab presses needed).
+FOCUSABLE = """() => document.querySelectorAll(
+    'a[href], summary, button, input, select, textarea, [tabindex]'
+).length"""
+
+
+def _axe_violations(tab: Visit) -> list[str]:
+    """axe-core's violations on the page the tab shows, one line per element."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    options = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
+    results = Axe().run(tab.page, options=options)
+    return [
+        f"axe {rule['id']} ({rule['impact']}): {rule['help']}: {node['target']}"
+        for rule in results.response["violations"]
+        for node in rule["nodes"]
+    ]
+
+
+def _keyboard(tab: Visit) -> tuple[list[str], list[dict]]:
+    """Tab through the page: (problems, what took the focus in order). Every focused element
+    shows an outline, and the previous / next links are among them."""
+    problems, focused = [], []
+    tab.page.evaluate("() => { document.activeElement && document.activeElement.blur(); }")
+    for _ in range(tab.page.evaluate(FOCUSABLE)):
+        tab.page.keyboard.press("Tab")
+        element = tab.page.evaluate(FOCUSED)
+        if element is None:  # past the last one
+            break
+        focused.append(element)
+        if not (element["outline"] or element["shadow"]):
+            problems.append(f"no visible focus outline on {element['html']}")
+    reached = {f["nav"] for f in focused}
+    for index, (rel, href) in enumerate(
+        tab.page.eval_on_selector_all(
+            "a[rel=prev], a[rel=next]", "links => links.map(a => [a.getAttribute('rel'), a.href])"
+        )
+    ):
+        if index not in reached:
+            problems.append(f"the {rel} link to {href} cannot be reached with the Tab key")
+    return problems, focused
+
+
+def _accessibility(tab: Visit) -> list[str]:
+    """axe-core and our own checks on the page the tab shows, as readable lines."""
+    name = tab.current_file().name
+    problems = _axe_violations(tab)
+    problems += tab.page.evaluate(ACCESSIBILITY, NBCONVERT_PLACEHOLDER)
+    problems += _keyboard(tab)[0]
+    return [f"{name}: {line}" for line in problems]
 
 
 def _check_page(tab: Visit) -> list[str]:
@@ -228,7 +326,7 @@ def _read_through(tab: Visit) -> dict[str, dict]:
             "images": len(tab.page.evaluate(IMAGES)),
             "ids": set(tab.page.eval_on_selector_all("[id]", "els => els.map(e => e.id)")),
             "links": links,
-            "problems": _check_page(tab),
+            "problems": _check_page(tab) + _accessibility(tab),
         }
         queue += [page for _, href in links if (page := _report_page(tab, href))]
     # a link to a part of a page (#...) finds it there
@@ -320,3 +418,118 @@ def test_hostile_record_text_stays_text_in_chromium(browser, hostile_report, vis
     assert "<script>alert(1)</script>" in goal  # from the fixture's own hostile row
     tab.open("05_goal1.html")
     tab.screenshot(tmp_path / "screenshots" / "hostile_05_goal1.png")
+
+
+# ---------------------------------------------------------------- the other plan's report
+
+
+def test_the_other_plans_report_reads_in_chromium(browser, other_plan_report, visit, tmp_path):
+    tab = visit(other_plan_report)
+    pages = _read_through(tab)
+
+    problems = [line for page in pages.values() for line in page["problems"]]
+    assert not problems, "\n".join(problems)
+    chapters = chapters_for(load_plan(OTHER_PLAN_RAW))
+    assert set(pages) == {"index.html", *(f"{c.name}.html" for c in chapters)}
+    tab.open("05_goal2.html")
+    tab.screenshot(tmp_path / "screenshots" / "other_plan_05_goal2.png")
+
+
+# ---------------------------------------------------------------- accessibility
+
+
+def test_prev_and_next_links_work_from_the_keyboard(browser, sample_report, visit):
+    """Tab reaches the next chapter's link, Enter opens it; and back with the previous one."""
+    tab = visit(sample_report)
+    chapters = chapters_for(load_plan())
+    first, second = (f"{c.name}.html" for c in chapters[:2])
+    for start, rel, expected in ((first, "next", second), (second, "prev", first)):
+        tab.open(start)
+        problems, focused = _keyboard(tab)
+        assert not problems, "\n".join(problems)
+        presses = next(i for i, f in enumerate(focused, 1) if f["rel"] == rel)
+        tab.open(start)
+        for _ in range(presses):
+            tab.page.keyboard.press("Tab")
+        with tab.page.expect_navigation():
+            tab.page.keyboard.press("Enter")
+        assert tab.current_file().name == expected, (start, rel)
+
+
+def _seed(html: str, old: str, new: str) -> str:
+    assert old in html, f"the page no longer has {old!r}: update the seeded violation"
+    return html.replace(old, new, 1)
+
+
+# (page, what is broken in it, a line each check must report)
+SEEDED = {
+    "image without alt": (
+        "02_achievement.html",
+        lambda html: re.sub(r'<img alt="[^"]*"', "<img", html, count=1),
+        ["image without a meaningful alt", "axe image-alt"],
+    ),
+    "nbconvert's placeholder as alt": (
+        "02_achievement.html",
+        lambda html: re.sub(
+            r'<img alt="[^"]*"', f'<img alt="{NBCONVERT_PLACEHOLDER}"', html, count=1
+        ),
+        [f'image without a meaningful alt: "{NBCONVERT_PLACEHOLDER}"'],
+    ),
+    "page without a language": (
+        "01_plan.html",
+        lambda html: _seed(html, '<html lang="ja">', "<html>"),
+        ['page language is null, not "ja"', "axe html-has-lang"],
+    ),
+    "table without a caption": (
+        "04_overall.html",
+        lambda html: re.sub(r"<caption>[^<]*</caption>", "", html, count=1),
+        ["table without a caption"],
+    ),
+    "header cell without scope": (
+        "04_overall.html",
+        lambda html: _seed(html, ' scope="col"', ""),
+        ["header cell without scope"],
+    ),
+    "focus outline removed": (
+        "05_goal1.html",
+        lambda html: _seed(
+            html,
+            "</head>",
+            "<style>a:focus-visible, a:focus { outline: none !important; }</style></head>",
+        ),
+        ["no visible focus outline"],
+    ),
+    "next link out of the Tab order": (
+        "05_goal1.html",
+        lambda html: _seed(html, 'rel="next">', 'rel="next" tabindex="-1">'),
+        ["the next link to", "cannot be reached with the Tab key"],
+    ),
+    "two navigations with one name": (
+        "03_highlights.html",
+        lambda html: html.replace("章の移動（ページの末尾）", "章の移動（ページの先頭）"),
+        ["axe landmark-unique"],
+    ),
+}
+
+
+@pytest.mark.parametrize("violation", list(SEEDED))
+def test_each_accessibility_check_catches_its_seeded_violation(
+    browser, sample_report, visit, tmp_path, violation
+):
+    """A copy of the sample report with one thing broken: the gate reports it on that page
+    (so the zero-violation results above can fail)."""
+    name, break_page, expected = SEEDED[violation]
+    broken = tmp_path / "FY2021"
+    shutil.copytree(sample_report, broken)
+    page = broken / name
+    html = page.read_text(encoding="utf-8")
+    seeded = break_page(html)
+    assert seeded != html, violation
+    page.write_text(seeded, encoding="utf-8")
+    tab = visit(broken)
+    tab.open(name)
+    problems = "\n".join(_accessibility(tab))
+    for line in expected:
+        assert line in problems, f"{violation}: {line!r} not reported in:\n{problems}"
+    if violation == "nbconvert's placeholder as alt":
+        assert "axe image-alt" not in problems  # axe passes it: only our check sees it

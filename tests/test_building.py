@@ -540,7 +540,8 @@ def test_a_year_without_any_rating_stops_before_any_kernel(tmp_path, monkeypatch
     raw = tmp_path / "raw"
     raw.mkdir()
     (raw / "initiatives.csv").write_text(
-        "取組番号,基本目標,取組の方向性,取組名,2020年度\n1-1-01,1,1,取組,3\n", encoding="utf-8"
+        "取組番号,基本目標,取組の方向性,取組名,2018年度,2019年度,2020年度\n1-1-01,1,1,取組,3,3,3\n",
+        encoding="utf-8",
     )
 
     def refuse(*args, **kwargs):
@@ -646,8 +647,12 @@ def test_a_changed_file_rebuilds_only_the_years_whose_assessment_changed(tmp_pat
     assert "FY2020: up to date" in log and "FY2021: up to date" in log
     before = {year: _tree(out / f"FY{year}") for year in (2020, 2021)}
 
+    # the same reports and history, to be rebuilt from scratch below
+    fresh = tmp_path / "fresh"
+    shutil.copytree(out, fresh)
+
     # one FY2021 rating of one bureau's file changes: FY2020's assessment does not
-    path = raw / "initiatives_kowan.csv"
+    path = raw / "取組_港湾局.csv"
     text = path.read_text(encoding="utf-8")
     old_row = "2-2-04,基本目標２,Ⅱ,取組2-2-04（仮称・サンプル）,港湾局,３,３,３,３,"
     assert old_row in text
@@ -664,8 +669,8 @@ def test_a_changed_file_rebuilds_only_the_years_whose_assessment_changed(tmp_pat
     data = "data/achievements.csv"
     assert after[2020][data] != before[2020][data]  # the data is today's
     assert after[2021]["data/assessment.json"] != before[2021]["data/assessment.json"]
-    # a reused report is byte for byte the report a full build makes
-    fresh = tmp_path / "fresh"
+    # a reused report is byte for byte the report a full build makes (from the same history:
+    # FY2021's change record compares with the same previous report)
     assert build(fresh, force=True)[0] == {2020: "built", 2021: "built"}
     assert _tree(fresh / "FY2020") == after[2020]
     assert _tree(fresh / "FY2021") == after[2021]

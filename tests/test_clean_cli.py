@@ -21,7 +21,12 @@ def test_clean_writes_outputs_and_exits_0(tmp_path, capsys):
     assert captured.out == ""
     assert captured.err == (f"cleaned 5 raw rows from 2 file(s): 5 accepted, 0 rejected -> {out}\n")
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["totals"] == {"raw_rows": 5, "accepted_rows": 5, "rejected_rows": 0}
+    assert manifest["totals"] == {
+        "raw_rows": 5,
+        "accepted_rows": 5,
+        "rejected_rows": 0,
+        "excluded_rows": 0,
+    }
     assert (out / "achievements.csv").read_bytes().count(b"\n") == 6
 
 
@@ -78,8 +83,9 @@ def test_unreadable_file_exits_1_naming_it(tmp_path, capsys):
     code = main(["clean", "--raw", str(FIXTURES / "unreadable"), "--out", str(tmp_path)])
     assert code == 1
     assert capsys.readouterr().err == (
-        "kawaeval clean: error: initiatives_fake.xlsx: XLSX ファイルではありません "
-        "(not an XLSX workbook). Excel で .xlsx として保存してください\n"
+        "kawaeval clean: error: initiatives_fake.xlsx: 名前は .xlsx ですが、中身はテキスト（CSV）"
+        "です (not an XLSX workbook: the file is text). 名前を「initiatives_fake.csv」に変えるか、"
+        "Excel で .xlsx として保存し直してください\n"
     )
     assert list(tmp_path.iterdir()) == []
 
@@ -105,7 +111,8 @@ def test_output_folder_that_is_a_file_exits_1_without_traceback(tmp_path, capsys
     code = main(["clean", "--raw", str(FIXTURES / "two_bureaus"), "--out", str(blocker)])
     assert code == 1
     assert capsys.readouterr().err == (
-        f"kawaeval clean: error: {blocker} に書き込めません (cannot write outputs): File exists\n"
+        f"kawaeval clean: error: {blocker} に書き込めません (cannot write outputs): File exists. "
+        "同じ名前のファイルがあります。--out にはフォルダを指定してください\n"
     )
     assert blocker.read_text(encoding="utf-8") == "not a folder"
 
@@ -123,8 +130,9 @@ BAD_INPUTS = {
     "empty": ["kawaeval clean: error: initiatives_empty.csv: ファイルが空です (empty file)"],
     "blank": ["kawaeval clean: error: initiatives_blank.csv: ファイルが空です (empty file)"],
     "not_xlsx": [
-        "kawaeval clean: error: initiatives_not_xlsx.xlsx: XLSX ファイルではありません "
-        "(not an XLSX workbook). Excel で .xlsx として保存してください"
+        "kawaeval clean: error: initiatives_not_xlsx.xlsx: 名前は .xlsx ですが、中身はテキスト"
+        "（CSV）です (not an XLSX workbook: the file is text). 名前を「initiatives_not_xlsx.csv」"
+        "に変えるか、Excel で .xlsx として保存し直してください"
     ],
     "no_id": [f"kawaeval clean: error: initiatives_no_id.csv: {NO_ID}"],
     "undecodable": [
@@ -160,6 +168,56 @@ BAD_INPUTS = {
         "initiatives_b.csv 行 2 列「取組番号」値「1-1-01」: 取組番号「1-1-01」が重複しています"
         "（initiatives_a.csv 行 2 と同じ番号）。"
         "取組ごとに重ならない番号にしてください (duplicate id)",
+    ],
+    "actual_numbers": [
+        "kawaeval clean: error: 取組_環境局.csv: 列「2021年度実績」は 2021 年度の実績の列ですが、"
+        "値が達成度ではありません（行 3 の値「1,250」） (the only 2021 column holds actual values, "
+        "not achievements). この列が達成度なら見出しを「2021年度 達成度」にして値を直し、"
+        "指標の実績値の列なら 2021 年度の達成度の列を加えてください"
+    ],
+    "extra_value": [
+        REJECTED_ONE,
+        "  - 取組「2-3-05 都市間連携による低炭素都市形成支援」 取組_環境局.csv 行 3 "
+        "列「（L列・見出しなし）」値「国際交流課」: 見出しのない列に値があります (a value in a "
+        "column without a header). セルがずれていないか（取組名などにコンマが入っていないか）"
+        "確認し、値を正しい列に移すか削除してください",
+    ],
+    "html_xls": [
+        "kawaeval clean: error: 取組_環境局.xls: Web ページ (HTML) の形式で保存されています "
+        "(an HTML page, not a workbook). Excel で開き、「Excel ブック (.xlsx)」として保存し直して"
+        "ください"
+    ],
+    "invisible_value": [
+        REJECTED_ONE,
+        "  - 取組「2-1-04 地球温暖化対策の推進」 取組_環境局.csv 行 2 列「2021年度」"
+        "値「おおむね<U+200B>達成」: 達成度の値を判別できません。目標を上回って達成 / "
+        "ほぼ目標どおり / 目標を下回った、5段階の1〜5、または空欄・－（評価対象外）の"
+        "いずれかを入力してください",
+    ],
+    "missing_year": [
+        "kawaeval clean: error: 1 個のファイルに、2021 年度までの年度の列が揃っていません "
+        "(files without a column for a program year up to 2021). それぞれのファイルに次の年度の"
+        "達成度の列を加えてください（評価しない取組は空欄か「－」）:",
+        "  - 取組_環境局.csv: 2018年度、2019年度 の列がありません",
+    ],
+    "password": [
+        "kawaeval clean: error: 取組_経済労働局.xlsx: パスワードで保護されています。パスワードを"
+        "解除して保存してください (the workbook is password-protected: open it in Excel, remove "
+        "the password under ファイル → 情報 → ブックの保護, and save it)"
+    ],
+    "two_row_header": [
+        "kawaeval clean: error: 取組_環境局.csv: 列「2018年度 実績」は 2018 年度の実績の列ですが、"
+        "値が達成度ではありません（行 3 の値「12」） (the only 2018 column holds actual values, "
+        "not achievements). この列が達成度なら見出しを「2018年度 達成度」にして値を直し、"
+        "指標の実績値の列なら 2018 年度の達成度の列を加えてください (見出しが2行になっています: "
+        "行 1 と行 2 を合わせて読みました。読めないときは見出しを1行にまとめてください)"
+    ],
+    "year_unreadable": [
+        "kawaeval clean: error: 取組_環境局.csv: 列「2021年度予算額」は年度を含んでいますが、"
+        "何の列か読み取れません (a header that looks like a year cannot be read). 達成度の列なら"
+        "「2019年度」「令和元年度」「R1」「2019年度 達成度」のように、指標の実績値・目標値なら"
+        "「2019年度 実績」「2019年度 目標」のように書き、どちらでもなければ見出しから年度を"
+        "外してください"
     ],
     "bad_achievement": [
         REJECTED_ONE,
@@ -204,6 +262,7 @@ def test_each_bad_input_fixture_exits_1_with_its_message(kind, tmp_path, capsys)
     assert code == 1
     assert err.splitlines()[0] == BAD_INPUTS[kind][0]
     assert err.splitlines() == BAD_INPUTS[kind]
+    assert "Traceback" not in err
     assert not out.exists()
 
 
@@ -222,4 +281,9 @@ def test_header_only_file_exits_0_with_a_warning(tmp_path, capsys, caplog):
     )
     assert caplog.messages == ["initiatives_header_only.csv: ヘッダーだけで、取組の行がありません"]
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["totals"] == {"raw_rows": 0, "accepted_rows": 0, "rejected_rows": 0}
+    assert manifest["totals"] == {
+        "raw_rows": 0,
+        "accepted_rows": 0,
+        "rejected_rows": 0,
+        "excluded_rows": 0,
+    }

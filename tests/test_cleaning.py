@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import json
 import logging
@@ -16,24 +17,34 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kawaeval.common.spreadsheet import neutralise_frame
-from kawaeval.exceptions import InputFileError, ManifestMismatchError, RejectedRowsError
+from kawaeval.exceptions import (
+    InputFileError,
+    ManifestMismatchError,
+    MissingFiscalYearsError,
+    RejectedRowsError,
+)
 from kawaeval.plan import ACHIEVEMENTS, load_plan
 from kawaeval.records import outputs
-from kawaeval.records.cleaning import TIDY_COLUMNS, check_manifest, clean, clean_records
-from kawaeval.records.outputs import REJECTED_COLUMNS
+from kawaeval.records.cleaning import clean, clean_records
+from kawaeval.records.manifest import check_manifest
+from kawaeval.records.outputs import REJECTED_COLUMNS, write_outputs
 from kawaeval.records.spellings import (
+    YearHeader,
     header_role,
     parse_achievement,
     parse_direction,
     parse_fiscal_year_header,
     parse_goal,
+    read_year_header,
 )
+from kawaeval.records.tidy import TIDY_COLUMNS
 from kawaeval.records.validating import TEXT
 
 FIXTURES = Path(__file__).parent / "fixtures" / "clean"
 TWO_BUREAUS = FIXTURES / "two_bureaus"
 WITH_REJECTS = FIXTURES / "with_rejects"
 BASE = ["取組番号", "基本目標", "取組の方向性", "取組名"]
+YEARS = ["2018年度", "2019年度", "2020年度"]  # the program years before 2021
 ACHIEVEMENT_REASON = (
     "達成度の値を判別できません。目標を上回って達成 / ほぼ目標どおり / 目標を下回った、"
     "5段階の1〜5、または空欄・－（評価対象外）のいずれかを入力してください"
@@ -45,6 +56,13 @@ def write_csv(folder: Path, rows: list[list[str]], name="initiatives.csv", encod
     text = "".join(",".join(row) + "\r\n" for row in rows)
     (folder / name).write_bytes(text.encode(encoding))
     return folder
+
+
+def plan_of(*years: int):
+    """The bundled plan with only ``years``, for a test of one spelling or value whose file holds
+    those year columns alone (with the whole plan, every file must hold every program year up
+    to the latest one present: tested on its own below)."""
+    return dataclasses.replace(load_plan(), program_years=tuple(years))
 
 
 def plain(frame: pd.DataFrame) -> list[list]:
@@ -92,10 +110,32 @@ def test_fiscal_year_header_spellings(header, year):
 
 
 @pytest.mark.parametrize(
-    "header", ["取組名", "備考", "2021年度目標値", "目標値2021", "R", "令和", "12345", "No"]
+    "header", ["取組名", "備考", "R", "令和", "12345", "No", "2021年度予算", "目標・実績2021"]
 )
 def test_headers_that_name_no_fiscal_year(header):
     assert parse_fiscal_year_header(header) is None
+
+
+@pytest.mark.parametrize(
+    ("header", "year", "kind"),
+    [
+        ("2019(R1)", 2019, "achievement"),
+        ("2019年度実績", 2019, "actual"),
+        ("令和元年度実績", 2019, "actual"),
+        ("平成31（令和元）年度", 2019, "achievement"),
+        ("2019（令和元）年度", 2019, "achievement"),
+        ("令和元年度（2019年度）", 2019, "achievement"),
+        ("H31/R1", 2019, "achievement"),
+        ("2019年度達成度", 2019, "achievement"),
+        ("FY2019 評価", 2019, "achievement"),
+        ("2021年度目標値", 2021, "target"),
+        ("目標値2021", 2021, "target"),
+        ("R3 実績値", 2021, "actual"),
+        ("目標達成度（R3）", 2021, "achievement"),
+    ],
+)
+def test_year_headers_in_mixed_spellings_and_what_their_column_holds(header, year, kind):
+    assert read_year_header(header) == YearHeader(year, kind)
 
 
 def test_era_and_western_year_that_disagree_raise():
@@ -266,7 +306,7 @@ def test_achievement_spellings(value, category):
 )
 def test_code_with_a_label_that_is_not_its_own_is_rejected_saying_why(tmp_path, value, reason):
     raw = one_file(tmp_path, [*BASE, "R2", "R3"], ["A", "1", "1", "x", "3:ほぼ目標どおり", value])
-    result = clean(raw)
+    result = clean(raw, plan_of(2020, 2021))
     assert result.tidy.empty
     assert plain(result.rejected) == [["initiatives.csv", 2, "A", "x", "R3", value, reason]]
 
@@ -278,7 +318,7 @@ def test_code_label_and_dash_spellings_are_read_over_a_whole_file(tmp_path):
         [*BASE, "R3"],
         *[[f"A{i}", "1", "1ー2", "x", v] for i, v in enumerate(values)],
     )
-    result = clean(raw)
+    result = clean(raw, plan_of(2021))
     assert result.tidy[["initiative_id", "direction", "achievement"]].astype(
         str
     ).values.tolist() == [
@@ -360,19 +400,48 @@ def test_two_bureaus_manifest():
         {
             "file": path.name,
             "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+            "format": "csv",
+            "encoding": encoding,
+            "sheet": None,
+            "header_rows": [1],
             "raw_rows": raw,
             "accepted_rows": raw,
             "rejected_rows": 0,
+            "excluded_rows": 0,
+            "excluded": [],
+            "fiscal_years": [2018, 2019, 2020, 2021],
+            "ignored_columns": [],
+            "hidden_rows": [],
+            "hidden_columns": [],
+            "hidden_sheets": [],
         }
-        for path, raw in zip(files, (3, 2), strict=True)
+        for path, raw, encoding in zip(files, (3, 2), ("utf-8-sig", "cp932"), strict=True)
     ]
-    assert manifest["totals"] == {"raw_rows": 5, "accepted_rows": 5, "rejected_rows": 0}
+    assert manifest["totals"] == {
+        "raw_rows": 5,
+        "accepted_rows": 5,
+        "rejected_rows": 0,
+        "excluded_rows": 0,
+    }
     bundled = Path(__file__).parents[1] / "kawaeval" / "data" / "plan.toml"
     assert manifest["plan"] == {
         "file": "kawaeval/data/plan.toml",
         "sha256": hashlib.sha256(bundled.read_bytes()).hexdigest(),
     }
-    assert set(manifest) == {"package_version", "plan", "files", "totals"}
+    assert (manifest["other_files"], manifest["missing_initiatives"], manifest["warnings"]) == (
+        [],
+        [],
+        [],
+    )
+    assert set(manifest) == {
+        "package_version",
+        "plan",
+        "files",
+        "other_files",
+        "missing_initiatives",
+        "warnings",
+        "totals",
+    }
 
 
 def dup(other: str, id_: str) -> str:
@@ -489,8 +558,12 @@ def test_every_kind_of_bad_row_is_rejected_with_file_row_initiative_column_value
     assert result.tidy[["initiative_id", "fiscal_year", "achievement"]].astype(
         str
     ).values.tolist() == [
+        ["A8", "2018", "on_target"],
+        ["A8", "2019", "on_target"],
         ["A8", "2020", "on_target"],
         ["A8", "2021", "exceeded"],
+        ["B2", "2018", "on_target"],
+        ["B2", "2019", "on_target"],
         ["B2", "2020", "below"],
         ["B2", "2021", "not_evaluated"],
     ]
@@ -500,7 +573,12 @@ def test_every_kind_of_bad_row_is_rejected_with_file_row_initiative_column_value
         (11, 1, 10),
         (2, 1, 1),
     ]
-    assert result.manifest["totals"] == {"raw_rows": 13, "accepted_rows": 2, "rejected_rows": 11}
+    assert result.manifest["totals"] == {
+        "raw_rows": 13,
+        "accepted_rows": 2,
+        "rejected_rows": 11,
+        "excluded_rows": 0,
+    }
 
 
 def test_a_row_with_several_problems_gets_one_line_each_and_is_counted_once(tmp_path):
@@ -510,7 +588,7 @@ def test_a_row_with_several_problems_gets_one_line_each_and_is_counted_once(tmp_
         ["", "9", "1", "", "7", "8"],
         ["A", "1", "1", "x", "3", "3"],
     )
-    result = clean(raw)
+    result = clean(raw, plan_of(2020, 2021))
     assert result.rejected[["row", "column", "value"]].values.tolist() == [
         [2, "取組番号", ""],
         [2, "基本目標", "9"],
@@ -518,7 +596,12 @@ def test_a_row_with_several_problems_gets_one_line_each_and_is_counted_once(tmp_
         [2, "2020年度", "7"],
         [2, "2021年度", "8"],
     ]
-    assert result.manifest["totals"] == {"raw_rows": 2, "accepted_rows": 1, "rejected_rows": 1}
+    assert result.manifest["totals"] == {
+        "raw_rows": 2,
+        "accepted_rows": 1,
+        "rejected_rows": 1,
+        "excluded_rows": 0,
+    }
 
 
 def test_three_places_of_one_id_each_name_the_other_two(tmp_path):
@@ -529,7 +612,7 @@ def test_three_places_of_one_id_each_name_the_other_two(tmp_path):
         "initiatives_1.csv",
     )
     write_csv(raw, [[*BASE, "R3"], ["Ｘ", "1", "3", "c", "3"]], "initiatives_2.csv")
-    reasons = clean(raw).rejected["reason"].tolist()
+    reasons = clean(raw, plan_of(2021)).rejected["reason"].tolist()
     assert reasons == [
         dup("initiatives_1.csv 行 3、initiatives_2.csv 行 2", "X"),
         dup("initiatives_1.csv 行 2、initiatives_2.csv 行 2", "X"),
@@ -540,7 +623,7 @@ def test_three_places_of_one_id_each_name_the_other_two(tmp_path):
 @pytest.mark.parametrize("header", ["取組番号", "番号", "No", "No.", "ID"])
 def test_every_id_header_spelling(tmp_path, header):
     raw = one_file(tmp_path, [header, *BASE[1:], "2021"], ["7", "1", "1", "x", "3"])
-    assert clean(raw).tidy["initiative_id"].tolist() == ["7"]
+    assert clean(raw, plan_of(2021)).tidy["initiative_id"].tolist() == ["7"]
 
 
 @pytest.mark.parametrize(
@@ -556,7 +639,7 @@ def test_every_field_header_spelling(
 ):
     header = ["番号", "基本目標", direction_header, name_header, bureau_header, "R3", reason_header]
     raw = one_file(tmp_path, header, ["7", "1", "2", "名前", "局", "4", "理由の文"])
-    row = clean(raw).tidy.iloc[0]
+    row = clean(raw, plan_of(2021)).tidy.iloc[0]
     assert (row["direction"], row["name"], row["bureau"], row["reason"]) == (
         2,
         "名前",
@@ -571,7 +654,7 @@ def test_nfkc_and_full_width_spaces_are_normalised(tmp_path):
         ["　取組番号　", " 基本目標", "取組の方向性 ", "取組名", "令和３年度"],
         ["　Ａ－１　", "　１ ", " 方向性 ２", "　国際交流　", "　目標を下回った　"],
     )
-    row = clean(raw).tidy.iloc[0]
+    row = clean(raw, plan_of(2021)).tidy.iloc[0]
     assert (row["initiative_id"], row["goal"], row["direction"], row["name"]) == (
         "A-1",
         1,
@@ -592,7 +675,7 @@ def test_xlsx_and_csv_files_are_read_together(tmp_path):
     for row in [[*BASE, "令和3年度", 2022], ["X1", 2, "2-3", "xlsx", 1, 3]]:
         sheet.append(row)
     book.save(raw / "initiatives_a.xlsx")
-    result = clean(raw)
+    result = clean(raw, plan_of(2021))
     assert result.tidy[
         ["initiative_id", "goal", "direction", "achievement_raw", "source_file"]
     ].astype(str).values.tolist() == [
@@ -602,25 +685,52 @@ def test_xlsx_and_csv_files_are_read_together(tmp_path):
     assert [f["file"] for f in result.manifest["files"]] == ["initiatives_a.xlsx", "取組_b.csv"]
 
 
-def test_files_with_different_years_give_rows_only_for_their_own_years(tmp_path):
+def test_a_file_lacking_a_program_year_that_another_file_has_stops_the_run(tmp_path):
     raw = tmp_path / "raw"
     write_csv(
-        raw, [[*BASE, "2020年度", "2021年度"], ["A", "1", "1", "a", "4", "3"]], "initiatives_a.csv"
+        raw,
+        [[*BASE, *YEARS, "2021年度"], ["A", "1", "1", "a", "3", "3", "4", "3"]],
+        "initiatives_a.csv",
     )
-    write_csv(raw, [[*BASE, "R3"], ["B", "1", "1", "b", ""]], "initiatives_b.csv")
+    write_csv(raw, [[*BASE, "R2", "R3"], ["B", "1", "1", "b", "3", ""]], "initiatives_b.csv")
+    write_csv(raw, [[*BASE, "H30", "R3"], ["C", "1", "1", "c", "3", ""]], "initiatives_c.csv")
+    with pytest.raises(MissingFiscalYearsError) as caught:
+        clean(raw)
+    assert str(caught.value) == (
+        "2 個のファイルに、2021 年度までの年度の列が揃っていません "
+        "(files without a column for a program year up to 2021). "
+        "それぞれのファイルに次の年度の達成度の列を加えてください（評価しない取組は空欄か「－」）:\n"
+        "  - initiatives_b.csv: 2018年度、2019年度 の列がありません\n"
+        "  - initiatives_c.csv: 2019年度、2020年度 の列がありません"
+    )
+    assert caught.value.missing == {
+        "initiatives_b.csv": [2018, 2019],
+        "initiatives_c.csv": [2019, 2020],
+    }
+
+
+def test_an_interim_year_needs_only_the_years_up_to_the_latest_one_present(tmp_path):
+    raw = tmp_path / "raw"
+    write_csv(raw, [[*BASE, "H30", "R1"], ["A", "1", "1", "a", "3", "4"]], "initiatives_a.csv")
+    write_csv(raw, [[*BASE, "2018", "2019"], ["B", "1", "1", "b", "3", ""]], "取組_b.csv")
     tidy = clean(raw).tidy
     assert tidy[["initiative_id", "fiscal_year", "achievement"]].astype(str).values.tolist() == [
-        ["A", "2020", "below"],
-        ["A", "2021", "on_target"],
-        ["B", "2021", "not_evaluated"],
+        ["A", "2018", "on_target"],
+        ["A", "2019", "below"],
+        ["B", "2018", "on_target"],
+        ["B", "2019", "not_evaluated"],
     ]
 
 
 def test_year_outside_the_program_is_ignored_with_a_warning(tmp_path, caplog):
-    raw = one_file(tmp_path, [*BASE, "2017年度", "2021年度"], ["A", "1", "1", "x", "?", "3"])
+    raw = one_file(
+        tmp_path,
+        [*BASE, "2017年度", *YEARS, "2021年度"],
+        ["A", "1", "1", "x", "?", "", "", "", "3"],
+    )
     with caplog.at_level(logging.WARNING, logger="kawaeval.records.cleaning"):
         result = clean(raw)
-    assert result.tidy["fiscal_year"].tolist() == [2021]
+    assert result.tidy["fiscal_year"].tolist() == [2018, 2019, 2020, 2021]
     assert result.rejected.empty
     assert caplog.messages == [
         "initiatives.csv: 列「2017年度」は計画の年度 (2018, 2019, 2020, 2021) ではないため"
@@ -628,22 +738,87 @@ def test_year_outside_the_program_is_ignored_with_a_warning(tmp_path, caplog):
     ]
 
 
-def test_unreadable_year_like_header_is_ignored_with_a_warning(tmp_path, caplog):
+def test_target_and_actual_columns_beside_the_achievement_are_named_and_ignored(tmp_path, caplog):
     raw = one_file(
-        tmp_path, [*BASE, "2021年度目標値", "R3", "備考"], ["A", "1", "1", "x", "10", "3", "メモ"]
+        tmp_path,
+        [*BASE, "2021年度目標値", "2021年度実績", "R3 達成度", "備考"],
+        ["A", "1", "1", "x", "10", "12", "3", "メモ"],
     )
     with caplog.at_level(logging.INFO, logger="kawaeval.records.cleaning"):
-        result = clean(raw)
-    assert result.tidy["fiscal_year"].tolist() == [2021]
+        result = clean(raw, plan_of(2021))
+    assert result.tidy["achievement"].astype(str).tolist() == ["on_target"]
     assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
-        (
-            "WARNING",
-            "initiatives.csv: 列「2021年度目標値」は年度の列のようですが、年度を読み取れないため"
-            "使いません (column ignored). "
-            "年度の列なら 2018年度、平成30年度、R3 のように書いてください",
-        ),
         ("INFO", "initiatives.csv: 列「備考」は認識できないため使いません (column ignored)"),
+        (
+            "INFO",
+            "initiatives.csv: 列「2021年度目標値」は2021 年度の目標の列"
+            "（達成度は列「R3 達成度」から読みます）",
+        ),
+        (
+            "INFO",
+            "initiatives.csv: 列「2021年度実績」は2021 年度の実績の列"
+            "（達成度は列「R3 達成度」から読みます）",
+        ),
     ]
+    assert result.manifest["files"][0]["ignored_columns"] == [
+        {"column": "備考", "reason": "認識できない列"},
+        {
+            "column": "2021年度目標値",
+            "reason": "2021 年度の目標の列（達成度は列「R3 達成度」から読みます）",
+        },
+        {
+            "column": "2021年度実績",
+            "reason": "2021 年度の実績の列（達成度は列「R3 達成度」から読みます）",
+        },
+    ]
+
+
+def test_an_actual_column_alone_is_the_achievement_when_its_values_are_achievements(tmp_path):
+    raw = one_file(tmp_path, [*BASE, "令和3年度実績"], ["A", "1", "1", "x", "ほぼ目標どおり"])
+    assert clean(raw, plan_of(2021)).tidy["achievement"].astype(str).tolist() == ["on_target"]
+
+
+def test_an_actual_column_alone_holding_numbers_stops_the_run_naming_it(tmp_path):
+    raw = one_file(
+        tmp_path,
+        [*BASE, "2021年度実績"],
+        ["A", "1", "1", "x", "3"],
+        ["B", "1", "1", "y", "120"],
+        ["C", "1", "1", "z", "85.5"],
+    )
+    with pytest.raises(InputFileError) as caught:
+        clean(raw, plan_of(2021))
+    assert str(caught.value) == (
+        "initiatives.csv: 列「2021年度実績」は 2021 年度の実績の列ですが、値が達成度ではありません"
+        "（行 3 の値「120」ほか 1 件） (the only 2021 column holds actual values, not "
+        "achievements). この列が達成度なら見出しを「2021年度 達成度」にして値を直し、"
+        "指標の実績値の列なら 2021 年度の達成度の列を加えてください"
+    )
+
+
+def test_a_target_column_alone_for_a_year_stops_the_run(tmp_path):
+    raw = one_file(tmp_path, [*BASE, "2021年度目標"], ["A", "1", "1", "x", "3"])
+    with pytest.raises(InputFileError) as caught:
+        clean(raw, plan_of(2021))
+    assert str(caught.value) == (
+        "initiatives.csv: 列「2021年度目標」は 2021 年度の目標（値）の列で、2021 年度の達成度の列が"
+        "ありません (a target column, but no achievement column for 2021). "
+        "達成度の列（見出しは「2021年度」「2021年度 達成度」など）を加えてください"
+    )
+
+
+@pytest.mark.parametrize("header", ["2021年度予算額", "令和3年度から実施", "R3 目標・実績"])
+def test_a_header_that_looks_like_a_year_but_cannot_be_read_stops_the_run(tmp_path, header):
+    raw = one_file(tmp_path, [*BASE, "R3", header], ["A", "1", "1", "x", "3", "9"])
+    with pytest.raises(InputFileError) as caught:
+        clean(raw, plan_of(2021))
+    assert str(caught.value) == (
+        f"initiatives.csv: 列「{header}」は年度を含んでいますが、何の列か読み取れません "
+        "(a header that looks like a year cannot be read). "
+        "達成度の列なら「2019年度」「令和元年度」「R1」「2019年度 達成度」のように、"
+        "指標の実績値・目標値なら「2019年度 実績」「2019年度 目標」のように書き、"
+        "どちらでもなければ見出しから年度を外してください"
+    )
 
 
 def test_plan_in_the_raw_folder_replaces_the_bundled_one(tmp_path):
@@ -720,22 +895,25 @@ def test_unreadable_layouts_are_input_file_errors(tmp_path, header, message):
 
 def test_fake_xlsx_stops_the_whole_run():
     with pytest.raises(
-        InputFileError, match=r"^initiatives_fake\.xlsx: XLSX ファイルではありません"
+        InputFileError, match=r"^initiatives_fake\.xlsx: 名前は \.xlsx ですが、中身はテキスト"
     ):
         clean(FIXTURES / "unreadable")
 
 
+NO_ROWS = {"raw_rows": 0, "accepted_rows": 0, "rejected_rows": 0, "excluded_rows": 0}
+
+
 def test_header_only_file_gives_an_empty_tidy_table(tmp_path):
-    result = clean(one_file(tmp_path, [*BASE, "R3"]))
+    result = clean(one_file(tmp_path, [*BASE, "R3"]), plan_of(2021))
     assert result.tidy.empty
     assert list(result.tidy.columns) == TIDY_COLUMNS
-    assert result.manifest["totals"] == {"raw_rows": 0, "accepted_rows": 0, "rejected_rows": 0}
+    assert result.manifest["totals"] == NO_ROWS
 
 
 def test_header_only_file_is_logged_as_a_warning_naming_it(caplog):
     with caplog.at_level(logging.WARNING, logger="kawaeval.records.cleaning"):
         result = clean(FIXTURES / "bad" / "header_only")
-    assert result.manifest["totals"] == {"raw_rows": 0, "accepted_rows": 0, "rejected_rows": 0}
+    assert result.manifest["totals"] == NO_ROWS
     assert result.rejected.empty
     assert [(r.name, r.levelname, r.getMessage()) for r in caplog.records] == [
         (
@@ -807,10 +985,14 @@ def test_every_encoding_and_format_gives_the_same_tidy_table(variant):
     first = ["2-1-01", 2, 1, "髙津区の国際交流", "市民文化局"]
     second = ["3-2-01", 3, 2, "宮﨑台駅周辺の多文化共生", None]
     assert tidy.astype(object).where(tidy.notna(), None).values.tolist() == [
-        [*first, 2020, "not_evaluated", "ー", None, 2],
-        [*first, 2021, "on_target", "３：ほぼ目標どおり", None, 2],
-        [*second, 2020, "not_evaluated", "‐", None, 3],
-        [*second, 2021, "below", "4（目標を下回った）", None, 3],
+        [*first, 2018, "on_target", "3", None, None, 2],
+        [*first, 2019, "on_target", "3", None, None, 2],
+        [*first, 2020, "not_evaluated", "ー", None, None, 2],
+        [*first, 2021, "on_target", "３：ほぼ目標どおり", None, None, 2],
+        [*second, 2018, "on_target", "3", None, None, 3],
+        [*second, 2019, "on_target", "3", None, None, 3],
+        [*second, 2020, "not_evaluated", "‐", None, None, 3],
+        [*second, 2021, "below", "4（目標を下回った）", None, None, 3],
     ]
     assert result.tidy["source_file"].unique().tolist() == [next(folder.iterdir()).name]
 
@@ -867,8 +1049,8 @@ def test_allow_rejects_writes_every_output(tmp_path):
             "3",
             "正しい取組",
             "",
-            "",
-            "",
+            "on_target",
+            "on_target",
             "on_target",
             "exceeded",
             "",
@@ -881,8 +1063,8 @@ def test_allow_rejects_writes_every_output(tmp_path):
             "2",
             "正しい取組",
             "",
-            "",
-            "",
+            "on_target",
+            "on_target",
             "below",
             "not_evaluated",
             "",
@@ -911,7 +1093,8 @@ def test_rejected_csv_is_header_only_when_nothing_was_rejected(tmp_path):
 
 def test_the_excel_csv_leaves_blank_the_years_a_file_has_no_column_for(tmp_path):
     raw = one_file(tmp_path, [*BASE, "R2", "R3"], ["K1", "1", "1", "x", "3", "－"])
-    clean_records(raw, out_dir=tmp_path / "out")
+    result = clean(raw, plan_of(2020, 2021))
+    write_outputs(dataclasses.replace(result, plan=load_plan()), tmp_path / "out")
     lines = (tmp_path / "out" / "achievements.csv").read_text(encoding="utf-8-sig").splitlines()
     assert lines[1] == "K1,1,1,x,,,,on_target,not_evaluated,,initiatives.csv,2"
 
@@ -945,8 +1128,8 @@ def test_manifest_mismatch_is_an_error():
     with pytest.raises(ManifestMismatchError) as caught:
         check_manifest(manifest)
     assert str(caught.value) == (
-        "a.csv: 行数が合いません (row counts do not add up): raw 3 != accepted 1 + rejected 1. "
-        "kawaeval の不具合として報告してください"
+        "a.csv: 行数が合いません (row counts do not add up): raw 3 != accepted 1 + rejected 1 "
+        "+ excluded 0. kawaeval の不具合として報告してください"
     )
 
 
@@ -1035,7 +1218,7 @@ def test_random_spellings_give_the_counts_they_were_drawn_from(
 def test_a_carriage_return_inside_a_field_is_quoted_and_the_row_stays_whole(tmp_path, dtype):
     """pandas and Python 3.11's csv leave a lone CR bare with "\n" line endings: Excel splits."""
     frame = pd.DataFrame({"reason": pd.array(["理由の\r途中", "ok"], dtype=dtype), "n": [1, 2]})
-    outputs._write_csv(frame, tmp_path / "cr.csv")
+    outputs.write_csv(frame, tmp_path / "cr.csv")
     with (tmp_path / "cr.csv").open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.reader(handle))
     assert rows == [["reason", "n"], ["理由の\r途中", "1"], ["ok", "2"]]
@@ -1057,7 +1240,7 @@ def test_csv_writer_gives_the_bytes_of_pandas_to_csv_of_the_neutralised_frame(
             'odd,"name"': pd.array(values[::-1], dtype=TEXT),
         }
     )
-    outputs._write_csv(frame, tmp_path / "fast.csv")
+    outputs.write_csv(frame, tmp_path / "fast.csv")
     neutralise_frame(frame).to_csv(
         tmp_path / "pandas.csv", index=False, encoding="utf-8-sig", lineterminator="\n"
     )
@@ -1072,16 +1255,19 @@ def test_formula_text_is_neutralised_in_the_csv_files_and_exact_in_parquet(tmp_p
     hostile = '=HYPERLINK("http://evil","x")'
     raw = one_file(
         tmp_path,
-        [*BASE, "R3"],
-        ["K1", "1", "1", '"=HYPERLINK(""http://evil"",""x"")"', "3"],
-        ["K2", "1", "1", "-1 マイナスから始まる取組", "=1+1"],
+        [*BASE, *YEARS, "R3"],
+        ["K1", "1", "1", '"=HYPERLINK(""http://evil"",""x"")"', "", "", "", "3"],
+        ["K2", "1", "1", "-1 マイナスから始まる取組", "", "", "", "=1+1"],
     )
     out = tmp_path / "out"
     clean_records(raw, out_dir=out, allow_rejects=True)
     back = pd.read_parquet(out / "tidy.parquet")
-    assert back["name"].tolist() == [hostile]
+    assert back["name"].unique().tolist() == [hostile]
     csv_text = (out / "achievements.csv").read_text(encoding="utf-8-sig")
-    assert '\nK1,1,1,"\'=HYPERLINK(""http://evil"",""x"")",,,,,on_target,' in csv_text
+    assert (
+        '\nK1,1,1,"\'=HYPERLINK(""http://evil"",""x"")",,not_evaluated,not_evaluated,'
+        "not_evaluated,on_target," in csv_text
+    )
     by_year = pd.read_csv(out / "achievements.csv", encoding="utf-8-sig", keep_default_na=False)
     assert by_year["name"].tolist() == ["'" + hostile]
     assert by_year["goal"].dtype == "int64" and by_year["source_row"].tolist() == [2]

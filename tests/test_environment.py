@@ -9,7 +9,7 @@ from conftest import REPO
 def _pyproject_pins() -> dict[str, str]:
     data = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
     extras = data["project"]["optional-dependencies"]
-    specs = data["project"]["dependencies"] + extras["test"] + extras["pdf"]
+    specs = data["project"]["dependencies"] + extras["test"] + extras["pdf"] + extras["docx"]
     pins = {}
     for spec in specs:
         name, sep, version = spec.partition("==")

@@ -16,6 +16,7 @@ from kawaeval.build.exporting import export_html, normalise_notebook
 from kawaeval.paths import SAMPLE_RAW_DIR
 from kawaeval.plan import load_plan
 from kawaeval.report.chapters import chapters_for
+from kawaeval.report.presenting import PageNav
 
 # every test here starts kernels
 pytestmark = pytest.mark.slow
@@ -140,7 +141,7 @@ def chapter_folder(tmp_path_factory) -> Path:
 def _html(chapter, executed: Path) -> str:
     nb = nbformat.read(executed, as_version=4)
     normalise_notebook(nb, chapter, f"notebooks/{chapter.name}.ipynb")
-    return export_html(nb, chapter.title, "<nav></nav>")
+    return export_html(nb, chapter.title, PageNav("<nav></nav>", "<nav></nav>"))
 
 
 def test_every_chapter_is_byte_identical_in_warm_and_fresh_kernels(chapter_folder, tmp_path):

@@ -129,7 +129,12 @@ def test_blank_template_filled_with_valid_choices_is_accepted_by_clean(tmp_path)
     book.save(filled)
 
     manifest = _clean_folder(tmp_path, filled)
-    assert manifest["totals"] == {"raw_rows": 30, "accepted_rows": 30, "rejected_rows": 0}
+    assert manifest["totals"] == {
+        "raw_rows": 30,
+        "accepted_rows": 30,
+        "rejected_rows": 0,
+        "excluded_rows": 0,
+    }
     tidy = _tidy(tmp_path)
     category = {label: c for c, label in PLAN.achievement_labels.items()}
     got = sorted(zip(tidy["initiative_id"], tidy["fiscal_year"], tidy["achievement"], strict=True))
@@ -257,7 +262,12 @@ def test_carried_forward_template_round_trips_through_clean(tmp_path, sample):
     book.save(filled)
 
     manifest = _clean_folder(tmp_path, filled)
-    assert manifest["totals"] == {"raw_rows": 109, "accepted_rows": 109, "rejected_rows": 0}
+    assert manifest["totals"] == {
+        "raw_rows": 109,
+        "accepted_rows": 109,
+        "rejected_rows": 0,
+        "excluded_rows": 0,
+    }
     tidy = _tidy(tmp_path)
     fields = ["initiative_id", "goal", "direction", "name", "bureau", "fiscal_year", "reason"]
     original = sample[[*fields, "achievement"]].astype(str).reset_index(drop=True)
@@ -363,7 +373,12 @@ def test_by_bureau_splits_the_109_sample_records(tmp_path, sample, capsys):
     assert f"wrote {out / '取組_市民文化局.xlsx'} (28 initiatives)" in capsys.readouterr().err
     # the returned workbooks, together, are the program again
     manifest = _clean_folder(tmp_path, *files)
-    assert manifest["totals"] == {"raw_rows": 109, "accepted_rows": 109, "rejected_rows": 0}
+    assert manifest["totals"] == {
+        "raw_rows": 109,
+        "accepted_rows": 109,
+        "rejected_rows": 0,
+        "excluded_rows": 0,
+    }
     assert len(manifest["files"]) == len(bureaus)
 
 
@@ -473,7 +488,8 @@ def test_a_failed_write_leaves_nothing_half_written(tmp_path, monkeypatch, capsy
     assert main(["template", "--force", "--out", str(out)]) == 1
     assert capsys.readouterr().err == (
         f"kawaeval template: error: {out} に書き込めません (cannot write outputs): "
-        "No space left on device\n"
+        "No space left on device. ディスクの空きが足りません。空きを作ってから、もう一度実行して"
+        "ください\n"
     )
     assert out.read_bytes() == b"previous"
     assert [p.name for p in tmp_path.iterdir()] == ["取組_x.xlsx"]
@@ -495,7 +511,12 @@ def test_records_without_a_bureau_get_a_workbook_of_their_own(tmp_path):
     assert [unset.cell(2, c).value for c in (1, 6)] == ["3-2-01", None]
     assert unset.cell(3, 1).value is None
     manifest = _clean_folder(tmp_path, *sorted(out.iterdir()))
-    assert manifest["totals"] == {"raw_rows": 5, "accepted_rows": 5, "rejected_rows": 0}
+    assert manifest["totals"] == {
+        "raw_rows": 5,
+        "accepted_rows": 5,
+        "rejected_rows": 0,
+        "excluded_rows": 0,
+    }
 
 
 def _raw_with_plan(tmp_path: Path, *replacements: tuple[str, str]) -> Path:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import io
+import json
 import math
-import os
 import re
 import subprocess
 import sys
@@ -15,9 +14,8 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import require_system_tool
+from conftest import edition_pages, require_system_tool, run_cli
 
-from kawaeval import cli
 from kawaeval.build import building
 from kawaeval.build.building import Chapter, build_reports
 from kawaeval.evaluation.model import Assessment
@@ -26,43 +24,14 @@ from kawaeval.plan import load_plan
 from kawaeval.report import pdf, wording
 
 FIXTURES = Path(__file__).parent / "fixtures" / "report"
-# one xdist worker builds the PDF reports (module fixtures) once for every test here
-pytestmark = pytest.mark.xdist_group("pdf")
-EPOCH = "1700000000"  # 2023-11-14T22:13:20Z
-
-
-def _run_cli(args: list[str]) -> tuple[int, str]:
-    err = io.StringIO()
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
-        code = cli.main(args)
-    return code, err.getvalue()
-
-
-@contextlib.contextmanager
-def _source_date_epoch(value: str):
-    before = os.environ.get("SOURCE_DATE_EPOCH")
-    os.environ["SOURCE_DATE_EPOCH"] = value
-    try:
-        yield
-    finally:
-        if before is None:
-            del os.environ["SOURCE_DATE_EPOCH"]
-        else:
-            os.environ["SOURCE_DATE_EPOCH"] = before
-
-
-def _build_with_pdf(out: Path) -> Path:
-    with _source_date_epoch(EPOCH):
-        code, err = _run_cli(["build", "--fiscal-year", "2021", "--out", str(out), "--pdf"])
-    assert code == 0, err
-    return out / "FY2021"
+# one xdist worker builds the editions (conftest's session fixtures) for test_pdf and test_docx
+pytestmark = pytest.mark.xdist_group("editions")
 
 
 @pytest.fixture(scope="module")
-def pdf_report(tmp_path_factory) -> Path:
-    """The sample FY2021 report built once with --pdf under SOURCE_DATE_EPOCH."""
-    pytest.importorskip("weasyprint")
-    return _build_with_pdf(tmp_path_factory.mktemp("pdf-reports"))
+def pdf_report(editions_report) -> Path:
+    """The sample FY2021 report built once with --pdf (and --docx) under SOURCE_DATE_EPOCH."""
+    return editions_report
 
 
 @pytest.fixture(scope="module")
@@ -129,7 +98,7 @@ def test_pdf_without_weasyprint_is_usage_error_with_install_hint(monkeypatch, tm
     monkeypatch.setattr("kawaeval.build.pipeline.clean_records", refuse)
     monkeypatch.setattr("kawaeval.build.engine.KernelPool.execute", refuse)
     monkeypatch.setitem(sys.modules, "weasyprint", None)  # import weasyprint -> ImportError
-    code, err = _run_cli(["build", "--fiscal-year", "2021", "--out", str(tmp_path), "--pdf"])
+    code, err = run_cli(["build", "--fiscal-year", "2021", "--out", str(tmp_path), "--pdf"])
     assert code == 2
     assert "pip install 'kawaeval[pdf]'" in err
     assert "Pango" in err
@@ -178,7 +147,10 @@ def test_pages_are_joined_with_internal_links_and_separate_ids(tmp_path):
     (tmp_path / "index.html").write_text(
         '<html><body><main class="kawaeval"><h1 id="top">題</h1>'
         '<a href="01_a.html">一</a><a href="data/assessment.json">データ</a>'
-        '<a href="https://www.city.kawasaki.jp/">市</a></main></body></html>',
+        '<a href="https://www.city.kawasaki.jp/">市</a>'
+        '<section class="kawaeval-provenance"><h2 id="provenance">作成情報</h2>'
+        "<details><summary>版</summary><dl><dt>kawaeval</dt><dd>0.1.0</dd></dl></details>"
+        "</section></main></body></html>",
         encoding="utf-8",
     )
     (tmp_path / "01_a.html").write_text(
@@ -198,7 +170,10 @@ def test_pages_are_joined_with_internal_links_and_separate_ids(tmp_path):
         ("index", "題"),
         ("01_a", "一"),
         ("06_appendix", "付録"),
+        ("provenance", "作成情報"),  # moved from the index to the end
     ]
+    assert "作成情報" not in sections[0].get_text()
+    assert sections[-1].select_one("dl dd").get_text() == "0.1.0"
     ids = [tag["id"] for tag in soup.find_all(id=True)]
     assert len(ids) == len(set(ids))
     assert soup.find(id="06_appendix--goal-1-direction-2").name == "h3"
@@ -278,15 +253,17 @@ def test_every_chapter_has_a_bookmark_on_the_page_where_it_starts(
     assert [title for title, _, _ in outline] == [
         wording.report_title(built_assessment),
         *(c.title for c in chapters),
+        "作成情報",  # the provenance, last
     ]
     pages = _pages_text(pdf_file)
     starts = [page for _, page, _ in outline]
     assert starts[0] == 1 and starts == sorted(set(starts))  # each on a page of its own
-    for (_, page, _), name in zip(outline, ["index", *(c.name for c in chapters)], strict=True):
+    names = ["index", *(c.name for c in chapters)]
+    for (_, page, _), name in zip(outline, names, strict=False):
         html = (pdf_report / f"{name}.html").read_text(encoding="utf-8")
         heading = BeautifulSoup(html, "html.parser").find("h1").get_text()
         assert _flat(pages[page - 1]).startswith(_flat(heading)), (name, page)
-    appendix = outline[-1][2]
+    appendix = outline[-2][2]
     goals = built_assessment["goals"]
     assert [g for g, _, _ in appendix] == [
         f"基本目標{g['goal']} {g['name']}（{g['initiatives']}件）" for g in goals
@@ -338,8 +315,8 @@ def test_links_stay_inside_the_pdf(pdf_file, pdf_report):
 
 
 @pytest.mark.slow
-def test_second_build_under_source_date_epoch_is_byte_identical(pdf_file, tmp_path):
-    again = _build_with_pdf(tmp_path / "again") / pdf_file.name
+def test_second_build_under_source_date_epoch_is_byte_identical(pdf_file, editions_rebuilt):
+    again = editions_rebuilt / pdf_file.name
     assert hashlib.sha256(again.read_bytes()).hexdigest() == (
         hashlib.sha256(pdf_file.read_bytes()).hexdigest()
     )
@@ -357,7 +334,7 @@ def test_every_initiative_of_the_records_is_in_the_appendix(pdf_report, pdf_file
     soup = BeautifulSoup((pdf_report / "06_appendix.html").read_text("utf-8"), "html.parser")
     listed = {th.get_text() for th in soup.select(".kawaeval-appendix tbody th[scope=row]")}
     assert listed == ids
-    appendix_text = _flat("".join(_pages_text(pdf_file)[_outline(pdf_file)[-1][1] - 1 :]))
+    appendix_text = _flat("".join(_pages_text(pdf_file)[_outline(pdf_file)[-2][1] - 1 :]))
     for initiative_id in ids:
         assert initiative_id in appendix_text
 
@@ -369,6 +346,128 @@ def test_appendix_has_an_anchor_for_every_direction(pdf_report, built_assessment
         for d in goal["directions"]:
             heading = soup.find(id=f"goal-{goal['goal']}-direction-{d['direction']}")
             assert heading is not None and d["name"] in heading.get_text()
+
+
+# ---------------------------------------------------------------- tagged for screen readers
+
+
+def _structure(document) -> list:
+    """Every structure element of a tagged PDF, in reading order."""
+    import pikepdf
+
+    found = []
+
+    def walk(node) -> None:
+        if isinstance(node, pikepdf.Dictionary) and "/S" in node:
+            found.append(node)
+            kids = node.get("/K")
+            for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
+                walk(kid)
+
+    for kid in document.Root.StructTreeRoot.K:
+        walk(kid)
+    return found
+
+
+def _report_html(report: Path) -> list[BeautifulSoup]:
+    return [soup for _, soup in edition_pages(report)]
+
+
+@pytest.mark.slow
+def test_pdf_is_tagged_with_its_language_title_and_structure(pdf_file, built_assessment):
+    pikepdf = pytest.importorskip("pikepdf")
+    info = _tool("pdfinfo", str(pdf_file))
+    assert re.search(r"^Tagged:\s+yes$", info, re.M), info
+    with pikepdf.open(pdf_file) as document:
+        root = document.Root
+        assert bool(root.MarkInfo.Marked) is True
+        assert "/StructTreeRoot" in root
+        assert str(root.Lang) == "ja"
+        assert bool(root.ViewerPreferences.DisplayDocTitle) is True
+        assert str(document.docinfo.Title) == wording.report_title(built_assessment)
+        with document.open_metadata() as xmp:
+            assert xmp["pdfuaid:part"] == "1"  # PDF/UA-1 as WeasyPrint's pdf_variant tags it
+            assert xmp["dc:title"] == wording.report_title(built_assessment)
+        kinds = [str(element.S) for element in _structure(document)]
+    assert kinds[0] == "/Document"
+    for kind in ("/H1", "/H2", "/H3", "/P", "/L", "/LI", "/Table", "/TH", "/TD", "/Link"):
+        assert kind in kinds, kind
+
+
+@pytest.mark.slow
+def test_pdf_headings_tables_and_figures_are_those_of_the_pages(pdf_file, pdf_report):
+    """Every heading, table and header cell of the HTML is one in the PDF's structure, and
+    every chart is a Figure whose alt text is the chart's alt text."""
+    pikepdf = pytest.importorskip("pikepdf")
+    pages = _report_html(pdf_report)
+    with pikepdf.open(pdf_file) as document:
+        elements = _structure(document)
+        figures = [str(e.get("/Alt", "")) for e in elements if e.S == "/Figure"]
+        kinds = [str(e.S) for e in elements]
+    for tag, kind in (("h1", "/H1"), ("h2", "/H2"), ("h3", "/H3")):
+        assert kinds.count(kind) == sum(len(page.find_all(tag)) for page in pages), tag
+    # a table continued on the next page is tagged there again, with its header row
+    for tag, kind in (("table", "/Table"), ("th", "/TH"), ("thead", "/THead")):
+        assert kinds.count(kind) >= sum(len(page.find_all(tag)) for page in pages), tag
+    shown = [
+        c
+        for page in pages
+        for c in page.find_all("caption")
+        if "kawaeval-sr-only" not in c.get("class", [])
+    ]
+    assert kinds.count("/Caption") == len(shown)
+    alts = [img["alt"] for page in pages for img in page.find_all("img")]
+    assert len(alts) >= 5  # the charts of chapter 2 and of each goal
+    assert figures == alts
+    assert all(alt.strip() for alt in figures)
+
+
+def _render(html: str, tmp_path: Path) -> Path:
+    return pdf.render_pdf(html, tmp_path, tmp_path / "t.pdf")
+
+
+def _pixel() -> str:
+    """A one-pixel PNG as a data URI, as the chapters inline their charts."""
+    import base64
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (1, 1), "white").save(buffer, "PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def test_an_image_without_alt_text_fails_the_pdf(tmp_path):
+    pytest.importorskip("weasyprint")
+    html = f'<html lang="ja"><body><h1>題</h1><img src="{_pixel()}"></body></html>'
+    with pytest.raises(PdfRenderError, match="has no required alt description") as caught:
+        _render(html, tmp_path)
+    assert "data:image/png;base64,…" in str(caught.value)  # not the image's bytes
+    assert caught.value.exit_code == 1
+    assert list(tmp_path.iterdir()) == []  # nothing half-written
+    _render(html.replace("<img ", '<img alt="一つの点" '), tmp_path)  # with alt it is made
+    assert (tmp_path / "t.pdf").is_file()
+
+
+def test_a_document_without_a_language_fails_the_pdf(tmp_path):
+    pytest.importorskip("weasyprint")
+    with pytest.raises(PdfRenderError, match='Missing required "lang"'):
+        _render("<html><body><h1>題</h1><p>本文</p></body></html>", tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_provenance_is_at_the_end_of_the_pdf_not_before_the_content(pdf_file, pdf_report):
+    outline = _outline(pdf_file)
+    title, page, _ = outline[-1]
+    texts = _pages_text(pdf_file)
+    assert title == "作成情報" and page > outline[-2][1]
+    assert "SHA-256" in texts[page - 1]
+    assert not [n for n, text in enumerate(texts[: page - 1], 1) if "SHA-256" in text]
+    manifest = json.loads((pdf_report / "data" / "manifest.json").read_text("utf-8"))
+    rest = _flat("".join(texts[page - 1 :]))
+    for record in manifest["files"]:
+        assert _flat(record["sha256"]) in rest, record["file"]
 
 
 # ---------------------------------------------------------------- stamps and a failed PDF

@@ -219,10 +219,35 @@ def test_load_assessment_from_json_checks_the_year(tmp_path, assessment):
 
 def test_page_nav_links_are_relative_and_escaped():
     nav = presenting.page_nav(("前の章 <1>", "01_plan.html"), None)
-    assert nav == (
-        '<nav class="kawaeval-nav"><a rel="prev" href="01_plan.html">← 前の章 &lt;1&gt;</a>'
-        ' ｜ <a href="index.html">目次</a></nav>'
+    links = (
+        '<a rel="prev" href="01_plan.html">← 前の章 &lt;1&gt;</a> ｜ <a href="index.html">目次</a>'
     )
+    assert nav.top == (
+        f'<nav class="kawaeval-nav" aria-label="章の移動（ページの先頭）">{links}</nav>'
+    )
+    assert nav.bottom == (
+        f'<nav class="kawaeval-nav" aria-label="章の移動（ページの末尾）">{links}</nav>'
+    )
+
+
+def test_index_page_folds_its_provenance_into_a_section_of_its_own(assessment):
+    """The editions move the section to their end (kawaeval.report.combined)."""
+    provenance = {
+        "package_version": "0.1.0",
+        "git_commit": None,
+        "source_date": None,
+        "parameters": {"fiscal_year": 2021},
+        "plan": ("plan.toml", "ab" * 32),
+        "inputs": [],
+    }
+    page = BeautifulSoup(presenting.index_page(assessment, [], provenance), "html.parser")
+    (section,) = page.select("main > section.kawaeval-provenance")
+    assert section["aria-labelledby"] == "provenance"
+    assert section.h2.get_text() == "作成情報" and section.h2["id"] == "provenance"
+    assert section.details.summary.get_text().endswith("SHA-256")
+    assert "open" not in section.details.attrs
+    assert section.details.select("dl.kawaeval-prov dt")[0].get_text() == "kawaeval"
+    assert section is page.main.find_all(recursive=False)[-1]  # the index's last block
 
 
 def test_index_page_has_title_toc_key_figures_and_provenance(assessment):

@@ -76,8 +76,9 @@ def test_a_folder_that_is_no_project_says_how_to_choose_one(tmp_path, monkeypatc
     raw = tmp_path / "data" / "raw"
     assert capsys.readouterr().err == (
         f"kawaeval assess: error: raw: フォルダ {raw} がありません (raw folder not found). "
-        "initiatives*.csv / initiatives*.xlsx / 取組*.csv / 取組*.xlsx を置いたフォルダを --raw で"
-        "指定するか、data/raw/ のあるプロジェクトのフォルダで実行するか、そのフォルダを"
+        "initiatives*.csv|xlsx|xlsm|xls|ods / 取組*.csv|xlsx|xlsm|xls|ods "
+        "を置いたフォルダを --raw で指定するか、data/raw/ のある"
+        "プロジェクトのフォルダで実行するか、そのフォルダを"
         " KAWAEVAL_HOME に設定してください。新しいプロジェクトは kawaeval init DIR で作れます\n"
     )
 

@@ -11,7 +11,8 @@ import pytest
 
 from kawaeval.exceptions import FormulaWithoutValueError, InputFileError
 from kawaeval.records.cleaning import clean
-from kawaeval.records.reading import find_initiative_files, read_initiative_file
+from kawaeval.records.folder import find_initiative_files
+from kawaeval.records.reading import read_initiative_file
 
 BAD = Path(__file__).parent / "fixtures" / "clean" / "bad"
 UTF16_MESSAGE = (
@@ -65,7 +66,7 @@ def test_missing_folder_names_it_and_the_expected_files(tmp_path):
         find_initiative_files(missing)
     assert str(caught.value) == (
         f"nowhere: フォルダ {missing} がありません (raw folder not found). "
-        "initiatives*.csv / initiatives*.xlsx / 取組*.csv / 取組*.xlsx "
+        "initiatives*.csv|xlsx|xlsm|xls|ods / 取組*.csv|xlsx|xlsm|xls|ods "
         "を置いたフォルダを --raw で指定するか、data/raw/ のある"
         "プロジェクトのフォルダで実行するか、そのフォルダを KAWAEVAL_HOME に設定してください。"
         "新しいプロジェクトは kawaeval init DIR で作れます"
@@ -78,8 +79,9 @@ def test_folder_without_initiatives_file_names_the_expected_files(tmp_path):
         find_initiative_files(tmp_path)
     assert str(caught.value) == (
         f"{tmp_path.name}: フォルダ {tmp_path} に取組の表がありません (no initiatives file). "
-        "initiatives*.csv / initiatives*.xlsx / 取組*.csv / 取組*.xlsx "
-        "という名前のファイルを置いてください"
+        "initiatives*.csv|xlsx|xlsm|xls|ods / 取組*.csv|xlsx|xlsm|xls|ods "
+        "という名前のファイルを置いてください。 フォルダにあるもの: "
+        "judgements.csv（任意の入力。assess と build が読みます）"
     )
 
 
@@ -152,8 +154,8 @@ def test_empty_and_blank_fixtures_are_empty_files(kind, name):
 
 def test_header_only_fixture_reads_as_a_header_and_no_rows():
     table = read_initiative_file(BAD / "header_only" / "initiatives_header_only.csv")
-    assert table.header == tuple(HEADER)
-    assert table.cells.shape == (0, len(HEADER))
+    assert table.header == (*HEADER[:4], "2018年度", "2019年度", "2020年度", "2021年度")
+    assert table.cells.shape == (0, 8)
 
 
 def test_xlsx_first_sheet_is_read_when_none_is_named_torikumi_fixture():
@@ -177,8 +179,9 @@ def test_xlsx_that_is_really_text_is_an_input_file_error():
     with pytest.raises(InputFileError) as caught:
         read_initiative_file(path)
     assert str(caught.value) == (
-        "initiatives_fake.xlsx: XLSX ファイルではありません (not an XLSX workbook). "
-        "Excel で .xlsx として保存してください"
+        "initiatives_fake.xlsx: 名前は .xlsx ですが、中身はテキスト（CSV）です "
+        "(not an XLSX workbook: the file is text). "
+        "名前を「initiatives_fake.csv」に変えるか、Excel で .xlsx として保存し直してください"
     )
     assert caught.value.path == path
 
@@ -250,11 +253,17 @@ def test_csv_short_rows_are_padded_with_blanks(tmp_path):
     assert table.cells.to_numpy().tolist() == [["1-1-01", "1", "1", "国際交流", ""]]
 
 
-def test_csv_row_longer_than_header_is_an_input_file_error(tmp_path):
+def test_csv_rows_longer_than_the_header_are_read_with_blank_extra_headers(tmp_path):
     path = tmp_path / "initiatives.csv"
-    path.write_bytes((",".join(HEADER) + "\n1-1-01,1,1,国際交流,3,余分\n").encode("utf-8"))
-    with pytest.raises(InputFileError, match=r"^initiatives\.csv: CSV として読めません"):
-        read_initiative_file(path)
+    path.write_bytes(
+        (",".join(HEADER) + "\n1-1-01,1,1,国際交流,3,余分,\n1-1-02,1,1,x,3,,\n").encode()
+    )
+    table = read_initiative_file(path)
+    assert table.header == (*HEADER, "", "")
+    assert table.cells.to_numpy().tolist() == [
+        ["1-1-01", "1", "1", "国際交流", "3", "余分", ""],
+        ["1-1-02", "1", "1", "x", "3", "", ""],
+    ]
 
 
 def test_formula_cells_without_saved_results_are_listed_by_reading():
@@ -312,9 +321,12 @@ def test_a_formula_without_result_in_a_column_cleaning_ignores_is_no_error(tmp_p
                     "取組の方向性",
                     "方向性の名称（自動表示）",
                     "取組名",
+                    "H30",
+                    "R1",
+                    "R2",
                     "R3",
                 ],
-                ["K1", 1, 1, "=VLOOKUP(C2,A1:B2,2,FALSE)", "x", "ほぼ目標どおり"],
+                ["K1", 1, 1, "=VLOOKUP(C2,A1:B2,2,FALSE)", "x", 3, 3, 3, "ほぼ目標どおり"],
             ]
         },
     )

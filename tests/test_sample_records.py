@@ -53,7 +53,7 @@ def test_sample_uses_several_shapes(generated):
     names = sorted(files_of(generated[0]))
     assert any(n.endswith(".xlsx") for n in names)
     assert any(n.startswith("取組") for n in names)
-    cp932 = (generated[0] / "initiatives_shimin-bunka.csv").read_bytes()
+    cp932 = (generated[0] / "取組_市民文化局.csv").read_bytes()
     with pytest.raises(UnicodeDecodeError):
         cp932.decode("utf-8")
     header = next(csv.reader(io.StringIO(cp932.decode("cp932"))))

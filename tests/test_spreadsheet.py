@@ -8,6 +8,8 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from kawaeval.common.spreadsheet import (
+    EXCEL_CELL_LIMIT,
+    fit_cell,
     neutralise,
     neutralise_arrow,
     neutralise_frame,
@@ -63,3 +65,18 @@ def test_arrow_columns_are_neutralised_as_single_values_are():
         column = pa.array(values, type=kind)
         assert neutralise_arrow(column).to_pylist() == [neutralise(v) for v in values]
         assert neutralise_arrow(column).type == kind
+
+
+def test_text_that_fits_a_cell_is_kept_whole():
+    assert fit_cell("国際交流" * 8000) == ("国際交流" * 8000, 0)
+    assert fit_cell("x" * EXCEL_CELL_LIMIT) == ("x" * EXCEL_CELL_LIMIT, 0)
+
+
+def test_text_longer_than_a_cell_is_cut_with_a_visible_marker_saying_how_much():
+    text = "あ" * 40_000
+    fitted, cut = fit_cell(text)
+    assert len(fitted) == EXCEL_CELL_LIMIT
+    marker = f"…［以下 {cut:,} 文字を省略。全文は報告書の HTML と data/tidy.parquet にあります］"
+    assert fitted.endswith(marker)
+    assert fitted == text[: EXCEL_CELL_LIMIT - len(marker)] + marker
+    assert cut == 40_000 - (EXCEL_CELL_LIMIT - len(marker))

@@ -193,3 +193,53 @@ def test_notice_is_read_as_one_line_and_is_optional(tmp_path):
     (tmp_path / "notice.txt").write_bytes("サンプル".encode("utf-16"))
     with pytest.raises(SupplementError, match=r"notice\.txt: UTF-8 のテキストとして保存"):
         load_supplements(tmp_path, plan)
+
+
+def test_the_spellings_of_initiatives_files_are_read_in_supplements_too(tmp_path):
+    """One spelling parser (kawaeval.records.spellings): years such as 2021(R3), 令和3年度 or
+    平成31（令和元）年度, Roman goals, goal-direction with any dash, invisible characters."""
+    write(
+        tmp_path,
+        "highlights.csv",
+        "年度,基本目標,取組の方向性,取組名,主な実績\n"
+        "2021(R3),Ⅰ,1―2,海外販路開拓事業,商談会をオンラインで開いた\n"
+        "平成31（令和元）年度,基本目標２,\u200b方向性3,上下水道分野における技術協力,研修を受け入れた\n",
+    )
+    write(
+        tmp_path,
+        "judgements.csv",
+        "\u200b年度,基本目標,達成状況,今後の方向性,理由\nＲ３,全体,B,,総合評価\n",
+    )
+    loaded = load_supplements(tmp_path, PLAN)
+    highlights = loaded.highlights[["fiscal_year", "goal", "direction"]].values.tolist()
+    assert highlights == [[2021, 1, 2], [2019, 2, 3]]
+    assert loaded.judgements[["fiscal_year", "progress"]].values.tolist() == [[2021, "B"]]
+
+
+def test_a_supplement_year_that_contradicts_itself_names_both_years(tmp_path):
+    write(
+        tmp_path,
+        "highlights.csv",
+        "年度,基本目標,取組の方向性,取組名,主な実績\n平成30(2019),1,1,a,b\n",
+    )
+    with pytest.raises(SupplementError) as caught:
+        load_supplements(tmp_path, PLAN)
+    assert str(caught.value) == (
+        "highlights.csv 行 2 列「年度」 値「平成30(2019)」: 平成30年度は 2018 年度ですが、"
+        "括弧内は 2019 年度です。実行プログラムの年度（2018、2019、2020、2021）を書いてください"
+    )
+
+
+def test_a_hidden_first_sheet_of_a_supplement_workbook_is_not_read(tmp_path):
+    book = Workbook()
+    old = book.active
+    old.title = "前年度"
+    old.append(["年度", "基本目標", "取組の方向性", "取組名", "主な実績"])
+    old.append(["2020", "1", "1", "前年度の取組", "前年度の実績"])
+    old.sheet_state = "hidden"
+    new = book.create_sheet("今年度")
+    new.append(["年度", "基本目標", "取組の方向性", "取組名", "主な実績"])
+    new.append(["2021", "1", "1", "今年度の取組", "今年度の実績"])
+    book.active = 1
+    book.save(tmp_path / "highlights.xlsx")
+    assert load_supplements(tmp_path, PLAN).highlights["initiative"].tolist() == ["今年度の取組"]

@@ -127,8 +127,11 @@ def test_the_wheel_holds_the_code_the_chapters_the_templates_the_plan_and_the_sa
     assert files == expected
     assert "kawaeval/report/templates/kawaeval/index.html.j2" in files
     assert "kawaeval/notebooks/05_goal.ipynb" in files
-    assert "kawaeval/sample/initiatives_kyoiku.xlsx" in files
+    assert "kawaeval/sample/取組_教育委員会事務局.xlsx" in files
     assert "kawaeval/data/plan.toml" in files
+    assert "kawaeval/evaluation/assessment.schema.json" in files
+    assert "kawaeval/report/templates/docx/reference.docx" in files  # the Word edition's look
+    assert "kawaeval/report/templates/report/changes.html.j2" in files
     with zipfile.ZipFile(wheel) as archive:
         recorded = archive.read("kawaeval/_commit.py").decode()
     assert f"COMMIT = {git_commit()!r}\n" in recorded
@@ -136,24 +139,40 @@ def test_the_wheel_holds_the_code_the_chapters_the_templates_the_plan_and_the_sa
 
 @pytest.fixture(scope="module")
 def venv(wheel, tmp_path_factory) -> Path:
-    """A fresh venv with the wheel and its dependencies only (no test tools, not editable)."""
+    """A fresh venv with the wheel, its editions' extras (``kawaeval[pdf,docx]``) and their
+    dependencies only (no test tools, not editable)."""
     folder = tmp_path_factory.mktemp("venv") / "venv"
     _run([sys.executable, "-m", "venv", "--without-pip", folder], folder.parent)
     # this venv's pip installs into it; byte-code is compiled as the modules are first imported
     pip = [sys.executable, "-m", "pip", "--python", folder / "bin" / "python", "install"]
     options = ["--disable-pip-version-check", "--quiet", "--no-compile"]
-    _run([*pip, *options, "-c", REPO / "requirements.lock", wheel], folder.parent)
+    _run([*pip, *options, "-c", REPO / "requirements.lock", f"{wheel}[pdf,docx]"], folder.parent)
     return folder
+
+
+# Both builds are dated by SOURCE_DATE_EPOCH and write the editions: their PDF and Word file
+# can be compared byte for byte as well.
+EPOCH = "1700000000"
+EDITIONS = ["--pdf", "--docx"]
+
+
+def _dated_env() -> dict[str, str]:
+    return {**clean_env(), "SOURCE_DATE_EPOCH": EPOCH}
 
 
 @pytest.fixture(scope="module")
 def editable_report(tmp_path_factory) -> Path:
-    """The FY2021 report the checkout's editable kawaeval builds from a copy of data/raw/."""
+    """The FY2021 report, with its PDF and Word editions, that the checkout's editable kawaeval
+    builds from a copy of data/raw/."""
     work = tmp_path_factory.mktemp("editable")
     shutil.copytree(REPO / "data" / "raw", work / "raw")
     (work / "somewhere").mkdir()
-    command = [sys.executable, "-m", "kawaeval", "build", "--fiscal-year", "2021"]
-    _run([*command, "--raw", work / "raw", "--out", work / "reports"], work / "somewhere")
+    command = [sys.executable, "-m", "kawaeval", "build", "--fiscal-year", "2021", *EDITIONS]
+    _run(
+        [*command, "--raw", work / "raw", "--out", work / "reports"],
+        work / "somewhere",
+        _dated_env(),
+    )
     return work / "reports" / "FY2021"
 
 
@@ -184,14 +203,16 @@ def test_the_installed_wheel_builds_the_same_report_from_any_folder(
     unrelated = tmp_path / "unrelated"
     unrelated.mkdir()
     out = tmp_path / "reports"
-    command = [kawaeval, "build", "--raw", tmp_path / "raw", "--fiscal-year", "2021"]
-    _run([*command, "--out", out], unrelated)
+    command = [kawaeval, "build", "--raw", tmp_path / "raw", "--fiscal-year", "2021", *EDITIONS]
+    _run([*command, "--out", out], unrelated, _dated_env())
     assert list(unrelated.iterdir()) == []  # nothing written where it ran
 
     built, editable = _tree(out / "FY2021"), _tree(editable_report)
     assert sorted(built) == sorted(editable)
     pages = [name for name in built if name.endswith(".html") and name != "index.html"]
     assert len(pages) == 8  # chapters 1-4, the three goals, the appendix
+    assert len([n for n in built if n.endswith(".pdf")]) == 1, sorted(built)
+    assert len([n for n in built if n.endswith(".docx")]) == 1, sorted(built)
     for name in built:
         if name not in ("index.html", "build-stamp.json"):  # the stamp has the package's digest
             assert built[name] == editable[name], name

@@ -62,7 +62,9 @@ def _open(data: bytes) -> openpyxl.Workbook:
 
 def _read_back(data: bytes, sheet: str, percents) -> pd.DataFrame:
     """A sheet as a frame, shares turned back from fractions into percents."""
-    frame = pd.read_excel(io.BytesIO(data), sheet_name=sheet, header=HEADER_ROW - 1)
+    frame = pd.read_excel(
+        io.BytesIO(data), sheet_name=sheet, header=HEADER_ROW - 1, engine="openpyxl"
+    )
     for column in percents:
         frame[column] = frame[column] * 100
     return frame

@@ -21,11 +21,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from kawaeval.build import editions, history
 from kawaeval.build.options import BuildOptions
 from kawaeval.build.progress import Progress
 from kawaeval.build.publishing import clear_stale_debris
-from kawaeval.build.stamps import quick_stamp, up_to_date, year_stamp
-from kawaeval.common.files import source_date
+from kawaeval.build.stamps import quick_stamp, read_stamp, up_to_date, year_stamp
+from kawaeval.common.files import source_date, writing_into
 from kawaeval.exceptions import BuildInterruptedError, FinalCheckError, Interrupt, UsageError
 from kawaeval.paths import default_raw_dir, default_reports_dir
 from kawaeval.plan import load_plan
@@ -91,30 +92,39 @@ def build_reports(
     chapters: Sequence[Chapter] | None = None,
     progress_stream=None,
     warm_kernels: bool = True,
-    pdf: bool = False,
+    pdf: bool | None = None,
+    docx: bool | None = None,
     final: bool = False,
+    since: str | None = None,
 ) -> list[BuildResult]:
     """Build (or find up to date) the report of each fiscal year, ``jobs`` chapters at once.
 
     Parameters are checked before anything is read. ``jobs`` defaults to every CPU this
     process may use; ``goals`` limits the goal chapters (default: every goal of the plan);
     ``chapters`` replaces the chapter list altogether (tests use it); ``warm_kernels`` is
-    passed to :class:`kawaeval.build.engine.KernelPool`; ``pdf`` also writes each report as one
-    PDF (:mod:`kawaeval.report.pdf`); ``final`` (the publishing build) first checks that every
-    year asked for is settled (:func:`check_final`), whether its report is up to date or not.
+    passed to :class:`kawaeval.build.engine.KernelPool`; ``pdf`` and ``docx`` also write each
+    report as one PDF / Word file (:mod:`kawaeval.report.editions`): True asks for it, False
+    stops making it, None (the default) keeps each year's report as its last build made it
+    (:mod:`kawaeval.build.editions`); ``final`` (the publishing build) first checks that every
+    year asked for is settled (:func:`check_final`), whether its report is up to date or not;
+    ``since`` names the report each year's change record compares with
+    (:func:`kawaeval.build.history.resolve_since`) instead of the previous different one.
 
     Raises
     ------
     UsageError
         If a fiscal year or goal is not the plan's, or ``jobs`` is below 1.
+    SinceNotFoundError
+        If ``since`` names no history entry and no report folder for a year (nothing read).
     InputFileError, PlanDefinitionError, RejectedRowsError, ManifestMismatchError, NoRecordsError
         If the records cannot be cleaned (no kernel has started).
     ChapterExecutionError
         If a chapter fails (the other years still finish; the first failure is raised).
-    PdfUnavailableError
-        If ``pdf`` and WeasyPrint is not installed (checked before anything is read).
-    PdfRenderError
-        If ``pdf`` and a PDF cannot be made; that year's previous report is left as it was.
+    PdfUnavailableError, DocxUnavailableError
+        If an edition is asked for (or kept from the last build) and what makes it is not
+        installed (checked before any record is read).
+    PdfRenderError, DocxRenderError
+        If an edition cannot be made; that year's previous report is left as it was.
     FinalCheckError
         If ``final`` and a text is still a draft, a grade or verdict lacks the committee's
         decision, or a changed grade lacks its reason (nothing is built).
@@ -131,34 +141,51 @@ def build_reports(
     years = list(dict.fromkeys(fiscal_years))
     check_parameters(plan, years, goals)
     source_date()
-    if pdf:  # WeasyPrint imported now: missing, it stops the build before anything is read
-        from kawaeval.report.pdf import check_available  # (imports the report machinery)
-
-        check_available()
+    requested = {"pdf": pdf, "docx": docx}
+    # WeasyPrint / pandoc looked for now: missing, they stop the build before anything is read
+    editions.check_requested(requested)
     if chapters is None:
         chapters = chapters_for(plan, goals)
     if final:  # before anything is published, and even when the reports are up to date
         check_final(raw_dir, years, allow_rejects)
+    baselines = {}
+    if since is not None:
+        baselines = {year: history.resolve_since(since, out_dir, year) for year in years}
     options = BuildOptions(
-        raw_dir, out_dir, tuple(chapters), jobs, force, allow_rejects, warm_kernels, pdf
+        raw_dir,
+        out_dir,
+        tuple(chapters),
+        jobs,
+        force,
+        allow_rejects,
+        warm_kernels,
+        requested,
+        since=baselines,
     )
     progress = Progress(len(years) * len(chapters), progress_stream)
     statuses: dict[int, str] = {}
     scheduler = None
     try:
-        clear_stale_debris(out_dir)
+        with writing_into(out_dir):  # a folder that cannot be written stops the build here
+            out_dir.mkdir(parents=True, exist_ok=True)
+            clear_stale_debris(out_dir)
         common = quick_stamp(raw_dir, options.chapters, options.parameters)
         stale = []
         for year in years:
-            stamp = year_stamp(common, year, options.parameters, pdf)
-            final = out_dir / f"FY{year}"
-            if not force and up_to_date(final, stamp):
-                progress.up_to_date(year, final, len(chapters))
+            report_dir = out_dir / f"FY{year}"
+            chosen = editions.year_editions(requested, read_stamp(report_dir))
+            baseline = baselines.get(year)
+            digest = None if baseline is None else baseline.digest
+            stamp = year_stamp(common, year, options.parameters, chosen, digest)
+            if not force and up_to_date(report_dir, stamp):
+                progress.up_to_date(year, report_dir, len(chapters), chosen)
                 statuses[year] = "up to date"
             else:
                 stale.append((year, stamp))
+        for year, stamp in stale:  # a kept edition whose tool is gone stops the build now
+            editions.check_kept(year, stamp[editions.STAMP_KEY], requested)
         if stale:
-            # Not at the top, as the PDF's above: what building a year takes (pandas,
+            # Not at the top: what building a year takes (pandas,
             # nbformat, the kernels) is imported only once a year is stale, which keeps the
             # up-to-date check instant (tests/test_building.py checks sys.modules).
             from kawaeval.build.scheduler import Scheduler

@@ -16,6 +16,8 @@ from kawaeval.report.chapters import Chapter
 if TYPE_CHECKING:
     import nbformat
 
+    from kawaeval.report.presenting import PageNav
+
 TEMPLATE_NAME = "kawaeval"
 
 
@@ -90,11 +92,13 @@ def _exporter():
     return exporter
 
 
-def export_html(nb: nbformat.NotebookNode, title: str, nav: str) -> str:
-    """A chapter as one self-contained HTML page: no code, no prompts, no network resources."""
+def export_html(nb: nbformat.NotebookNode, title: str, nav: PageNav) -> str:
+    """A chapter as one self-contained HTML page: no code, no prompts, no network resources;
+    ``nav`` (:func:`kawaeval.report.presenting.page_nav`) above and below its content."""
     import nbformat
 
     nb = nbformat.from_dict(nb)
     nb.metadata["title"] = title
-    body, _ = _exporter().from_notebook_node(nb, resources={"kawaeval_nav": nav})
+    resources = {"kawaeval_nav_top": nav.top, "kawaeval_nav_bottom": nav.bottom}
+    body, _ = _exporter().from_notebook_node(nb, resources=resources)
     return body

@@ -4,11 +4,16 @@ every year's pipeline. A new option of the build (an edition, a publishing mode)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kawaeval.build.exporting import display_path
 from kawaeval.report.chapters import Chapter
+
+if TYPE_CHECKING:
+    from kawaeval.build.history import ReportData
 
 
 @dataclass(frozen=True)
@@ -22,7 +27,11 @@ class BuildOptions:
     force: bool = False
     allow_rejects: bool = False
     warm_kernels: bool = True
-    pdf: bool = False
+    # edition option (kawaeval.report.editions.OPTIONS) -> True (asked for), False (--no-...),
+    # None (as each year's published report has it)
+    editions: Mapping[str, bool | None] = field(default_factory=dict)
+    since: Mapping[int, ReportData] = field(default_factory=dict)
+    """Per fiscal year, the report ``--since`` names for its change record (build.history)."""
 
     @property
     def parameters(self) -> dict:

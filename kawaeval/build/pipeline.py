@@ -4,12 +4,14 @@
 
 1. :meth:`~YearPipeline.start`: take the year's lock (waiting for another build of the same
    year), check again that the report is stale, then into a staging folder: the data files,
-   the assessment, ``tables.xlsx``; reuse the published chapters when the assessment and the
-   code are unchanged, else hand the chapters to run back to the scheduler.
+   the assessment, the change record (what it compares with: :mod:`kawaeval.build.history`),
+   ``tables.xlsx``; reuse the published chapters when the assessment and the code are
+   unchanged, else hand the chapters to run back to the scheduler.
 2. :meth:`~YearPipeline.run_chapter`, once per chapter, in the scheduler's threads: execute
    it, normalise the notebook, or keep a failed one aside; the last chapter finishes the year.
-3. :meth:`~YearPipeline.finish`: the HTML pages (unless reused), the index page, the editions
-   (the PDF), the stamp, then the atomic swap that publishes the report.
+3. :meth:`~YearPipeline.finish`: the HTML pages (unless reused), the change page, the index
+   page, the editions (the PDF), the stamp; then the replaced report's data is kept in the
+   history (when it differs) and the atomic swap publishes the report.
 
 A new step is a method called from ``start`` (what the chapters need) or ``finish`` (what is
 made from the chapters), writing into ``self.staging``: nothing reaches the published folder
@@ -27,6 +29,7 @@ from pathlib import Path
 
 from papermill.exceptions import PapermillExecutionError
 
+from kawaeval.build import editions, history
 from kawaeval.build.exporting import export_html, read_executed
 from kawaeval.build.options import BuildOptions
 from kawaeval.build.progress import Progress
@@ -42,18 +45,21 @@ from kawaeval.build.stamps import (
     STAMP_FILE,
     chapters_current,
     provenance,
+    read_stamp,
     up_to_date,
     with_assessment,
 )
-from kawaeval.common.files import file_sha256, write_json, write_text
+from kawaeval.common.files import file_sha256, write_json, write_text, writing_into
 from kawaeval.evaluation.assessing import assess, check_records
 from kawaeval.evaluation.model import Assessment
 from kawaeval.exceptions import ChapterExecutionError
-from kawaeval.records.cleaning import CleanResult, clean_records, write_outputs
+from kawaeval.records.cleaning import clean_records
 from kawaeval.records.committee import find_sheets
+from kawaeval.records.outputs import CleanResult, write_outputs
 from kawaeval.records.supplements import FILE_STEMS, NOTICE_FILE, SUFFIXES, load_supplements
+from kawaeval.report.changes import change_tables, index_section, write_change_record
 from kawaeval.report.chapters import Chapter
-from kawaeval.report.pdf import pdf_name, write_report_pdf
+from kawaeval.report.combined import HTML_ONLY
 from kawaeval.report.presenting import index_page, page_nav
 from kawaeval.report.workbook import WORKBOOK_FILE, write_tables_workbook
 
@@ -64,6 +70,8 @@ DOWNLOADS = (
     ("取組の記録（Excel用CSV、data/achievements.csv）", "data/achievements.csv"),
     ("評価結果（JSON、data/assessment.json）", "data/assessment.json"),
 )
+# Listed when the report has a change record; the HTML report's only (not in an edition).
+CHANGES_DOWNLOAD = ("変更の記録（Excel用CSV、data/changes.csv）", "data/changes.csv", HTML_ONLY)
 
 # Runs a chapter: (notebook, executed notebook, parameters, working folder), as
 # kawaeval.build.engine.KernelPool.execute does.
@@ -142,10 +150,13 @@ class YearPipeline:
         self.lock = year_lock(options.out_dir, fiscal_year)
         self.staging: Path | None = None
         self.assessment: Assessment | None = None
+        self.history_plan: history.HistoryPlan | None = None  # what the change record compares with
+        self.changes = None  # the change record (kawaeval.report.changes), None for a first
         self.executed: dict = {}  # chapter name -> normalised notebook
         self.remaining = 0  # chapters not yet ended
         self.counting = threading.Lock()  # guards ``remaining``
         self.error: BaseException | None = None
+        self.written: list[str] = []  # what the console says once the report is published
         self.status: str | None = None  # "built", "reused" or "up to date" once finished
         self.done = threading.Event()  # finished, failed or found up to date
 
@@ -158,23 +169,28 @@ class YearPipeline:
         free, its chapters reused, or no chapters asked for).
         """
         try:
-            if not self._lock_year():
-                return []
-            self.staging = new_staging(self.options.out_dir, self.fiscal_year)
-            self._write_data()
-            self._assess()
-            self._write_workbook()
-            (self.staging / "notebooks").mkdir()
-            if not self.options.force and self._reuse_chapters():
-                self.progress.skip(len(self.chapters))
-                self.finish("reused")
-                return []
-            if not self.chapters:  # data, tables and index only (tests, the analyst's API)
-                self.finish("built")
-                return []
+            with writing_into(self.options.out_dir):
+                return self._start()
         except Exception:
             self.end()
             raise
+
+    def _start(self) -> list[Chapter]:
+        if not self._lock_year():
+            return []
+        self.staging = new_staging(self.options.out_dir, self.fiscal_year)
+        self._write_data()
+        self._assess()
+        self._plan_changes()
+        self._write_workbook()
+        (self.staging / "notebooks").mkdir()
+        if not self.options.force and self._reuse_chapters():
+            self.progress.skip(len(self.chapters))
+            self.finish("reused")
+            return []
+        if not self.chapters:  # data, tables and index only (tests, the analyst's API)
+            self.finish("built")
+            return []
         self.remaining = len(self.chapters)
         return list(self.chapters)
 
@@ -191,7 +207,9 @@ class YearPipeline:
         )
         clear_debris(out_dir, year)
         if not self.options.force and up_to_date(self.final, self.stamp):  # the other build
-            self.progress.up_to_date(year, self.final, len(self.chapters))
+            self.progress.up_to_date(
+                year, self.final, len(self.chapters), self.stamp[editions.STAMP_KEY]
+            )
             self.status = "up to date"
             self.end()
             return False
@@ -204,14 +222,29 @@ class YearPipeline:
         records = self.records
         supplements = load_supplements(self.options.raw_dir, records.plan)
         self.assessment = assess(
-            records.tidy, records.plan, self.fiscal_year, supplements, records.rejected
+            records.tidy,
+            records.plan,
+            self.fiscal_year,
+            supplements,
+            records.rejected,
+            records.manifest["warnings"],
         )
         path = self.staging / "data" / ASSESSMENT_FILE
         write_json(path, self.assessment.to_dict())
         self.stamp = with_assessment(self.stamp, path)
 
+    def _plan_changes(self) -> None:
+        """Choose the report this one's change record compares with, and compare."""
+        new = history.new_report(self.staging, self.stamp, self.records.tidy, self.assessment)
+        since = self.options.since.get(self.fiscal_year)
+        self.history_plan = history.plan_history(
+            self.final, self.options.out_dir, self.fiscal_year, new, since
+        )
+        self.changes = history.change_record(self.history_plan, new)
+
     def _write_workbook(self) -> None:
-        write_tables_workbook(self.assessment, self.staging / WORKBOOK_FILE)
+        extra = [] if self.changes is None else change_tables(self.changes)
+        write_tables_workbook(self.assessment, self.staging / WORKBOOK_FILE, extra)
 
     def _reuse_chapters(self) -> bool:
         """Copy the published chapters when they were made from the same assessment and code."""
@@ -263,7 +296,8 @@ class YearPipeline:
             self.end()
             return
         try:
-            self.finish("built")
+            with writing_into(self.options.out_dir):
+                self.finish("built")
         except Exception as exc:
             self.error = exc
             self.end()
@@ -285,6 +319,8 @@ class YearPipeline:
         pages = [(c.title, f"{c.name}.html") for c in self.chapters]
         if status == "built":
             self._export_pages(pages)
+        if self.changes is not None:
+            write_change_record(self.staging, self.changes)
         self._write_index(pages)
         self._write_editions(pages)
         write_json(self.staging / STAMP_FILE, self.stamp)
@@ -301,23 +337,35 @@ class YearPipeline:
     def _write_index(self, pages: list[tuple[str, str]]) -> None:
         manifest = self.records.manifest
         shown = provenance(self.stamp, manifest, input_files(self.options.raw_dir, manifest))
-        downloads = DOWNLOADS
-        if self.options.pdf:
-            downloads = (("報告書（PDF、印刷用）", pdf_name(self.assessment)), *DOWNLOADS)
-        write_text(
-            self.staging / "index.html", index_page(self.assessment, pages, shown, downloads)
-        )
+        chosen = self.stamp[editions.STAMP_KEY]
+        downloads = (*editions.downloads(self.assessment, chosen), *DOWNLOADS)
+        if self.changes is not None:
+            downloads = (*downloads, CHANGES_DOWNLOAD)
+        changes = index_section(self.changes)
+        index = index_page(self.assessment, pages, shown, downloads, changes)
+        write_text(self.staging / "index.html", index)
 
     def _write_editions(self, pages: list[tuple[str, str]]) -> None:
         """The report in other forms, made from its pages (into staging: a failure leaves the
-        previous report whole)."""
-        if self.options.pdf:
-            write_report_pdf(self.staging, pages, self.assessment)
+        previous report whole), as the year's stamp chose them (kawaeval.build.editions)."""
+        self.written = [
+            f"wrote {self.final / WORKBOOK_FILE}",
+            *editions.write(
+                self.staging,
+                self.final,
+                pages,
+                self.assessment,
+                self.stamp[editions.STAMP_KEY],
+                read_stamp(self.final),
+            ),
+        ]
 
     def _publish(self, status: str) -> None:
         with self.stop.lock:
             if self.stop.requested:  # the scheduler removes the staging folder
                 return
+            if self.history_plan.keep:  # the replaced report's data, before the swap
+                history.keep(self.final, self.options.out_dir, self.fiscal_year)
             publish(self.staging, self.final)
             self.staging = None
         year = self.fiscal_year
@@ -327,6 +375,8 @@ class YearPipeline:
                 " data and index updated"
             )
         self.progress.message(f"FY{year}: report written to {self.final / 'index.html'}")
+        for line in self.written:  # every other file a reader opens, and editions dropped
+            self.progress.message(f"FY{year}: {line}")
         self.status = status
         self.end()
 

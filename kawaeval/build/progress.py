@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 from tqdm import tqdm
@@ -46,10 +47,14 @@ class Progress:
             if self.bar is not None:
                 self.bar.update(chapters)
 
-    def up_to_date(self, fiscal_year: int, report_dir: Path, chapters: int) -> None:
-        """A year found up to date: its chapters counted as done, and one line saying so."""
+    def up_to_date(
+        self, fiscal_year: int, report_dir: Path, chapters: int, editions: Sequence[str] = ()
+    ) -> None:
+        """A year found up to date: its chapters counted as done, and one line saying so (and
+        which editions it keeps)."""
         self.skip(chapters)
-        self.message(f"FY{fiscal_year}: up to date ({report_dir}; --force rebuilds it)")
+        kept = f"; editions kept: {', '.join(f'--{o}' for o in editions)}" if editions else ""
+        self.message(f"FY{fiscal_year}: up to date ({report_dir}; --force rebuilds it){kept}")
 
     def message(self, text: str) -> None:
         with self.lock:

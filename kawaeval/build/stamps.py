@@ -16,6 +16,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from kawaeval.build.editions import STAMP_KEY
 from kawaeval.common.files import file_sha256, source_date
 from kawaeval.paths import PACKAGE_DIR
 from kawaeval.plan import plan_path
@@ -38,7 +39,8 @@ CHAPTER_KEYS = (
     "assessment_sha256",
 )
 # What the quick check compares: everything but the assessment, which needs the records read.
-QUICK_KEYS = (*(k for k in CHAPTER_KEYS if k != "assessment_sha256"), "inputs", "pdf")
+# "since" is the data digest of the report ``--since`` named (build.history), or None.
+QUICK_KEYS = (*(k for k in CHAPTER_KEYS if k != "assessment_sha256"), "inputs", STAMP_KEY, "since")
 
 
 def package_sha256(package_dir: Path | None = None) -> str:
@@ -116,9 +118,18 @@ def quick_stamp(raw_dir: Path, chapters: Sequence[Chapter], parameters: dict) ->
     }
 
 
-def year_stamp(common: dict, fiscal_year: int, parameters: dict, pdf: bool) -> dict:
-    """One year's stamp before its assessment: :func:`quick_stamp` with the year's parameters."""
-    return {**common, "parameters": {"fiscal_year": fiscal_year, **parameters}, "pdf": pdf}
+def year_stamp(
+    common: dict, fiscal_year: int, parameters: dict, editions: list[str], since: str | None = None
+) -> dict:
+    """One year's stamp before its assessment: :func:`quick_stamp` with the year's parameters,
+    the edition options its report is built with (:mod:`kawaeval.build.editions`) and the data
+    digest of the report its change record was asked to compare with."""
+    return {
+        **common,
+        "parameters": {"fiscal_year": fiscal_year, **parameters},
+        STAMP_KEY: list(editions),
+        "since": since,
+    }
 
 
 def with_assessment(stamp: dict, assessment_file: Path) -> dict:

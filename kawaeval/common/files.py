@@ -1,4 +1,6 @@
-"""Files as every stage writes them: SHA-256 digests, atomic replacement, reproducible dates.
+"""Files as every stage writes them: SHA-256 digests, atomic replacement, reproducible dates,
+and the one place where an OSError of writing becomes the error a person can act on
+(:func:`writing_into`: the folder named, and what to do).
 
 Importing nothing heavy: the build's up-to-date check and the readers of records both use it.
 """
@@ -50,7 +52,7 @@ def replacing(*targets: Path) -> Iterator[list[Path]]:
             where = target
             os.replace(temporary, target)
     except OSError as exc:
-        raise OutputWriteError(where, exc.strerror or str(exc)) from exc
+        raise OutputWriteError(where, exc.strerror or str(exc), exc.errno) from exc
     finally:
         for temporary in staged:
             temporary.unlink(missing_ok=True)
@@ -66,6 +68,26 @@ def _new_file_beside(target: Path) -> Path:
         except FileExistsError:
             continue
         return path
+
+
+@contextmanager
+def writing_into(folder: Path | str) -> Iterator[None]:
+    """Turn an OSError raised while writing into ``folder`` (read-only, full, a file where the
+    folder should be) into :class:`OutputWriteError` naming the folder and what to do.
+
+    ``clean``, ``build`` and ``template`` write through it (or :func:`replacing`, which says
+    the same), so each says the same; an error about a folder inside this one (a build's
+    staging folder) is told about the folder the person gave.
+    """
+    try:
+        yield
+    except OSError as exc:
+        raise OutputWriteError(folder, exc.strerror or str(exc), exc.errno) from exc
+    except OutputWriteError as exc:
+        inner = Path(exc.path)
+        if inner != Path(folder) and inner.is_relative_to(folder):
+            raise OutputWriteError(folder, exc.problem, exc.error_number) from exc
+        raise
 
 
 def write_files(contents: dict[Path, bytes]) -> None:
@@ -117,7 +139,19 @@ def source_date_epoch() -> datetime | None:
 def source_date() -> str | None:
     """SOURCE_DATE_EPOCH as the date a report shows (``2023-11-14``), None when unset."""
     when = source_date_epoch()
-    return None if when is None else when.strftime("%Y-%m-%d")
+    return None if when is None else when.strftime(REPORT_DATE)
+
+
+REPORT_DATE = "%Y-%m-%d"
+
+
+def epoch_date(value: object) -> str | None:
+    """A SOURCE_DATE_EPOCH value as a build stamp records it, as the date a report shows;
+    None when it is unset or not a whole number of seconds (a stamp is not checked again)."""
+    try:
+        return datetime.fromtimestamp(int(value), tz=UTC).strftime(REPORT_DATE)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
 
 
 def source_datetime() -> str | None:

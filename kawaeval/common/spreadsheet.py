@@ -20,6 +20,10 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 """First characters that make Excel (or LibreOffice) read a text cell as a formula."""
 _TRIGGER_BYTES = pa.array([c.encode() for c in FORMULA_TRIGGERS], type=pa.binary())
 
+EXCEL_CELL_LIMIT = 32_767
+"""The most characters an Excel cell holds; openpyxl cuts longer text without a word."""
+CUT_MARKER = "…［以下 {cut:,} 文字を省略。全文は報告書の HTML と data/tidy.parquet にあります］"
+
 FIXED_TIME = datetime(2000, 1, 1)
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
@@ -61,6 +65,23 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
                 out[column] = series.map(neutralise, na_action="ignore")
     out.columns = [neutralise(c) for c in out.columns]
     return out
+
+
+def fit_cell(text: str, limit: int = EXCEL_CELL_LIMIT) -> tuple[str, int]:
+    """``text`` as an Excel cell can hold it, and how many characters were cut (0 when whole).
+
+    Text over Excel's limit is cut and ends with a visible marker saying how much is left out
+    and where the whole text is, instead of being cut silently (as openpyxl does).
+    """
+    if len(text) <= limit:
+        return text, 0
+    cut = len(text) - limit
+    while True:  # the marker's own length changes with the number it shows
+        marker = CUT_MARKER.format(cut=cut)
+        kept = limit - len(marker)
+        if len(text) - kept == cut:
+            return text[:kept] + marker, cut
+        cut = len(text) - kept
 
 
 def stable_xlsx_bytes(

@@ -79,7 +79,14 @@ def assess_records(raw_dir: Path, fiscal_year: int, allow_rejects: bool = False)
     result = clean_records(Path(raw_dir), allow_rejects=allow_rejects)
     check_records(result.tidy, fiscal_year, raw_dir)
     supplements = load_supplements(Path(raw_dir), result.plan)
-    return assess(result.tidy, result.plan, fiscal_year, supplements, result.rejected)
+    return assess(
+        result.tidy,
+        result.plan,
+        fiscal_year,
+        supplements,
+        result.rejected,
+        result.manifest["warnings"],
+    )
 
 
 def assess(
@@ -88,8 +95,12 @@ def assess(
     fiscal_year: int,
     supplements: Supplements | None = None,
     rejected: pd.DataFrame | None = None,
+    warnings: list[str] | None = None,
 ) -> dict:
     """The assessment of ``fiscal_year`` as a JSON-serialisable dict (see the module docstring).
+
+    ``warnings`` are what cleaning noticed (the manifest's ``warnings``): the report's
+    data-quality section lists them.
 
     Raises
     ------
@@ -148,7 +159,7 @@ def assess(
             "judgements_present": fiscal_year in supplements.committee.years(),
             "committee_sheets": [],
             "grading_rule": grading_rule(plan),
-            "data_quality": _data_quality(rejected),
+            "data_quality": _data_quality(rejected, warnings),
             "notice": supplements.notice,
             "initiatives": _initiatives(records),
         }
@@ -245,6 +256,7 @@ def _prepare(tidy: pd.DataFrame, plan: Plan) -> pd.DataFrame:
             "fiscal_year": tidy["fiscal_year"].astype(int),
             "achievement": pd.Categorical(tidy["achievement"].astype(str), categories=ACHIEVEMENTS),
             "reason": tidy["reason"].astype(object) if "reason" in tidy else None,
+            "former_ids": tidy["former_ids"].astype(object) if "former_ids" in tidy else None,
         }
     )
     keywords = plan.grading.external_cause_keywords
@@ -420,7 +432,10 @@ def _initiatives(records: pd.DataFrame) -> list[dict]:
     ordered = records.sort_values(["goal", "direction", "initiative_id", "fiscal_year"])
     entries = []
     for initiative_id, rows in ordered.groupby("initiative_id", sort=False):
+        # a renumbered initiative's years may stand under several directions: by year
+        rows = rows.sort_values("fiscal_year", kind="stable")
         latest = rows.iloc[-1]
+        former = next((f for f in rows["former_ids"] if isinstance(f, str) and f), None)
         entries.append(
             {
                 "initiative_id": str(initiative_id),
@@ -435,6 +450,7 @@ def _initiatives(records: pd.DataFrame) -> list[dict]:
                     )
                 },
                 "reason": _text_or_none(latest["reason"]),
+                "former_ids": former.split("、") if former else [],
             }
         )
     return entries
@@ -545,10 +561,12 @@ def _blank_as_none(value) -> str | None:
     return text if text else None
 
 
-def _data_quality(rejected: pd.DataFrame | None) -> dict:
-    """Rejected raw rows: one item per problem, naming the initiative where readable."""
+def _data_quality(rejected: pd.DataFrame | None, warnings: list[str] | None = None) -> dict:
+    """Rejected raw rows: one item per problem, naming the initiative where readable; and what
+    reading noticed that a person should check (hidden rows, files not read...)."""
+    warnings = list(warnings or [])
     if rejected is None or rejected.empty:
-        return {"rejected_rows": 0, "rejected": []}
+        return {"rejected_rows": 0, "rejected": [], "warnings": warnings}
     rows = []
     for r in rejected.to_dict("records"):
         rows.append(
@@ -563,4 +581,4 @@ def _data_quality(rejected: pd.DataFrame | None) -> dict:
             }
         )
     raw_rows = {(r["file"], r["row"]) for r in rows}
-    return {"rejected_rows": len(raw_rows), "rejected": rows}
+    return {"rejected_rows": len(raw_rows), "rejected": rows, "warnings": warnings}

@@ -397,6 +397,7 @@ class RejectedRow(_Record):
 class DataQuality(_Record):
     rejected_rows: int
     rejected: list[RejectedRow]
+    warnings: list[str] = []  # what reading noticed: hidden rows, files not read, blank forms
 
 
 class InitiativeRecord(_Record):
@@ -409,6 +410,7 @@ class InitiativeRecord(_Record):
     bureau: str | None
     achievements: dict[str, Achievement]
     reason: str | None
+    former_ids: list[str] = []  # earlier ids of a renumbered initiative (旧取組番号), oldest last
 
 
 class Assessment(_Record):

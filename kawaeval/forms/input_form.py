@@ -25,7 +25,12 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from kawaeval.common.files import write_files
-from kawaeval.common.spreadsheet import neutralise, stable_xlsx_bytes
+from kawaeval.common.spreadsheet import (
+    EXCEL_CELL_LIMIT,
+    fit_cell,
+    neutralise,
+    stable_xlsx_bytes,
+)
 from kawaeval.common.text import display_width, era_year, safe_file_name
 from kawaeval.exceptions import (
     OutputExistsError,
@@ -35,8 +40,9 @@ from kawaeval.exceptions import (
 from kawaeval.paths import default_raw_dir
 from kawaeval.plan import ACHIEVEMENTS, Plan, load_plan
 from kawaeval.records.cleaning import clean_records
-from kawaeval.records.reading import PREFERRED_SHEET, find_initiative_files, is_initiatives_file
+from kawaeval.records.folder import find_initiative_files, is_initiatives_file
 from kawaeval.records.spellings import parse_achievement, parse_fiscal_year_header
+from kawaeval.records.workbooks import FORM_SHEET, PREFERRED_SHEET
 
 log = logging.getLogger(__name__)
 
@@ -206,7 +212,19 @@ def rows_from_records(
 
 
 def _text(cell, value) -> None:
-    """Put text in a cell as text; text Excel would read as a formula gets the quote prefix."""
+    """Put text in a cell as text; text Excel would read as a formula gets the quote prefix;
+    text longer than a cell holds is cut with a visible marker and a warning."""
+    if isinstance(value, str):
+        value, cut = fit_cell(value)
+        if cut:
+            log.warning(
+                "シート「%s」のセル %s の文字数が Excel の上限（%s 文字）を超えるため、"
+                "%s 文字を省略しました（元のファイルの全文は変わりません）",
+                cell.parent.title,
+                cell.coordinate,
+                f"{EXCEL_CELL_LIMIT:,}",
+                f"{cut:,}",
+            )
     cell.value = value
     if isinstance(value, str):
         cell.data_type = "s"
@@ -262,12 +280,15 @@ def build_workbook(
     rows: list[TemplateRow] | None = None,
     fiscal_year: int | None = None,
     title_note: str = "",
+    bureau: str | None = None,
 ) -> Workbook:
     """The input workbook: a blank form (``fiscal_year`` None) or the rows carried forward.
 
     In a carried-forward workbook only ``fiscal_year``'s achievement column is open among the
     years: earlier results are filled, grey and locked, later years grey and locked (the sheet
-    is protected without a password; every other cell of the rows stays editable).
+    is protected without a password; every other cell of the rows stays editable). It records
+    on a very hidden sheet the year, the bureau and the initiatives it was made with, so that
+    ``clean`` can tell when a returned form lacks some or was sent back unfilled.
     """
     rows = list(rows or [])
     goals = [str(g.goal) for g in plan.goals]
@@ -384,8 +405,25 @@ def build_workbook(
     sheet.protection.formatRows = False
 
     _write_guide(guide, plan, directions, labels, fiscal_year, title_note)
+    if fiscal_year is not None:
+        _write_record(book.create_sheet(FORM_SHEET), fiscal_year, bureau, rows)
     book.active = 0
     return book
+
+
+def _write_record(sheet, fiscal_year: int, bureau: str | None, rows: list[TemplateRow]) -> None:
+    """What the form was made with (read back by :mod:`kawaeval.records.workbooks`)."""
+    sheet.cell(1, 1).value = "fiscal_year"
+    sheet.cell(1, 2).value = fiscal_year
+    _text(sheet.cell(2, 1), "bureau")
+    if bureau is not None:
+        _text(sheet.cell(2, 2), bureau)
+    _text(sheet.cell(3, 1), "initiatives")
+    for r, row in enumerate(rows, start=4):
+        _text(sheet.cell(r, 1), row.initiative_id)
+        _text(sheet.cell(r, 2), row.name)
+    sheet.sheet_state = "veryHidden"
+    sheet.protection.sheet = True
 
 
 def _lookup_range(count: int) -> str:
@@ -596,9 +634,11 @@ def _write_guide(guide, plan: Plan, directions, labels, fiscal_year, title_note)
 # ---------------------------------------------------------------- files on disk
 
 
-def template_bytes(plan: Plan, rows=None, fiscal_year: int | None = None, title_note="") -> bytes:
+def template_bytes(
+    plan: Plan, rows=None, fiscal_year: int | None = None, title_note="", bureau=None
+) -> bytes:
     """The workbook's bytes; the same inputs give the same bytes (no timestamps)."""
-    return stable_xlsx_bytes(build_workbook(plan, rows, fiscal_year, title_note))
+    return stable_xlsx_bytes(build_workbook(plan, rows, fiscal_year, title_note, bureau))
 
 
 def _check_output(path: Path, force: bool) -> None:
@@ -684,7 +724,13 @@ def make_templates(
         path = out / names[bureau]
         if path.exists() and not force:
             raise OutputExistsError(path)
-        contents[path] = template_bytes(plan, groups[bureau], fiscal_year, f"（{bureau}）")
+        contents[path] = template_bytes(
+            plan,
+            groups[bureau],
+            fiscal_year,
+            f"（{bureau}）",
+            bureau=None if bureau == NO_BUREAU else bureau,
+        )
         counts[path] = len(groups[bureau])
     write_files(contents)
     return TemplateResult(counts, rejected)

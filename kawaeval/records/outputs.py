@@ -23,9 +23,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from kawaeval.common.files import replacing
+from kawaeval.common.files import replacing, writing_into
 from kawaeval.common.spreadsheet import neutralise, neutralise_arrow, neutralise_frame
-from kawaeval.exceptions import OutputWriteError
 from kawaeval.plan import Plan
 from kawaeval.records.validating import TEXT, text_array
 
@@ -55,26 +54,24 @@ def write_outputs(result: CleanResult, out_dir: Path) -> None:
         If the folder cannot be created or written to; earlier outputs are left as they were.
     """
     out_dir = Path(out_dir)
-    with replacing(*(out_dir / name for name in OUTPUT_FILES)) as staged:
+    with writing_into(out_dir), replacing(*(out_dir / n for n in OUTPUT_FILES)) as staged:
         parquet_path, achievements_path, rejected_path, manifest_path = staged
         # Parquet and the CSV files are written side by side: Arrow releases the GIL while it
         # encodes and writes, so on two cores the pair takes about as long as the slower one.
         with ThreadPoolExecutor(max_workers=2) as pool:
             parquet = pool.submit(_write_parquet, result.tidy, parquet_path)
             by_year = achievements_by_year(result.tidy, result.plan.program_years)
-            _write_csv(by_year, achievements_path)
-            _write_csv(result.rejected, rejected_path)
+            write_csv(by_year, achievements_path)
+            write_csv(result.rejected, rejected_path)
             parquet.result()
         manifest_path.write_text(
             json.dumps(result.manifest, ensure_ascii=False, indent=2) + "\n",
             encoding="utf-8",
             newline="\n",
         )
-    try:
+    with writing_into(out_dir):
         for name in FORMER_OUTPUTS:
             (out_dir / name).unlink(missing_ok=True)
-    except OSError as exc:
-        raise OutputWriteError(out_dir, exc.strerror or str(exc)) from exc
 
 
 def _write_parquet(tidy: pd.DataFrame, path: Path) -> None:
@@ -127,7 +124,7 @@ CSV_CHUNK_ROWS = 262_144
 _NEEDS_QUOTES = '[,"\n\r]'
 
 
-def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
     """CSV for Excel: UTF-8 with BOM (Excel in Japan opens it as is), "\\n" line endings, and
     text that Excel would run as a formula neutralised (:mod:`kawaeval.common.spreadsheet`).
 
@@ -143,6 +140,7 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> None:
         if frame[c].dtype != TEXT
         and not isinstance(frame[c].dtype, pd.CategoricalDtype)
         and pd.api.types.is_string_dtype(frame[c].dtype)
+        and not _mixed(frame[c])
     }
     if texts:
         frame = frame.assign(**texts)
@@ -167,8 +165,32 @@ def _csv_quote(text: str) -> str:
     return text
 
 
+def _mixed(column: pd.Series) -> bool:
+    """An object column holding something other than text (numbers, booleans) besides blanks."""
+    if column.dtype != object:
+        return False
+    return any(not isinstance(v, str) and not _blank(v) for v in column.tolist())
+
+
+def _blank(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
+
+
+def _mixed_field(value: object) -> str:
+    """One value of a mixed column as a CSV field: numbers as written, text neutralised."""
+    if _blank(value):
+        return ""
+    if hasattr(value, "item") and not isinstance(value, str):  # numpy scalars
+        value = value.item()
+    if isinstance(value, bool | int | float):
+        return str(value)
+    return _csv_quote(str(neutralise(str(value))))
+
+
 def _csv_field_kind(column: pd.Series) -> str | None:
     dtype = column.dtype
+    if _mixed(column) or dtype == np.float64:
+        return "mixed"
     if isinstance(dtype, pd.CategoricalDtype):
         return "categorical" if dtype.categories.dtype in (TEXT, "str", object) else None
     if dtype == TEXT:
@@ -181,6 +203,8 @@ def _csv_field_kind(column: pd.Series) -> str | None:
 def _csv_fields(column: pd.Series) -> pa.Array:
     """One CSV field per row as Arrow strings: quoted where needed, missing as empty."""
     kind = _csv_field_kind(column)
+    if kind == "mixed":
+        return pa.array([_mixed_field(v) for v in column.tolist()], type=pa.large_string())
     if kind == "integer":
         return pc.cast(pa.array(column.to_numpy()), pa.large_string())
     if kind == "categorical":

@@ -1,37 +1,42 @@
-"""Find the initiatives files in the raw folder and read them as text, exactly as written.
+"""Read one initiatives file as text, exactly as written, whatever its name says.
 
-Everything is read as strings (no type guessing) so that cleaning sees what the bureau typed;
-each data row keeps its Excel row number (header = row 1) for error messages.
+The bytes decide how a file is read (:func:`sniff_format`): CSV (:mod:`kawaeval.records.csv_files`)
+or a workbook (:mod:`kawaeval.records.workbooks`); a password, an HTML page, a Word file or UTF-16
+text is refused naming the fix. Everything is read as strings (no type guessing) so that cleaning
+sees what the bureau typed; each data row keeps its Excel row number for error messages, wherever
+the header was found (:mod:`kawaeval.records.header`), and fully blank rows are left out.
 """
 
 from __future__ import annotations
 
 import codecs
-import csv
 import hashlib
 import io
-import logging
 import re
-import unicodedata
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from xml.etree import ElementTree
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.csv as pa_csv
 
 from kawaeval.exceptions import InputFileError
+from kawaeval.records.csv_files import (
+    detect_csv_encoding,
+    looks_like_utf16,
+    read_csv,
+    read_csv_arrow,
+)
+from kawaeval.records.folder import INPUT_SUFFIXES
+from kawaeval.records.header import find_header
+from kawaeval.records.spellings import spelling_key
+from kawaeval.records.workbooks import (
+    FORMAT_NAMES,
+    PASSWORD_PROBLEM,
+    FormInfo,
+    read_workbook,
+)
 
-log = logging.getLogger(__name__)
-
-INPUT_PREFIXES = ("initiatives", "取組")
-INPUT_SUFFIXES = (".csv", ".xlsx")
-PREFERRED_SHEET = "取組"
-CSV_ENCODINGS = ("utf-8-sig", "cp932")
-EXPECTED_NAMES = "initiatives*.csv / initiatives*.xlsx / 取組*.csv / 取組*.xlsx"
 _NOT_BLANK = re.compile(rb"[^\s]")
 
 
@@ -52,55 +57,76 @@ class RawTable:
     # workbook cells (``D5``...) holding a formula without a saved result; cleaning refuses
     # those in the columns it reads
     formulas_without_values: tuple[str, ...] = ()
+    header_rows: tuple[int, ...] = (1,)  # Excel rows of the header (two for a two-row header)
+    format: str = "csv"
+    hidden_rows: tuple[int, ...] = ()  # Excel rows hidden in the sheet that hold something
+    hidden_columns: tuple[int, ...] = ()  # positions (0-based) of hidden columns in use
+    hidden_sheets: tuple[str, ...] = ()  # hidden sheets passed over for a visible one
+    form: FormInfo | None = None
+    notes: tuple[str, ...] = field(default=())  # what the reader noticed (logged as warnings)
 
     @property
     def file(self) -> str:
         return self.path.name
 
 
-def is_initiatives_file(path: Path) -> bool:
-    """Whether a file name is one the contract reads as an initiatives table."""
-    name = unicodedata.normalize("NFKC", path.name)
-    if name.startswith(("~$", ".")):  # Excel lock files and hidden files
-        return False
-    return name.lower().startswith(INPUT_PREFIXES) and name.lower().endswith(INPUT_SUFFIXES)
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
-def find_initiative_files(raw_dir: Path) -> list[Path]:
-    """The initiatives files in ``raw_dir``, sorted by name.
+def sniff_format(data: bytes) -> str:
+    """What the bytes are: ``xlsx``, ``xlsm``, ``ods``, ``xls``, ``encrypted``, ``html``,
+    ``word``, ``zip``, ``ole`` or ``csv`` (text)."""
+    if data.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                names = set(archive.namelist())
+                if "mimetype" in names:
+                    mimetype = archive.read("mimetype")
+                    if b"opendocument.spreadsheet" in mimetype:
+                        return "ods"
+                if "xl/workbook.xml" in names:
+                    types = (
+                        archive.read("[Content_Types].xml")
+                        if "[Content_Types].xml" in (names)
+                        else b""
+                    )
+                    macro = b"macroEnabled" in types or "xl/vbaProject.bin" in names
+                    return "xlsm" if macro else "xlsx"
+                if "word/document.xml" in names:
+                    return "word"
+        except (zipfile.BadZipFile, KeyError, OSError):
+            return "zip"
+        return "zip"
+    if data.startswith(_OLE_MAGIC):
+        if "EncryptedPackage".encode("utf-16-le") in data:
+            return "encrypted"
+        if "WordDocument".encode("utf-16-le") in data:
+            return "word"
+        return "xls"
+    head = data[:2048].lstrip(codecs.BOM_UTF8).lstrip().lower()
+    if head.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml")) and (
+        b"<table" in data[:65536].lower() or b"<html" in head
+    ):
+        return "html"
+    return "csv"
 
-    Raises
-    ------
-    InputFileError
-        If the folder does not exist or holds no initiatives file.
-    """
-    raw_dir = Path(raw_dir)
-    if not raw_dir.is_dir():
-        raise InputFileError(
-            raw_dir,
-            f"フォルダ {raw_dir} がありません (raw folder not found). "
-            f"{EXPECTED_NAMES} を置いたフォルダを --raw で指定するか、data/raw/ のある"
-            "プロジェクトのフォルダで実行するか、そのフォルダを KAWAEVAL_HOME に設定してください。"
-            "新しいプロジェクトは kawaeval init DIR で作れます",
-        )
-    files = sorted(p for p in raw_dir.iterdir() if p.is_file() and is_initiatives_file(p))
-    if not files:
-        raise InputFileError(
-            raw_dir,
-            f"フォルダ {raw_dir} に取組の表がありません (no initiatives file). "
-            f"{EXPECTED_NAMES} という名前のファイルを置いてください",
-        )
-    return files
+
+def _format_of_name(path: Path) -> str:
+    suffix = path.suffix.lower()
+    return suffix.lstrip(".") if suffix in INPUT_SUFFIXES else "csv"
 
 
 def read_initiative_file(path: Path) -> RawTable:
-    """Read one CSV or XLSX initiatives file as text, with Excel row numbers.
+    """Read one initiatives file as text, with Excel row numbers.
+
+    The bytes decide how it is read: a workbook saved with a ``.csv`` name (or an ``.xls``
+    named ``.xlsx``) is read as the workbook it is, with a note saying what to rename it to.
 
     Raises
     ------
     InputFileError
-        If the file is empty, not CSV/XLSX, UTF-16 or otherwise undecodable, or has no header
-        row.
+        If the file is empty, text saved under a workbook name, password-protected, HTML,
+        UTF-16 or otherwise undecodable, or has no header row.
     """
     path = Path(path)
     try:
@@ -108,7 +134,37 @@ def read_initiative_file(path: Path) -> RawTable:
     except OSError as exc:
         raise InputFileError(path, f"ファイルを開けません (cannot open): {exc.strerror}") from exc
     digest = hashlib.sha256(data).hexdigest()
-    if path.suffix.lower() != ".xlsx" and _looks_like_utf16(data):
+    named = _format_of_name(path)
+    actual = sniff_format(data)
+    notes: list[str] = []
+    if actual == "encrypted":
+        raise InputFileError(path, PASSWORD_PROBLEM)
+    if actual == "html":
+        raise InputFileError(
+            path,
+            "Web ページ (HTML) の形式で保存されています (an HTML page, not a workbook). "
+            "Excel で開き、「Excel ブック (.xlsx)」として保存し直してください",
+        )
+    if actual in ("word", "zip", "ole"):
+        raise InputFileError(
+            path,
+            "表計算のファイルではありません (not a spreadsheet). "
+            "取組の表を Excel ブック (.xlsx) か CSV で保存してください",
+        )
+    if actual == "csv" and named != "csv":
+        if looks_like_utf16(data) or _NOT_BLANK.search(data) is not None:
+            raise InputFileError(
+                path,
+                f"名前は {path.suffix} ですが、中身はテキスト（CSV）です "
+                f"(not an {path.suffix.lstrip('.').upper()} workbook: the file is text). "
+                f"名前を「{path.stem}.csv」に変えるか、Excel で .xlsx として保存し直してください",
+            )
+    if actual != "csv" and actual != named and {actual, named} != {"xlsx", "xlsm"}:
+        notes.append(
+            f"名前は {path.suffix} ですが、中身は {FORMAT_NAMES[actual]} です。"
+            f"そのとおりに読みました。名前を「{path.stem}.{actual}」に変えてください"
+        )
+    if actual == "csv" and looks_like_utf16(data):
         raise InputFileError(
             path,
             "UTF-16 で保存されています (saved as UTF-16, not UTF-8 or CP932). "
@@ -116,196 +172,80 @@ def read_initiative_file(path: Path) -> RawTable:
             "として保存し直してください",
         )
     start = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
-    if _NOT_BLANK.search(data, start) is None:
+    if actual == "csv" and _NOT_BLANK.search(data, start) is None:
         raise InputFileError(path, "ファイルが空です (empty file)")
-    formulas: tuple[str, ...] = ()
-    if path.suffix.lower() == ".xlsx":
-        sheet, frame = _read_xlsx(path, data)
-        formulas = tuple(formulas_without_values(data, sheet))
-        encoding = None
-    else:
-        sheet = None
-        frame = _read_csv_arrow(data, "utf-8-sig")
+    book = None
+    if actual == "csv":
+        frame = read_csv_arrow(data, "utf-8-sig")
         if frame is not None:
             encoding = "utf-8-sig"
         else:
             encoding = detect_csv_encoding(path, data)
-            frame = _read_csv(path, data, encoding)
-    if frame.empty:
-        raise InputFileError(path, "ヘッダー行がありません (no header row)")
+            frame = read_csv(path, data, encoding)
+        merged: list = []
+    else:
+        encoding = None
+        book = read_workbook(path, data, actual)
+        frame, merged = book.frame, book.merged
     frame = frame.fillna("")
-    header = tuple(str(v) for v in frame.iloc[0].tolist())
-    cells = frame.iloc[1:]
-    cells.index = pd.RangeIndex(2, len(frame) + 1, name="source_row")
-    cells = cells[_non_blank(cells)]
-    return RawTable(path, digest, encoding, sheet, header, cells, formulas)
-
-
-def _looks_like_utf16(data: bytes) -> bool:
-    """A UTF-16 byte-order mark, or NUL bytes (never in UTF-8 or CP932 text, common in UTF-16)."""
-    return data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in data
-
-
-def detect_csv_encoding(path: Path, data: bytes) -> str:
-    """UTF-8 (with or without BOM) when the bytes decode strictly as UTF-8, else CP932.
-
-    Raises
-    ------
-    InputFileError
-        If the bytes are neither valid UTF-8 nor valid CP932.
-    """
-    for encoding in CSV_ENCODINGS:
-        try:
-            data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        return encoding
-    raise InputFileError(
+    filled = _non_blank(frame) if len(frame) else np.zeros(0, dtype=bool)
+    if not filled.any():
+        raise InputFileError(
+            path,
+            "ファイルが空です (empty file)"
+            if book is None
+            else (f"シート「{book.sheet}」が空です (the sheet is empty)"),
+        )
+    header_rows, header = find_header(frame, merged)
+    first_data = header_rows[-1]  # frame position of the first data row
+    cells = frame.iloc[first_data:]
+    cells.index = pd.RangeIndex(first_data + 1, len(frame) + 1, name="source_row")
+    cells = cells[filled[first_data:]]
+    if book is None:
+        return RawTable(
+            path, digest, encoding, None, header, cells, header_rows=header_rows, notes=tuple(notes)
+        )
+    used_rows = set(cells.index.tolist()) | set(header_rows)
+    hidden_rows = tuple(r for r in book.hidden_rows if r in used_rows)
+    used_columns = _used_columns(header, cells)
+    hidden_columns = tuple(c for c in book.hidden_columns if c in used_columns)
+    return RawTable(
         path,
-        "文字コードを判別できません (not UTF-8 or CP932). "
-        "Excel で「CSV UTF-8」または「CSV (コンマ区切り)」として保存し直してください",
-    )
-
-
-def _read_csv(path: Path, data: bytes, encoding: str) -> pd.DataFrame:
-    """All cells as text, header row included; one frame row per Excel row."""
-    fast = _read_csv_arrow(data, encoding) if encoding != "utf-8-sig" else None
-    if fast is not None:
-        return fast
-    try:
-        return pd.read_csv(
-            io.BytesIO(data),
-            encoding=encoding,
-            header=None,
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            skip_blank_lines=False,
-        )
-    except pd.errors.ParserError as exc:
-        raise InputFileError(
-            path,
-            f"CSV として読めません (not a valid CSV): {exc}. "
-            "ヘッダーより列の多い行がないか確認してください",
-        ) from exc
-    except pd.errors.EmptyDataError as exc:
-        raise InputFileError(path, "ファイルが空です (empty file)") from exc
-
-
-def _read_csv_arrow(data: bytes, encoding: str) -> pd.DataFrame | None:
-    """Multithreaded Arrow reading for the common case, or None to fall back to pandas.
-
-    Arrow cannot pad short rows and ends a line at a bare carriage return, so its result is
-    used only when every record is exactly one ``\n``-terminated line (blank lines kept as
-    rows): then frame row i is Excel row i + 1, as with pandas.
-    """
-    first_line = data[: data.find(b"\n") if b"\n" in data else len(data)]
-    try:
-        header = next(csv.reader([first_line.decode(encoding).rstrip("\r")]))
-    except (UnicodeDecodeError, StopIteration, csv.Error):
-        return None
-    names = [f"c{i}" for i in range(len(header))]
-    try:
-        table = pa_csv.read_csv(
-            pa.BufferReader(data),
-            read_options=pa_csv.ReadOptions(
-                column_names=names, encoding="utf8" if encoding == "utf-8-sig" else encoding
-            ),
-            parse_options=pa_csv.ParseOptions(ignore_empty_lines=False),
-            convert_options=pa_csv.ConvertOptions(
-                column_types={n: pa.large_string() for n in names},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return None
-    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-    if table.num_rows != lines:
-        return None
-    frame = table.to_pandas(types_mapper={pa.large_string(): pd.StringDtype("pyarrow")}.get)
-    frame.columns = range(len(names))
-    return frame
-
-
-def _read_xlsx(path: Path, data: bytes) -> tuple[str, pd.DataFrame]:
-    if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise InputFileError(
-            path,
-            "XLSX ファイルではありません (not an XLSX workbook). "
-            "Excel で .xlsx として保存してください",
-        )
-    try:
-        with pd.ExcelFile(io.BytesIO(data), engine="openpyxl") as book:
-            names = [str(n) for n in book.sheet_names]
-            sheet = next((n for n in names if n.strip() == PREFERRED_SHEET), names[0])
-            frame = pd.read_excel(
-                book,
-                sheet_name=sheet,
-                header=None,
-                dtype=str,
-                keep_default_na=False,
-                na_filter=False,
-            )
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise InputFileError(
-            path, f"XLSX として読めません (not a readable XLSX workbook): {exc}"
-        ) from exc
-    return sheet, frame
-
-
-_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_RELATION = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
-_PACKAGE_RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
-_HAS_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
-_TEXT_RESULTS = ("str", "s", "inlineStr")
-
-
-def formulas_without_values(data: bytes, sheet: str) -> list[str]:
-    """Cells (``C5``...) of ``sheet`` that hold a formula but no saved result, in sheet order.
-
-    Excel writes each formula's last result in ``<v>`` and readers use that; a workbook saved
-    by a program that does not calculate (openpyxl, for one) has an empty or no ``<v>``.
-    """
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as book:
-            part = _sheet_part(book, sheet)
-            xml = book.read(part) if part is not None else b""
-        if not _HAS_FORMULA.search(xml):
-            return []
-        missing = []
-        for _, element in ElementTree.iterparse(io.BytesIO(xml)):
-            if element.tag != f"{_MAIN}c":
-                continue
-            if element.find(f"{_MAIN}f") is not None:
-                value = element.find(f"{_MAIN}v")
-                empty = value is None or not (value.text or "")
-                if empty and not (value is not None and element.get("t") in _TEXT_RESULTS):
-                    missing.append(element.get("r", "?"))
-            element.clear()
-    except (KeyError, zipfile.BadZipFile, ElementTree.ParseError):
-        return []  # a layout this check does not know; the cells were read by openpyxl
-    return missing
-
-
-def _sheet_part(book: zipfile.ZipFile, sheet: str) -> str | None:
-    """The zip entry of the sheet named ``sheet`` (from the workbook and its relationships)."""
-    workbook = ElementTree.fromstring(book.read("xl/workbook.xml"))
-    relation = next(
-        (s.get(_RELATION) for s in workbook.iter(f"{_MAIN}sheet") if s.get("name") == sheet), None
-    )
-    rels = ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
-    target = next(
-        (
-            r.get("Target")
-            for r in rels.iter(f"{_PACKAGE_RELS}Relationship")
-            if r.get("Id") == relation
-        ),
+        digest,
         None,
+        book.sheet,
+        header,
+        cells,
+        book.formulas,
+        header_rows=header_rows,
+        format=actual,
+        hidden_rows=hidden_rows,
+        hidden_columns=hidden_columns,
+        hidden_sheets=book.hidden_sheets,
+        form=book.form,
+        notes=tuple(notes),
     )
-    if target is None:
-        return None
-    return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+
+
+def _used_columns(header: tuple[str, ...], cells: pd.DataFrame) -> set[int]:
+    used = {i for i, h in enumerate(header) if spelling_key(h)}
+    for position in range(cells.shape[1]):
+        if position not in used and not _blank(cells.iloc[:, position]).all():
+            used.add(position)
+    return used
+
+
+def column_letter(position: int) -> str:
+    """Excel's letter of a 0-based column position (0 -> ``A``, 26 -> ``AA``)."""
+    letters = ""
+    number = position + 1
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+# ---------------------------------------------------------------- blank rows
 
 
 def _non_blank(cells: pd.DataFrame) -> np.ndarray:
@@ -324,3 +264,30 @@ def _non_blank(cells: pd.DataFrame) -> np.ndarray:
 
 def _blank(values: pd.Series) -> np.ndarray:
     return values.astype(pd.StringDtype("pyarrow")).str.strip().eq("").to_numpy(dtype=bool)
+
+
+def describe_rows(rows) -> str:
+    """Excel rows as ranges: ``5, 7–9, 12``."""
+    rows = sorted(set(int(r) for r in rows))
+    parts = []
+    start = previous = None
+    for row in rows:
+        if start is None:
+            start = previous = row
+        elif row == previous + 1:
+            previous = row
+        else:
+            parts.append(f"{start}" if start == previous else f"{start}–{previous}")
+            start = previous = row
+    if start is not None:
+        parts.append(f"{start}" if start == previous else f"{start}–{previous}")
+    return ", ".join(parts)
+
+
+__all__ = [
+    "RawTable",
+    "column_letter",
+    "describe_rows",
+    "read_initiative_file",
+    "sniff_format",
+]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -23,15 +22,21 @@ from openpyxl import load_workbook
 from kawaeval.exceptions import SupplementError
 from kawaeval.plan import Plan
 from kawaeval.records.committee import CommitteeInput, load_committee, merge
+from kawaeval.records.folder import (
+    NOTICE_FILE,
+    SUPPLEMENT_STEMS,
+    SUPPLEMENT_SUFFIXES,
+)
+from kawaeval.records.spellings import (
+    parse_direction,
+    parse_goal,
+    read_fiscal_year,
+    remove_invisible,
+    spelling_key,
+)
 
-FILE_STEMS = {
-    "judgements": ("judgements", "委員会評価"),
-    "highlights": ("highlights", "主な実績"),
-    "indicators": ("indicators", "参考指標"),
-}
-SUFFIXES = (".csv", ".xlsx")
-# A short text the report shows at the top of every page, e.g. that the records are a sample.
-NOTICE_FILE = "notice.txt"
+FILE_STEMS = SUPPLEMENT_STEMS  # one home: reading names them when it surveys the raw folder
+SUFFIXES = SUPPLEMENT_SUFFIXES
 
 # code name -> (accepted headers, required)
 JUDGEMENT_COLUMNS = {
@@ -104,8 +109,6 @@ BETTER_WORDS = {
 }
 TRUE_WORDS = ("true", "1", "yes", "y", "はい", "○", "〇", "例示")
 FALSE_WORDS = ("false", "0", "no", "n", "いいえ", "")
-ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5}
-ERA_BASE = {"平成": 1988, "令和": 2018, "H": 1988, "R": 2018}
 
 
 @dataclass(frozen=True)
@@ -248,8 +251,11 @@ def _table(path: Path) -> list[list[str]]:
             workbook = load_workbook(path, read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many types for a damaged file
             raise SupplementError(path, None, None, None, f"xlsx として読めません: {exc}") from exc
-        try:
-            sheet = workbook.worksheets[0]
+        try:  # the first visible sheet: a hidden one is never read in its place
+            sheet = next(
+                (w for w in workbook.worksheets if w.sheet_state == "visible"),
+                workbook.worksheets[0],
+            )
             return [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
         finally:
             workbook.close()
@@ -268,7 +274,7 @@ def _table(path: Path) -> list[list[str]]:
 
 
 def _norm(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).strip()
+    return remove_invisible(unicodedata.normalize("NFKC", text)).strip()
 
 
 def _rows(path: Path, columns: dict) -> list[tuple[int, dict[str, str]]]:
@@ -279,7 +285,9 @@ def _rows(path: Path, columns: dict) -> list[tuple[int, dict[str, str]]]:
     header = [_norm(h) for h in table[0]]
     positions = {}
     for code, (names, required) in columns.items():
-        hits = [i for i, h in enumerate(header) if h in {_norm(n) for n in names}]
+        hits = [
+            i for i, h in enumerate(header) if spelling_key(h) in {spelling_key(n) for n in names}
+        ]
         if hits:
             positions[code] = hits[0]
         elif required:
@@ -308,34 +316,18 @@ def _fail(path, row, column, value, problem):
 
 
 def _year(path: Path, row: int, column: str, value: str, plan: Plan) -> int:
-    text = _norm(value).replace(" ", "")
-    match = re.fullmatch(r"(?:FY)?(\d{4})(?:年度)?", text)
-    year = None
-    if match:
-        year = int(match.group(1))
-    else:
-        match = re.fullmatch(r"(平成|令和|H|R)(元|\d{1,2})(?:年度)?", text)
-        if match:
-            n = 1 if match.group(2) == "元" else int(match.group(2))
-            year = ERA_BASE[match.group(1)] + n
+    year, problem = read_fiscal_year(value)
     if year is None or year not in plan.program_years:
         allowed = "、".join(str(y) for y in plan.program_years)
-        _fail(path, row, column, value, f"実行プログラムの年度（{allowed}）を書いてください")
+        why = f"{problem}。" if problem else ""
+        _fail(path, row, column, value, f"{why}実行プログラムの年度（{allowed}）を書いてください")
     return year
 
 
-def _number_word(text: str) -> int | None:
-    text = _norm(text).replace(" ", "")
-    if text.isdigit():
-        return int(text)
-    return ROMAN.get(text.upper())
-
-
 def _goal(path: Path, row: int, column: str, value: str, plan: Plan, allow_program: bool):
-    text = _norm(value).replace(" ", "")
-    if allow_program and text in PROGRAM_WORDS:
+    if allow_program and spelling_key(value) in PROGRAM_WORDS:
         return None
-    number = _number_word(text.removeprefix("基本目標"))
+    number = parse_goal(value)
     if number is None or number not in plan.goal_numbers:
         allowed = "、".join(str(g) for g in plan.goal_numbers)
         extra = "、またはプログラム全体なら「全体」" if allow_program else ""
@@ -344,13 +336,10 @@ def _goal(path: Path, row: int, column: str, value: str, plan: Plan, allow_progr
 
 
 def _direction(path: Path, row: int, column: str, value: str, plan: Plan, goal: int) -> int:
-    text = _norm(value).replace(" ", "").removeprefix("取組の方向性").removeprefix("方向性")
-    match = re.fullmatch(r"(\w+)[-ー―－‐](\w+)", text)
-    if match:
-        if _number_word(match.group(1)) != goal:
-            _fail(path, row, column, value, f"基本目標の列（{goal}）と食い違っています")
-        text = match.group(2)
-    number = _number_word(text)
+    parsed = parse_direction(value)
+    if parsed is not None and parsed[0] is not None and parsed[0] != goal:
+        _fail(path, row, column, value, f"基本目標の列（{goal}）と食い違っています")
+    number = None if parsed is None else parsed[1]
     if number is None or number not in plan.direction_numbers(goal):
         allowed = "、".join(str(d) for d in plan.direction_numbers(goal))
         _fail(

@@ -86,7 +86,8 @@ def any_repeated(values: arrow.Array | arrow.ChunkedArray) -> bool:
 
 def sorted_with_unique_key(frame: pd.DataFrame) -> bool:
     """Rows strictly increase in (goal, direction, initiative_id, fiscal_year), and every id
-    forms one run, so each (initiative_id, fiscal_year) appears once.
+    forms one run (a renumbered one, one run per goal and direction it had), so each
+    (initiative_id, fiscal_year) appears once.
 
     Done with neighbour comparisons rather than a sort or a hash of every row, so that a
     million initiatives validate quickly.
@@ -109,7 +110,18 @@ def sorted_with_unique_key(frame: pd.DataFrame) -> bool:
     if not increasing.all():
         return False
     run_starts = np.concatenate([[True], ~(id_same & steps[0][1] & steps[1][1])])
-    return not any_repeated(ids.filter(arrow.array(run_starts)))
+    if not any_repeated(ids.filter(arrow.array(run_starts))):
+        return True
+    # A renumbered initiative (former_ids) has one run per goal and direction it had: its
+    # years must still be distinct.
+    joined = frame["former_ids"].notna().to_numpy() if "former_ids" in frame else None
+    if joined is None or not joined.any():
+        return False
+    pairs = frame.loc[joined, ["initiative_id", "fiscal_year"]]
+    if pairs.duplicated().any():
+        return False
+    others = ids.filter(arrow.array(run_starts & ~joined))
+    return not any_repeated(others)
 
 
 def tidy_schema(plan: Plan) -> pa.DataFrameSchema:
@@ -136,6 +148,7 @@ def tidy_schema(plan: Plan) -> pa.DataFrameSchema:
             "achievement": pa.Column(ACHIEVEMENT_DTYPE),
             "achievement_raw": _text(non_empty=False),
             "reason": _text(non_empty=True, nullable=True),
+            "former_ids": _text(non_empty=True, nullable=True),
             "source_file": _text(non_empty=True),
             "source_row": pa.Column("int64", pa.Check.ge(2)),
         },

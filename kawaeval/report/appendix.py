@@ -87,6 +87,7 @@ def initiatives_appendix(assessment: Assessment) -> Fragment:
                     "rows": [
                         {
                             "initiative_id": r["initiative_id"],
+                            "former": _value(r["former_ids"]),
                             "name": _value(r["name"]),
                             "bureau": _value(r["bureau"]),
                             "results": [_result(r[achievement_column(y)], labels) for y in years],

@@ -1,35 +1,54 @@
-"""One PDF of the whole report (``kawaeval build --pdf``): index, chapters and appendix.
+"""One tagged PDF of the whole report (``kawaeval build --pdf``): index, chapters, appendix.
 
-The HTML pages already written are joined into one document (each page a section starting on
-a new page, links between pages made internal, ids kept apart), laid out by WeasyPrint with
-the report's print styles, in the Japanese font matplotlib-fontja ships (IPAexGothic), so a
-PC without Japanese system fonts gives the same PDF. WeasyPrint is an optional extra
-(``kawaeval[pdf]``), imported only here and only when a PDF is asked for.
+The HTML pages already written are joined into one document (:mod:`kawaeval.report.combined`:
+each page a section starting on a new page, links between pages made internal, ids kept
+apart, the provenance last), laid out by WeasyPrint with the report's print styles, in the
+Japanese font matplotlib-fontja ships (IPAexGothic), so a PC without Japanese system fonts
+gives the same PDF. WeasyPrint is an optional extra (``kawaeval[pdf]``), imported only here and
+only when a PDF is asked for.
 
-The PDF has an outline (one bookmark per page of the report, its sections below), searchable
-text, every font embedded, and no clock time: its dates come from ``SOURCE_DATE_EPOCH`` when
-set, its file identifier from its content, so two builds give the same bytes.
+The PDF is tagged as PDF/UA-1 asks, through WeasyPrint's ``pdf_variant``: a structure tree
+with headings H1-H3, tables with TH, every chart a Figure with its alt text, the document
+language (ja) and its title. No PDF/UA validator runs here, so it is called tagged, not
+conformant (docs/accessibility.md). Any error WeasyPrint logs (an image without alt, a page
+without a language, a resource it cannot load, a link to nowhere) fails the PDF. It has an
+outline (one bookmark per page of the report, its sections below), searchable text, every
+font embedded, and no clock time: its dates come from ``SOURCE_DATE_EPOCH`` when set, its file
+identifier from its content, so two builds give the same bytes.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import re
+import threading
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from typing import TYPE_CHECKING
 
 from kawaeval.common.files import replacing, source_datetime
-from kawaeval.common.text import era_year, safe_file_name
-from kawaeval.evaluation.model import Assessment
-from kawaeval.exceptions import PdfRenderError, PdfUnavailableError
+from kawaeval.exceptions import OutputWriteError, PdfRenderError, PdfUnavailableError
 from kawaeval.paths import TEMPLATES_DIR
-from kawaeval.report.wording import evaluation_label, report_title
-from kawaeval.version import __version__
+from kawaeval.report.combined import edition_name, footer_text, joined_html, report_title
+
+if TYPE_CHECKING:
+    from kawaeval.evaluation.model import Assessment
+
+__all__ = [
+    "PDF_VARIANT",
+    "check_available",
+    "combined_html",
+    "footer_text",
+    "pdf_name",
+    "report_title",
+    "write_report_pdf",
+]
 
 STYLESHEETS = ("kawaeval.css", "print.css")
 FONT_FAMILY = "kawaeval IPAexGothic"
-# Characters Windows refuses in a file name, and control characters.
+PDF_VARIANT = "pdf/ua-1"
+_DATA_URI = re.compile(r"data:([\w/+.-]+);base64,[A-Za-z0-9+/=]+")
 
 
 def check_available() -> None:
@@ -63,19 +82,7 @@ def pdf_name(assessment: Assessment) -> str:
 
     e.g. ``川崎市国際施策推進プラン_第２期実行プログラム_FY2021.pdf``.
     """
-    plan = assessment.plan
-    parts = [safe_file_name(p).strip("._") for p in (plan.name, plan.program)]
-    # always ends in _FY<year>, so never one of Windows' reserved names (CON, NUL...)
-    return "_".join([*(p for p in parts if p), f"FY{assessment.fiscal_year}"]) + ".pdf"
-
-
-def footer_text(assessment: Assessment) -> str:
-    """The plan, program, year and evaluation kind printed at the foot of every PDF page."""
-    plan = assessment.plan
-    return (
-        f"{plan.name} {plan.program} {era_year(assessment.fiscal_year)}"
-        f" {evaluation_label(assessment)}"
-    )
+    return edition_name(assessment, ".pdf")
 
 
 def _css_string(text: str) -> str:
@@ -95,97 +102,90 @@ html, body, body * {{ font-family: "{FONT_FAMILY}" !important; }}
 h1, h2, h3, h4, h5, h6 {{ bookmark-level: none; }}
 section.kawaeval-page {{ bookmark-level: 1; bookmark-label: attr(data-title); }}
 section.kawaeval-page h2 {{ bookmark-level: 2; }}
+section.kawaeval-provenance h2 {{ bookmark-level: none; }}
 .kawaeval-appendix h3 {{ bookmark-level: 3; }}
 .kawaeval-toc a::after {{ content: leader(".") target-counter(attr(href url), page); }}
 """
 
 
-def _page_id(href: str) -> str:
-    return Path(href).stem
-
-
 def combined_html(
     report_dir: Path, pages: Sequence[tuple[str, str]], title: str, footer: str
 ) -> str:
-    """The report's pages as one HTML document, for WeasyPrint.
+    """The report's pages as one HTML document for WeasyPrint, with the print styles.
 
-    ``pages`` is (title, file name) in reading order, the index first. Ids become
-    ``<page>--<id>``, links between pages become ``#<page>`` / ``#<page>--<id>``; links to
-    anything else (data files) are removed, so no folder of this PC ends up in the PDF.
+    ``pages`` is (title, file name) in reading order, the index first
+    (:func:`kawaeval.report.combined.joined_html`).
     """
-    import xml.etree.ElementTree as ET
-
-    import tinyhtml5
-    from markupsafe import escape
-
-    names = {href: _page_id(href) for _, href in pages}
-    sections = []
-    for page_title, href in pages:
-        page = _page_id(href)
-        tree = tinyhtml5.parse(
-            (report_dir / href).read_text(encoding="utf-8"), namespace_html_elements=False
-        )
-        main = tree.find(".//main")
-        if main is None:
-            main = tree.find("body")
-        for element in main.iter():
-            if "id" in element.attrib:
-                element.attrib["id"] = f"{page}--{element.attrib['id']}"
-            if element.tag == "a" and "href" in element.attrib:
-                target = _internal_target(element.attrib["href"], page, names)
-                if target is None:
-                    del element.attrib["href"]
-                else:
-                    element.attrib["href"] = target
-        main.tag = "section"
-        main.attrib.update(
-            {
-                "class": " ".join(filter(None, ["kawaeval-page", main.attrib.get("class")])),
-                "id": page,
-                "data-title": page_title,
-            }
-        )
-        sections.append(ET.tostring(main, encoding="unicode", method="html"))
     styles = "".join(
         (TEMPLATES_DIR / "kawaeval" / "static" / name).read_text(encoding="utf-8")
         for name in STYLESHEETS
     )
-    return (
-        '<!DOCTYPE html>\n<html lang="ja">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>{escape(title)}</title>\n"
-        f'<meta name="generator" content="kawaeval {escape(__version__)}">\n'
-        f"<style>\n{styles}\n{pdf_stylesheet(footer)}</style>\n</head>\n<body>\n"
-        + "\n".join(sections)
-        + "\n</body>\n</html>\n"
-    )
+    return joined_html(report_dir, pages, title, f"{styles}\n{pdf_stylesheet(footer)}")
 
 
-def _internal_target(href: str, page: str, names: dict[str, str]) -> str | None:
-    """Where a link of ``page`` points inside the combined document, None when outside it."""
-    parts = urlsplit(href)
-    if parts.scheme or parts.netloc:
-        return href if parts.scheme in {"http", "https", "mailto"} else None
-    path = unquote(parts.path)
-    if path == "":
-        target = page
-    elif path in names:
-        target = names[path]
-    else:
-        return None
-    return f"#{target}--{parts.fragment}" if parts.fragment else f"#{target}"
+class _Errors(logging.Handler):
+    """WeasyPrint's errors logged by this thread (the years of a build finish in threads)."""
+
+    def __init__(self):
+        super().__init__(logging.ERROR)
+        self.thread = threading.get_ident()
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread == self.thread:  # an inline image is named by its type, not its bytes
+            self.messages.append(_DATA_URI.sub(r"data:\1;base64,…", record.getMessage()))
 
 
 @contextmanager
-def _quiet_weasyprint():
-    """WeasyPrint warns about every CSS property it does not print (JupyterLab's); keep its
-    errors only, so a build's output stays readable."""
+def _weasyprint_errors() -> Iterator[list[str]]:
+    """Collect the errors WeasyPrint logs (they fail the PDF); drop its warnings about every
+    CSS property it does not print (JupyterLab's), so a build's output stays readable."""
     logger = logging.getLogger("weasyprint")
     level = logger.level
+    errors = _Errors()
     logger.setLevel(logging.ERROR)
+    logger.addHandler(errors)
     try:
-        yield
+        yield errors.messages
     finally:
+        logger.removeHandler(errors)
         logger.setLevel(level)
+
+
+def render_pdf(html: str, base_dir: Path, target: Path, author: str | None = None) -> Path:
+    """Lay out one HTML document as a tagged PDF at ``target`` (written whole or not at all).
+
+    Raises
+    ------
+    PdfUnavailableError
+        If WeasyPrint or Pango is missing.
+    PdfRenderError
+        If WeasyPrint fails or logs an error (an image without alt text, a document without a
+        language, a resource it cannot load); nothing is left half-written.
+    """
+    weasyprint = _weasyprint()
+    try:
+        with _weasyprint_errors() as errors, replacing(target) as (partial,):
+            from weasyprint.text.fonts import FontConfiguration
+
+            fonts = FontConfiguration()
+            document = weasyprint.HTML(string=html, base_url=str(base_dir)).render(
+                font_config=fonts
+            )
+            when = source_datetime()
+            document.metadata.created = when
+            document.metadata.modified = when
+            document.metadata.authors = [author] if author else []
+            document.write_pdf(
+                partial, pdf_identifier=True, uncompressed_pdf=False, pdf_variant=PDF_VARIANT
+            )
+            if errors:  # raised inside: the target is left as it was
+                raise PdfRenderError(target, "; ".join(dict.fromkeys(errors)))
+    except (PdfRenderError, OutputWriteError):
+        raise
+    except Exception as exc:  # WeasyPrint raises many kinds; the user needs one message
+        raise PdfRenderError(target, f"{type(exc).__name__}: {exc}") from exc
+    return target
 
 
 def write_report_pdf(
@@ -201,26 +201,9 @@ def write_report_pdf(
     PdfUnavailableError
         If WeasyPrint or Pango is missing.
     PdfRenderError
-        If the PDF cannot be laid out or written (nothing is left half-written).
+        If the PDF cannot be laid out or written (:func:`render_pdf`).
     """
-    weasyprint = _weasyprint()
-    target = report_dir / pdf_name(assessment)
     title = report_title(assessment)
     pages = [(title, "index.html"), *chapters]
     html = combined_html(report_dir, pages, title, footer_text(assessment))
-    try:
-        with _quiet_weasyprint(), replacing(target) as (partial,):
-            from weasyprint.text.fonts import FontConfiguration
-
-            fonts = FontConfiguration()
-            document = weasyprint.HTML(string=html, base_url=str(report_dir)).render(
-                font_config=fonts
-            )
-            when = source_datetime()
-            document.metadata.created = when
-            document.metadata.modified = when
-            document.metadata.authors = [a for a in [assessment.plan.city] if a]
-            document.write_pdf(partial, pdf_identifier=True, uncompressed_pdf=False)
-    except Exception as exc:  # WeasyPrint raises many kinds; the user needs one message
-        raise PdfRenderError(target, f"{type(exc).__name__}: {exc}") from exc
-    return target
+    return render_pdf(html, report_dir, report_dir / pdf_name(assessment), assessment.plan.city)

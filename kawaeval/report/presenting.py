@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 from markupsafe import Markup
@@ -52,6 +53,7 @@ from kawaeval.report.wording import (
     goal_label,
     grade_source,
     grade_text,
+    number,
     pct,
     report_title,
 )
@@ -163,18 +165,24 @@ def judgement_notice(assessment: Assessment) -> Fragment:
 
 
 def data_quality(assessment: Assessment) -> Fragment:
-    """The rejected rows (file, Excel row, column, value, reason, initiative) when let through."""
+    """The rejected rows (file, Excel row, column, value, reason, initiative) when let through,
+    and what reading noticed in the files (hidden rows, files not read, a blank returned form)."""
     quality = assessment.data_quality
-    if not tables.is_shown(assessment, "data_quality"):
+    table_shown = tables.is_shown(assessment, "data_quality")
+    if not table_shown and not quality.warnings:
         return section()
-    frame = tables.data_quality(assessment)
-    columns = [shown(c, numeric=c == "行（Excel）") for c in tables.DATA_QUALITY_COLUMNS]
+    table = None
+    if table_shown:
+        frame = tables.data_quality(assessment)
+        columns = [shown(c, numeric=c == "行（Excel）") for c in tables.DATA_QUALITY_COLUMNS]
+        table = table_html(frame, columns, f"集計から除外した行（{quality.rejected_rows}行）")
     return fragment(
         "data_quality.html.j2",
         css="kawaeval-quality",
-        title=_title(assessment, "data_quality"),
+        title=_title(assessment, "data_quality") if table else "データ品質：確認が必要な点",
         rows=quality.rejected_rows,
-        table=table_html(frame, columns),
+        table=table,
+        warnings=quality.warnings,
     )
 
 
@@ -509,7 +517,9 @@ def directions(assessment: Assessment, goal: int) -> Fragment:
                 "verdict_text": verdict_text,
                 "source": grade_source(d.progress),
                 "reason": d.progress.reason,
-                "table": table_html(rows, columns),
+                "table": table_html(
+                    rows, columns, f"取組の方向性{city_digits(d.direction)}の年度別の達成度"
+                ),
                 "highlights": [h for h in block.highlights if h.direction == d.direction],
                 "text": text_html(d.narrative),
             }
@@ -583,10 +593,13 @@ def below_target_table(assessment: Assessment, goal: int) -> Fragment:
     """The goal's below-target initiatives with their reasons; long lists fold by direction."""
     block = goal_block(assessment, goal)
     frame = tables.below_target(assessment, goal)
+    year = era_year(assessment.fiscal_year)
+    below = _labels(assessment).below
+    caption = f"{year}に{below}取組（{len(frame)}件）"
     table, groups = None, None
     if len(frame) <= LONG_LIST:
         ordered = frame.sort_values("方向性", kind="stable")
-        table = table_html(ordered, _below_columns(assessment, True), group="方向性")
+        table = table_html(ordered, _below_columns(assessment, True), caption, group="方向性")
     else:
         names = {d.direction: d.name for d in block.directions}
         by_direction = list(frame.groupby("方向性", sort=True))
@@ -595,7 +608,11 @@ def below_target_table(assessment: Assessment, goal: int) -> Fragment:
             {
                 "title": f"取組の方向性{direction} {names.get(direction, '')}".rstrip(),
                 "count": len(rows),
-                "table": table_html(rows.head(room), _below_columns(assessment, False)),
+                "table": table_html(
+                    rows.head(room),
+                    _below_columns(assessment, False),
+                    f"{below}取組：取組の方向性{direction}",
+                ),
                 "more": max(len(rows) - room, 0),
             }
             for direction, rows in by_direction
@@ -610,9 +627,10 @@ def below_target_table(assessment: Assessment, goal: int) -> Fragment:
     return fragment(
         "below_target.html.j2",
         css="kawaeval-below",
-        heading=below_target_heading(_labels(assessment).below),
-        year=era_year(assessment.fiscal_year),
-        below=_labels(assessment).below,
+        heading=below_target_heading(below),
+        year=year,
+        below=below,
+        caption=caption,
         count=len(frame),
         table=table,
         groups=groups,
@@ -632,7 +650,7 @@ def indicators_table(assessment: Assessment, goal: int) -> Fragment:
         shown("参考指標"),
         shown("単位"),
         shown("向き"),
-        *(Column(n, lambda row, n=n: _number(row[n]), True) for n in tables.INDICATOR_VALUES),
+        *(Column(n, lambda row, n=n: number(row[n]), True) for n in tables.INDICATOR_VALUES),
         percent("達成率（%）"),
         shown("達成"),
     ]
@@ -644,15 +662,6 @@ def indicators_table(assessment: Assessment, goal: int) -> Fragment:
         note,
         heading="参考指標",
     )
-
-
-def _number(value: object) -> str:
-    if value is None or pd.isna(value):
-        return "－"
-    number = float(value)
-    if number.is_integer():
-        return f"{int(number):,}"
-    return f"{number:,}"
 
 
 def goal_grades(assessment: Assessment, goal: int) -> Fragment:
@@ -677,9 +686,25 @@ def goal_grades(assessment: Assessment, goal: int) -> Fragment:
 # ---------------------------------------------------------------- pages around the chapters
 
 
-def page_nav(previous: tuple[str, str] | None, following: tuple[str, str] | None) -> str:
+class PageNav(NamedTuple):
+    """The previous / index / next links of a chapter page, above and below its content."""
+
+    top: str
+    bottom: str
+
+
+NAV_LABELS = PageNav("章の移動（ページの先頭）", "章の移動（ページの末尾）")
+"""Each navigation landmark's name: a screen reader's list of landmarks tells them apart."""
+
+
+def page_nav(previous: tuple[str, str] | None, following: tuple[str, str] | None) -> PageNav:
     """Previous / index / next links (relative) for the top and bottom of a chapter page."""
-    return str(render("page_nav.html.j2", previous=previous, following=following))
+    return PageNav(
+        *(
+            str(render("page_nav.html.j2", previous=previous, following=following, label=label))
+            for label in NAV_LABELS
+        )
+    )
 
 
 def report_css() -> str:
@@ -708,14 +733,17 @@ def index_page(
     chapters: Sequence[tuple[str, str]],
     provenance: dict,
     downloads: Sequence[tuple[str, str]] = (),
+    changes: Fragment | str = "",
 ) -> str:
     """The report's entry page: title, table of contents, key figures, files and provenance.
 
     ``chapters`` is (title, relative link) in reading order; ``downloads`` is (what, relative
-    link) for the files beside the pages (tables.xlsx, the data); ``provenance`` holds
+    link) for the files beside the pages (tables.xlsx, the data), or (what, link, class) for
+    one that only the HTML report lists; ``provenance`` holds
     ``package_version``, ``git_commit`` (or None: "not from a git checkout"), ``parameters``
     (dict), ``inputs`` (list of (file, sha256)), ``plan`` ((file, sha256)) and ``source_date``
-    (or None).
+    (or None); ``changes`` is the section on the change record
+    (:func:`kawaeval.report.changes.index_section`).
     """
     year = era_year(assessment.fiscal_year)
     labels = _labels(assessment)
@@ -727,6 +755,7 @@ def index_page(
         notice=assessment.notice,
         judgement_notice=judgement_notice(assessment),
         chapters=list(chapters),
+        changes=changes,
         downloads=list(downloads),
         initiatives=program.initiatives,
         year=year,

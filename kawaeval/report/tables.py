@@ -37,6 +37,7 @@ from kawaeval.exceptions import UsageError
 from kawaeval.plan import ACHIEVEMENTS, EVALUATED
 from kawaeval.report.chapters import REGISTRY
 from kawaeval.report.wording import (
+    ACHIEVED_WORDS,
     NO_REASON,
     goal_label,
     grade_source,
@@ -430,7 +431,6 @@ INDICATOR_COLUMNS = [
     "達成",
 ]
 _BETTER = {"higher": "高いほど良い", "lower": "低いほど良い"}
-_ACHIEVED = {True: "達成", False: "未達成", None: "－"}
 
 
 def indicators(assessment: Assessment, goal: int) -> pd.DataFrame:
@@ -445,7 +445,7 @@ def indicators(assessment: Assessment, goal: int) -> pd.DataFrame:
             "目標値": i.target,
             "実績値": i.actual,
             "達成率" + SHARE_SUFFIX: _share(i.achievement_rate_pct),
-            "達成": _ACHIEVED[i.achieved],
+            "達成": ACHIEVED_WORDS[i.achieved],
         }
         for i in block.indicators
     ]
@@ -609,10 +609,19 @@ def years_so_far(assessment: Assessment) -> list[int]:
     return assessment.years_so_far()
 
 
+def shown_id(initiative_id: str, former_ids: list[str]) -> str:
+    """An initiative's id as the appendix shows it: a renumbered one with its earlier ids,
+    ``1-1-05（旧 1-2-03）``, so that both years' records can be found."""
+    if not former_ids:
+        return initiative_id
+    return f"{initiative_id}（旧 {'、'.join(former_ids)}）"
+
+
 def initiatives_frame(assessment: Assessment) -> pd.DataFrame:
     """One row per initiative, in plan order (goal, direction, id): its names, bureau, reason
     and one ``achievement_<year>`` column per program year up to the evaluated one (missing
-    where the records have no result for that year)."""
+    where the records have no result for that year); ``shown_id`` is the id with the earlier
+    ids of a renumbered initiative (``former_ids``, joined)."""
     goals = {g.goal: g for g in assessment.plan.goals}
     years = years_so_far(assessment)
     rows = []
@@ -626,6 +635,8 @@ def initiatives_frame(assessment: Assessment) -> pd.DataFrame:
                 "direction": entry.direction,
                 "direction_name": directions[entry.direction],
                 "initiative_id": entry.initiative_id,
+                "shown_id": shown_id(entry.initiative_id, entry.former_ids),
+                "former_ids": "、".join(entry.former_ids) or None,
                 "name": entry.name,
                 "bureau": entry.bureau,
                 **{achievement_column(y): entry.achievements.get(str(y)) for y in years},
@@ -638,6 +649,8 @@ def initiatives_frame(assessment: Assessment) -> pd.DataFrame:
         "direction",
         "direction_name",
         "initiative_id",
+        "shown_id",
+        "former_ids",
         "name",
         "bureau",
         *(achievement_column(y) for y in years),
@@ -672,7 +685,7 @@ def initiatives(assessment: Assessment) -> pd.DataFrame:
         {
             "基本目標": r["goal"],
             "取組の方向性": r["direction"],
-            "取組番号": r["initiative_id"],
+            "取組番号": r["shown_id"],
             "取組名": r["name"],
             "所管": _blank_if_missing(r["bureau"]),
             **{

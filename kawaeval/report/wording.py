@@ -33,6 +33,23 @@ def pct(share: float | None) -> str:
     return f"{share:.1f}%"
 
 
+ACHIEVED_WORDS = {True: "達成", False: "未達成", None: "－"}
+"""Whether a reference indicator reached its target, in words."""
+
+
+def number(value: object) -> str:
+    """A value as the report prints it: ``3,540``, ``22.5``; ``－`` when there is none."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "－"
+    try:
+        as_float = float(value)
+    except (TypeError, ValueError):
+        return "－"  # pandas' NA
+    if as_float.is_integer():
+        return f"{int(as_float):,}"
+    return f"{as_float:,}"
+
+
 def evaluation_label(assessment: Assessment) -> str:
     """最終評価 for the last program year, 中間評価 for the others."""
     return "最終評価" if assessment.is_final else "中間評価"

@@ -16,6 +16,7 @@ is byte-stable (:func:`kawaeval.common.spreadsheet.stable_xlsx_bytes`).
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -24,13 +25,20 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from kawaeval.common.spreadsheet import neutralise, stable_xlsx_bytes
+from kawaeval.common.spreadsheet import (
+    EXCEL_CELL_LIMIT,
+    fit_cell,
+    neutralise,
+    stable_xlsx_bytes,
+)
 from kawaeval.common.text import display_width
 from kawaeval.report.chapters import chapter_titles as page_titles
 
 if TYPE_CHECKING:
     from kawaeval.evaluation.model import Assessment
     from kawaeval.report.tables import ReportTable
+
+log = logging.getLogger(__name__)
 
 WORKBOOK_FILE = "tables.xlsx"
 CONTENTS_SHEET = "目次"
@@ -151,6 +159,19 @@ def _write_table_sheet(sheet, table: ReportTable) -> None:
         texts = [label]
         for i, value in enumerate(series.tolist()):
             stored = _cell_value(value, is_percent)
+            if isinstance(stored, str):
+                stored, cut = fit_cell(stored)
+                if cut:
+                    log.warning(
+                        "tables.xlsx: シート「%s」のセル %s%s の文字数が Excel の上限（%s 文字）を"
+                        "超えるため、%s 文字を省略しました（全文は報告書の HTML と "
+                        "data/tidy.parquet にあります）",
+                        sheet.title,
+                        get_column_letter(j),
+                        FIRST_DATA_ROW + i,
+                        f"{EXCEL_CELL_LIMIT:,}",
+                        f"{cut:,}",
+                    )
             cell = sheet.cell(FIRST_DATA_ROW + i, j, stored)
             if isinstance(stored, str):
                 cell.data_type = "s"  # text, never a formula, whatever it begins with
@@ -232,15 +253,20 @@ def workbook_heading(assessment: Assessment) -> str:
     return " ".join(p for p in parts if p) + " 表の一覧"
 
 
-def write_tables_workbook(assessment: Assessment, path: Path) -> Path:
-    """Write ``tables.xlsx`` (every table of the report for ``assessment``) to ``path``."""
+def write_tables_workbook(
+    assessment: Assessment, path: Path, extra: Sequence[ReportTable] = ()
+) -> Path:
+    """Write ``tables.xlsx`` (every table of the report for ``assessment``, then ``extra``:
+    the change record's, when the report has one) to ``path``."""
     from kawaeval.report.tables import report_tables
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(
-        tables_workbook(
-            report_tables(assessment), workbook_heading(assessment), chapter_titles(assessment)
-        )
-    )
+    titles = chapter_titles(assessment)
+    if extra:
+        from kawaeval.report.changes import CHANGES_CHAPTER
+
+        titles[CHANGES_CHAPTER[0]] = CHANGES_CHAPTER[1]
+    tables = [*report_tables(assessment), *extra]
+    path.write_bytes(tables_workbook(tables, workbook_heading(assessment), titles))
     return path

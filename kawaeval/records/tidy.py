@@ -1,0 +1,219 @@
+"""The long tidy frame: one row per accepted initiative and program year in its file, sorted.
+
+Built with Arrow takes and integer codes rather than a Python loop per cell; repeated text
+(bureau, reason, file, achievement as written, earlier ids) becomes categoricals.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from kawaeval.plan import Plan
+from kawaeval.records.renumbered import Links
+from kawaeval.records.row_checks import NOT_A_CODE, CheckedFile
+from kawaeval.records.validating import ACHIEVEMENT_DTYPE, TEXT, text_array
+
+TIDY_COLUMNS = [
+    "initiative_id",
+    "goal",
+    "direction",
+    "name",
+    "bureau",
+    "fiscal_year",
+    "achievement",
+    "achievement_raw",
+    "reason",
+    "former_ids",
+    "source_file",
+    "source_row",
+]
+
+
+def _categories(
+    pieces: list[tuple[np.ndarray, list]],
+) -> tuple[list[np.ndarray], pd.CategoricalDtype]:
+    """Codes of several dictionary encodings mapped onto one set of sorted text categories."""
+    categories = sorted({v for _, distinct in pieces for v in distinct if v is not None})
+    position = {v: i for i, v in enumerate(categories)}
+    codes = []
+    for indices, distinct in pieces:
+        lookup = np.array([position.get(v, -1) for v in distinct] + [-1], dtype=np.int32)
+        codes.append(lookup[indices])
+    return codes, pd.CategoricalDtype(pd.Index(categories, dtype=TEXT))
+
+
+def _categorical(
+    codes: np.ndarray, dtype: pd.CategoricalDtype, spread: np.ndarray | None = None
+) -> pd.Categorical:
+    """A Categorical of ``codes`` (taken at ``spread`` if given, where every code is taken)
+    keeping only the categories in use (still sorted), in the smallest integer type."""
+    used = np.bincount(codes + 1, minlength=len(dtype.categories) + 1)[1:] > 0
+    small = np.int8 if len(dtype.categories) < 127 else np.int32
+    if not used.all():
+        renumber = np.append(np.cumsum(used) - 1, -1).astype(small)
+        codes = renumber[codes]
+        dtype = pd.CategoricalDtype(dtype.categories[used])
+    codes = codes.astype(small, copy=False)
+    return pd.Categorical.from_codes(codes if spread is None else codes[spread], dtype=dtype)
+
+
+def tidy_frame(
+    checked: list[CheckedFile],
+    rejected_rows: list[np.ndarray],
+    plan: Plan,
+    links: Links | None = None,
+) -> tuple[pd.DataFrame, list[int]]:
+    """Long table of accepted rows (one per initiative and program year in its file), sorted,
+    and the number of raw rows behind it in each file.
+
+    Repeated text (bureau, reason, file, achievement as written) becomes categoricals, so that
+    the long table repeats small integer codes rather than strings.
+    """
+    years = list(plan.program_years)
+    k = len(years)
+    keeps = [
+        ~np.isin(c.fields["source_row"].to_numpy(), bad)
+        for c, bad in zip(checked, rejected_rows, strict=True)
+    ]
+    sizes = [int(keep.sum()) for keep in keeps]
+    n = sum(sizes)
+
+    def numbers(name: str) -> np.ndarray:
+        return np.concatenate(
+            [
+                c.fields[name].to_numpy(dtype=np.int64)[keep]
+                for c, keep in zip(checked, keeps, strict=True)
+            ]
+        )
+
+    def text(name: str) -> pa.Array:
+        return pa.concat_arrays(
+            [
+                text_array(c.fields[name]).filter(pa.array(keep))
+                for c, keep in zip(checked, keeps, strict=True)
+            ]
+        )
+
+    def every_row(name: str) -> pa.Array:
+        """A text field of every raw row, rejected ones too: taken at ``kept`` when needed,
+        which is cheaper than filtering a million strings first."""
+        arrays = [text_array(c.fields[name]) for c in checked]
+        return arrays[0] if len(arrays) == 1 else pa.concat_arrays(arrays)
+
+    kept = np.flatnonzero(np.concatenate(keeps))  # accepted rows among every file's raw rows
+    goal, direction, source_row = numbers("goal"), numbers("direction"), numbers("source_row")
+    part = np.repeat(np.arange(len(checked), dtype=np.int32), sizes)
+    if links is None or not links.ids:
+        ids = text("initiative_id")
+    else:
+        ids = pa.concat_arrays(
+            [
+                (
+                    text_array(c.fields["initiative_id"])
+                    if p not in links.ids
+                    else pa.array(links.ids[p], type=pa.large_string())
+                ).filter(pa.array(keep))
+                for p, (c, keep) in enumerate(zip(checked, keeps, strict=True))
+            ]
+        )
+
+    # Sort by (goal, direction) rank, then id: a stable integer sort over the ids' order.
+    pair = goal * 1000 + direction
+    pairs = np.unique(pair[:: max(1, n // 4096)]) if n else pair
+    pair_rank = np.searchsorted(pairs, pair)
+    if n and not np.array_equal(pairs[np.minimum(pair_rank, len(pairs) - 1)], pair):
+        pairs, pair_rank = np.unique(pair, return_inverse=True)
+    pair_rank = pair_rank.astype(np.int16 if len(pairs) < 2**15 else np.int64)
+    if n > 1 and not pc.all(pc.less(ids[:-1], ids[1:])).as_py():
+        id_order = pc.sort_indices(ids).to_numpy()
+        order = id_order[np.argsort(pair_rank[id_order], kind="stable")]
+    else:
+        order = np.argsort(pair_rank, kind="stable")
+
+    # Row i of the sorted wide table becomes rows (i, year) for each year its file has.
+    codes = np.full((n, k), NOT_A_CODE, dtype=np.int8)
+    raw_pieces, raw_slots = [], []
+    start = 0
+    drops = []
+    for p, (c, keep, size) in enumerate(zip(checked, keeps, sizes, strict=True)):
+        for j, year in enumerate(years):
+            if year in c.layout.years:
+                codes[start : start + size, j] = c.achievement_codes[year][keep]
+                indices, distinct = c.achievement_raw[year]
+                raw_pieces.append((indices[keep], distinct))
+                raw_slots.append((start, size, j))
+                if links is not None and (p, year) in links.drop:
+                    drops.append((start + np.flatnonzero(links.drop[(p, year)][keep]), j))
+        start += size
+    behind = (codes != NOT_A_CODE).any(axis=1)  # before joined years are taken elsewhere
+    for where, j in drops:
+        codes[where, j] = NOT_A_CODE
+    raw_parts, raw_dtype = _categories(raw_pieces)
+    raw_codes = np.full((n, k), -1, dtype=np.int32)
+    for (first, size, j), piece in zip(raw_slots, raw_parts, strict=True):
+        raw_codes[first : first + size, j] = piece
+    codes = codes[order].ravel()
+    present = codes != NOT_A_CODE
+    # Gathering in two steps, the initiatives in tidy order and then each repeated over its
+    # years, reads memory in order; one gather at np.repeat(order, k) jumps about and is slower.
+    rows = np.repeat(np.arange(n, dtype=np.int64), k)[present]
+    take = pa.array(rows)
+    wide = pa.array(order)
+
+    strings = pa.table(
+        {
+            "initiative_id": ids.take(wide).take(take),
+            "name": every_row("name").take(pa.array(kept[order])).take(take),
+        }
+    )
+    strings = strings.to_pandas(types_mapper={pa.large_string(): TEXT}.get, split_blocks=True)
+    optional = {}
+    for name in ("bureau", "reason"):
+        pieces, dtype = _categories([c.optional[name] for c in checked])
+        indices = np.concatenate(pieces)
+        # Every accepted initiative has a tidy row, so the categories in use are found on the
+        # initiatives before spreading the codes over their years.
+        optional[name] = _categorical(indices[kept[order]], dtype, spread=rows)
+    if links is not None and links.former:
+        former_pieces = []
+        for p, c in enumerate(checked):
+            texts = links.former.get(p, [None] * len(c.fields))
+            distinct = sorted({v for v in texts if v is not None})
+            lookup = {v: i for i, v in enumerate(distinct)}
+            former_pieces.append(
+                (np.array([lookup.get(v, -1) for v in texts], dtype=np.int32), distinct)
+            )
+        pieces, dtype = _categories(former_pieces)
+        optional["former_ids"] = _categorical(
+            np.concatenate(pieces)[kept[order]], dtype, spread=rows
+        )
+    else:
+        optional["former_ids"] = pd.Categorical.from_codes(
+            np.full(len(rows), -1, dtype=np.int8),
+            dtype=pd.CategoricalDtype(pd.Index([], dtype=TEXT)),
+        )
+    files = sorted({c.table.file for c in checked})
+    file_codes = np.array([files.index(c.table.file) for c in checked], dtype=np.int32)
+    file_dtype = pd.CategoricalDtype(pd.Index(files, dtype=TEXT))
+    tidy = pd.DataFrame(
+        {
+            "initiative_id": strings["initiative_id"],
+            "goal": goal[order][rows],
+            "direction": direction[order][rows],
+            "name": strings["name"],
+            "bureau": optional["bureau"],
+            "fiscal_year": np.tile(np.asarray(years, dtype=np.int64), n)[present],
+            "achievement": pd.Categorical.from_codes(codes[present], dtype=ACHIEVEMENT_DTYPE),
+            "achievement_raw": _categorical(raw_codes[order].ravel()[present], raw_dtype),
+            "reason": optional["reason"],
+            "former_ids": optional["former_ids"],
+            "source_file": _categorical(file_codes[part[order]], file_dtype, spread=rows),
+            "source_row": source_row[order][rows],
+        },
+        copy=False,  # copying would stack the int columns into one 2-D block: a needless copy
+    )
+    accepted = np.bincount(part[behind], minlength=len(checked))
+    return tidy, [int(a) for a in accepted]
