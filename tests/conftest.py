@@ -78,7 +78,7 @@ def require_system_tool(command: str, debian_package: str) -> str:
 # Processes that make a test slow: a Jupyter kernel (cold, or the warm pool's zygote), a build
 # run as a command (its kernels), JupyterLab, LibreOffice, Chromium (playwright's driver).
 HEAVY = re.compile(
-    r"ipykernel_launcher|kawaeval\.build\.(engine|zygote)|kawaeval\S*\s(\S+\s)*build\b"
+    r"ipykernel_launcher|kawaeval\.build\.zygote|kawaeval\S*\s(\S+\s)*build\b"
     r"|jupyter\S*\s+lab\b|jupyterlab|soffice|libreoffice|chromium|playwright"
 )
 _started: list[str] = []

@@ -82,7 +82,7 @@ def _no_kernel_no_cleaning(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("must not be reached")
 
-    monkeypatch.setattr("kawaeval.build.engine.KernelPool.execute", refuse)
+    monkeypatch.setattr("kawaeval.build.kernels.KernelPool.execute", refuse)
     monkeypatch.setattr("papermill.execute_notebook", refuse)
     monkeypatch.setattr("kawaeval.build.pipeline.clean_records", refuse)
 
@@ -504,7 +504,7 @@ def test_rejected_rows_stop_the_build_before_any_kernel(tmp_path, monkeypatch, c
     def refuse(*args, **kwargs):
         raise AssertionError("no kernel may start")
 
-    monkeypatch.setattr("kawaeval.build.engine.KernelPool.execute", refuse)
+    monkeypatch.setattr("kawaeval.build.kernels.KernelPool.execute", refuse)
     code = cli.main(
         ["build", "--fiscal-year", "2020", "--raw", str(ESCAPING_RAW), "--out", str(tmp_path)]
     )
@@ -547,7 +547,7 @@ def test_a_year_without_any_rating_stops_before_any_kernel(tmp_path, monkeypatch
     def refuse(*args, **kwargs):
         raise AssertionError("no kernel may start")
 
-    monkeypatch.setattr("kawaeval.build.engine.KernelPool.execute", refuse)
+    monkeypatch.setattr("kawaeval.build.kernels.KernelPool.execute", refuse)
     code = cli.main(["build", "--fiscal-year", "2021", "--raw", str(raw), "--out", str(tmp_path)])
     assert code == 1
     assert "2021年度の達成度の列がある取組が1件もありません" in capsys.readouterr().err
@@ -562,8 +562,10 @@ def test_jobs_default_to_every_cpu_this_process_may_use(tmp_path, monkeypatch):
     sizes = []
 
     class Pool:
-        def __init__(self, size, warm=True):
+        def __init__(self, size, warm=True, zygote=None):
             sizes.append((size, warm))
+            if zygote is not None:
+                zygote.close()
 
         def __enter__(self):
             return self
@@ -746,6 +748,73 @@ def test_a_signal_stops_the_build_and_leaves_the_last_report(tmp_path, signum, n
     while not _kernel_gone(kernel) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert _kernel_gone(kernel), f"kernel {kernel} still running"
+
+
+QUICK_BUILD = """
+import os
+import sys
+from pathlib import Path
+
+from kawaeval import cli
+from kawaeval.build import building
+from kawaeval.report.chapters import Chapter
+
+if {fresh!r}:  # what Windows gets: no fork, every chapter in a fresh kernel
+    del os.fork
+notebook = Path({notebook!r})
+chapters = [Chapter(f"{{i:02d}}_quick", notebook, f"quick {{i}}") for i in range(12)]
+building.chapters_for = lambda plan, goals=None: chapters
+sys.exit(cli.main(["build", "--fiscal-year", "2021", "--out", {out!r}, "--jobs", "2"]))
+"""
+PROGRESS_LINE = re.compile(r"FY2021: \[\d+/12\] quick \d+ \(\d+_quick\)")
+# Seconds after the first of twelve quick chapters is done (two run at once, each a few tenths
+# of a second from fork to shutdown): the signal lands while kernels start, run and stop.
+# None: 1.5 s after the build started, before any chapter (cleaning, the zygote's imports).
+# The fresh kernels of a PC without fork: once, a tenth of a second after the first chapter.
+SIGNAL_POINTS = [(False, d) for d in (None, 0.0, 0.04, 0.1, 0.2, 0.35)] + [(True, 0.1)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("fresh", "delay"), SIGNAL_POINTS)
+@pytest.mark.parametrize(
+    ("signum", "name", "code"), [(signal.SIGINT, "SIGINT", 130), (signal.SIGTERM, "SIGTERM", 143)]
+)
+def test_a_signal_at_any_moment_of_a_chapters_life_prints_the_one_line(
+    tmp_path, signum, name, code, fresh, delay
+):
+    out = tmp_path / "reports"
+    notebook = str(FIXTURES / "interpreter_chapter.ipynb")
+    script = QUICK_BUILD.format(notebook=notebook, out=str(out), fresh=fresh)
+    build = subprocess.Popen(
+        [sys.executable, "-c", script],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, as a terminal's foreground job
+    )
+    try:
+        if delay is None:
+            time.sleep(1.5)
+            shown = ""
+        else:
+            shown = build.stderr.readline()  # the first chapter is done
+            assert PROGRESS_LINE.fullmatch(shown.rstrip("\n")), shown + build.communicate()[1]
+            time.sleep(delay)
+        if signum == signal.SIGINT:
+            os.killpg(build.pid, signum)  # Ctrl-C reaches the whole foreground group
+        else:
+            build.send_signal(signum)
+        _, err = build.communicate(timeout=60)
+    finally:
+        if build.poll() is None:
+            build.kill()
+    lines = [line for line in (shown + err).splitlines() if not PROGRESS_LINE.fullmatch(line)]
+    assert build.returncode == code, shown + err
+    assert lines == [
+        f"kawaeval build: FY2021 の作成を中断しました (interrupted by {name} while building"
+        " FY2021); 前回のレポートはそのままです (the last report is unchanged)"
+    ], shown + err
+    assert not out.exists() or _listing(out) == []  # no staging folder, nothing published
 
 
 @pytest.mark.slow

@@ -267,6 +267,9 @@ def test_direction_spellings(value, parsed):
         ("4（目標を下回った）", "below"),
         ("4(目標を下回った)", "below"),
         ("5、目標を大きく下回った", "below"),
+        ("2 目標を上回った", "exceeded"),  # another spelling of the code's category
+        ("3 目標をほぼ達成", "on_target"),
+        ("4 ほぼ目標どおり", None),
         ("3 目標を下回った", None),
         ("1 目標を上回って達成", None),
         ("2:目標を大きく上回って達成", None),

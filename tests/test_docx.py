@@ -72,7 +72,7 @@ def test_docx_without_pypandoc_is_usage_error_with_install_hint(monkeypatch, tmp
         raise AssertionError("must not be reached: the check comes before any cleaning")
 
     monkeypatch.setattr("kawaeval.records.cleaning.clean_records", refuse)
-    monkeypatch.setattr("kawaeval.build.engine.KernelPool.execute", refuse)
+    monkeypatch.setattr("kawaeval.build.kernels.KernelPool.execute", refuse)
     monkeypatch.setitem(sys.modules, "pypandoc", None)  # import pypandoc -> ImportError
     code, err = run_cli(["build", "--fiscal-year", "2021", "--out", str(tmp_path), "--docx"])
     assert code == 2, err

@@ -1,6 +1,8 @@
 """One source of truth for dependencies: pyproject.toml pins, environment.yml and the lock agree."""
 
 import re
+import subprocess
+import sys
 import tomllib
 
 from conftest import REPO
@@ -52,3 +54,11 @@ def test_lock_holds_every_direct_pin_at_the_same_version():
     lock = _lock_pins()
     for name, version in _pyproject_pins().items():
         assert lock.get(name) == version, f"requirements.lock has {name}=={lock.get(name)}"
+
+
+def test_importing_nbformat_compiles_no_grammar():
+    """jsonschema 4.25+ imports rfc3987-syntax, whose grammars take 0.7 s to compile on every
+    import of nbformat (so of every build); pyproject.toml holds jsonschema at 4.24."""
+    script = "import sys, nbformat; print('rfc3987_syntax' in sys.modules, 'lark' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.stdout == "False False\n", done.stderr

@@ -96,7 +96,7 @@ def test_pdf_without_weasyprint_is_usage_error_with_install_hint(monkeypatch, tm
         raise AssertionError("must not be reached: the check comes before any cleaning")
 
     monkeypatch.setattr("kawaeval.build.pipeline.clean_records", refuse)
-    monkeypatch.setattr("kawaeval.build.engine.KernelPool.execute", refuse)
+    monkeypatch.setattr("kawaeval.build.kernels.KernelPool.execute", refuse)
     monkeypatch.setitem(sys.modules, "weasyprint", None)  # import weasyprint -> ImportError
     code, err = run_cli(["build", "--fiscal-year", "2021", "--out", str(tmp_path), "--pdf"])
     assert code == 2

@@ -134,7 +134,14 @@ def test_the_wheel_holds_the_code_the_chapters_the_templates_the_plan_and_the_sa
     assert "kawaeval/report/templates/report/changes.html.j2" in files
     with zipfile.ZipFile(wheel) as archive:
         recorded = archive.read("kawaeval/_commit.py").decode()
+        (entry_points,) = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
+        entry_points = archive.read(entry_points).decode()
     assert f"COMMIT = {git_commit()!r}\n" in recorded
+    # the chapters' kernels are forked through this provisioner, found by its entry point
+    assert (
+        "[jupyter_client.kernel_provisioners]\n"
+        "kawaeval-zygote = kawaeval.build.kernels:ZygoteProvisioner\n"
+    ) in entry_points
 
 
 @pytest.fixture(scope="module")
@@ -203,9 +210,12 @@ def test_the_installed_wheel_builds_the_same_report_from_any_folder(
     unrelated = tmp_path / "unrelated"
     unrelated.mkdir()
     out = tmp_path / "reports"
-    command = [kawaeval, "build", "--raw", tmp_path / "raw", "--fiscal-year", "2021", *EDITIONS]
-    _run([*command, "--out", out], unrelated, _dated_env())
+    command = [kawaeval, "-v", "build", "--raw", tmp_path / "raw", "--fiscal-year", "2021"]
+    said = _run([*command, *EDITIONS, "--out", out], unrelated, _dated_env())
     assert list(unrelated.iterdir()) == []  # nothing written where it ran
+    # the installed provisioner (its entry point) forked the chapters' kernels from the zygote
+    assert "chapters run in kernels forked from a warm zygote (pid " in said, said
+    assert "chapters start fresh kernels" not in said, said
 
     built, editable = _tree(out / "FY2021"), _tree(editable_report)
     assert sorted(built) == sorted(editable)

@@ -26,6 +26,7 @@ from kawaeval.build.options import BuildOptions
 from kawaeval.build.progress import Progress
 from kawaeval.build.publishing import clear_stale_debris
 from kawaeval.build.stamps import quick_stamp, read_stamp, up_to_date, year_stamp
+from kawaeval.build.zygote import start_early
 from kawaeval.common.files import source_date, writing_into
 from kawaeval.exceptions import BuildInterruptedError, FinalCheckError, Interrupt, UsageError
 from kawaeval.paths import default_raw_dir, default_reports_dir
@@ -102,7 +103,7 @@ def build_reports(
     Parameters are checked before anything is read. ``jobs`` defaults to every CPU this
     process may use; ``goals`` limits the goal chapters (default: every goal of the plan);
     ``chapters`` replaces the chapter list altogether (tests use it); ``warm_kernels`` is
-    passed to :class:`kawaeval.build.engine.KernelPool`; ``pdf`` and ``docx`` also write each
+    passed to :class:`kawaeval.build.kernels.KernelPool`; ``pdf`` and ``docx`` also write each
     report as one PDF / Word file (:mod:`kawaeval.report.editions`): True asks for it, False
     stops making it, None (the default) keeps each year's report as its last build made it
     (:mod:`kawaeval.build.editions`); ``final`` (the publishing build) first checks that every
@@ -164,7 +165,7 @@ def build_reports(
     )
     progress = Progress(len(years) * len(chapters), progress_stream)
     statuses: dict[int, str] = {}
-    scheduler = None
+    scheduler = zygote = None
     try:
         with writing_into(out_dir):  # a folder that cannot be written stops the build here
             out_dir.mkdir(parents=True, exist_ok=True)
@@ -185,12 +186,14 @@ def build_reports(
         for year, stamp in stale:  # a kept edition whose tool is gone stops the build now
             editions.check_kept(year, stamp[editions.STAMP_KEY], requested)
         if stale:
-            # Not at the top: what building a year takes (pandas,
-            # nbformat, the kernels) is imported only once a year is stale, which keeps the
-            # up-to-date check instant (tests/test_building.py checks sys.modules).
+            # First the zygote: its imports run on the other core while this process imports
+            # what building a year takes (pandas, nbformat, the kernels' machinery), not at the
+            # top, as the PDF's above: the up-to-date check stays instant (tests check).
+            zygote = start_early(warm_kernels)
             from kawaeval.build.scheduler import Scheduler
 
-            scheduler = Scheduler(options, stale, progress)
+            scheduler = Scheduler(options, stale, progress, zygote)
+            zygote = None  # the kernel pool's now
             statuses.update(scheduler.run())
     except (Interrupt, KeyboardInterrupt) as exc:
         signum = exc.signum if isinstance(exc, Interrupt) else signal.SIGINT
@@ -199,5 +202,7 @@ def build_reports(
         unfinished = [year for year in years if year not in statuses]
         raise BuildInterruptedError(signal.Signals(signum).name, unfinished) from None
     finally:
+        if zygote is not None:  # interrupted before the kernel pool took it over
+            zygote.close()
         progress.close()
     return [BuildResult(year, statuses[year], out_dir / f"FY{year}") for year in years]

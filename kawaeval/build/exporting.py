@@ -1,7 +1,7 @@
 """Executed chapters to offline HTML: one self-contained page per chapter through one template.
 
-A later step (PDF) reads the pages written here; it is called by ``building`` after the HTML
-pages are written and before the report is published.
+The year's pipeline (:mod:`kawaeval.build.pipeline`) normalises each executed notebook here,
+then exports the pages, which the PDF edition reads before the report is published.
 """
 
 from __future__ import annotations
@@ -10,29 +10,17 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kawaeval.paths import NOTEBOOKS_DIR, TEMPLATES_DIR, project_home
+import nbformat
+from nbconvert import HTMLExporter
+
+from kawaeval.build.stamps import display_path
+from kawaeval.paths import TEMPLATES_DIR
 from kawaeval.report.chapters import Chapter
 
 if TYPE_CHECKING:
-    import nbformat
-
     from kawaeval.report.presenting import PageNav
 
 TEMPLATE_NAME = "kawaeval"
-
-
-def display_path(path: Path) -> str:
-    """A path as a report shows it: relative to the project when inside it (a bundled chapter
-    as ``notebooks/<name>``, wherever kawaeval is installed), else its name only.
-
-    Reports are mailed: they must not reveal where the records sat on someone's PC, and the
-    same inputs in two folders must give the same bytes.
-    """
-    resolved = path.resolve()
-    for root, prefix in ((project_home().resolve(), ""), (NOTEBOOKS_DIR.resolve(), "notebooks/")):
-        if resolved != root and resolved.is_relative_to(root):
-            return prefix + resolved.relative_to(root).as_posix()
-    return resolved.name
 
 
 def normalise_notebook(nb: nbformat.NotebookNode, chapter: Chapter, relative_output: str) -> None:
@@ -62,8 +50,6 @@ def normalise_notebook(nb: nbformat.NotebookNode, chapter: Chapter, relative_out
 
 def read_executed(path: Path, chapter: Chapter, relative_output: str) -> nbformat.NotebookNode:
     """Read an executed chapter, normalise it and write it back; returns the notebook."""
-    import nbformat
-
     nb = nbformat.read(path, as_version=4)
     normalise_notebook(nb, chapter, relative_output)
     nbformat.write(nb, path)
@@ -77,8 +63,6 @@ def _exporter():
     """This thread's HTML exporter: made once, its template loaded once (0.1 s per page saved)."""
     exporter = getattr(_exporters, "html", None)
     if exporter is None:
-        from nbconvert import HTMLExporter
-
         exporter = _exporters.html = HTMLExporter(
             template_name=TEMPLATE_NAME,
             extra_template_basedirs=[str(TEMPLATES_DIR)],
@@ -95,8 +79,6 @@ def _exporter():
 def export_html(nb: nbformat.NotebookNode, title: str, nav: PageNav) -> str:
     """A chapter as one self-contained HTML page: no code, no prompts, no network resources;
     ``nav`` (:func:`kawaeval.report.presenting.page_nav`) above and below its content."""
-    import nbformat
-
     nb = nbformat.from_dict(nb)
     nb.metadata["title"] = title
     resources = {"kawaeval_nav_top": nav.top, "kawaeval_nav_bottom": nav.bottom}

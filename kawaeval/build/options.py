@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kawaeval.build.exporting import display_path
+from kawaeval.build.stamps import display_path
 from kawaeval.report.chapters import Chapter
 
 if TYPE_CHECKING:

@@ -4,18 +4,21 @@
 
 1. :meth:`~YearPipeline.start`: take the year's lock (waiting for another build of the same
    year), check again that the report is stale, then into a staging folder: the data files,
-   the assessment, the change record (what it compares with: :mod:`kawaeval.build.history`),
-   ``tables.xlsx``; reuse the published chapters when the assessment and the code are
-   unchanged, else hand the chapters to run back to the scheduler.
-2. :meth:`~YearPipeline.run_chapter`, once per chapter, in the scheduler's threads: execute
-   it, normalise the notebook, or keep a failed one aside; the last chapter finishes the year.
-3. :meth:`~YearPipeline.finish`: the HTML pages (unless reused), the change page, the index
-   page, the editions (the PDF), the stamp; then the replaced report's data is kept in the
-   history (when it differs) and the atomic swap publishes the report.
+   the assessment and the change record (what it compares with: :mod:`kawaeval.build.history`);
+   reuse the published chapters when the assessment and the code are unchanged, else hand the
+   scheduler the year's tasks, for its threads:
+2. each chapter (:meth:`~YearPipeline._run_chapter`): execute it, normalise the notebook and
+   export its page, or keep a failed notebook aside; and beside the chapters, what needs the
+   assessment but no chapter (:meth:`~YearPipeline._beside_chapters`: ``tables.xlsx``). The
+   year's last task to end finishes it:
+3. :meth:`~YearPipeline.finish`: the change page, the index page, the editions (the PDF), the
+   stamp; then the replaced report's data is kept in the history (when it differs) and the
+   atomic swap publishes the report.
 
-A new step is a method called from ``start`` (what the chapters need) or ``finish`` (what is
-made from the chapters), writing into ``self.staging``: nothing reaches the published folder
-unless every step succeeded. Everything heavy (pandas, the assessment, the workbook, nbformat)
+A new step is a method called from ``start`` (what the chapters need), listed in
+``_beside_chapters`` (what needs the assessment only), or called from ``finish`` (what is made
+from the chapters), writing into ``self.staging``: nothing reaches the published folder unless
+every step succeeded. Everything heavy (pandas, the assessment, the workbook, nbformat)
 is imported here; :mod:`kawaeval.build.building` imports the scheduler, and so this module,
 only when a year is stale.
 """
@@ -25,6 +28,7 @@ from __future__ import annotations
 import shutil
 import threading
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 
 from papermill.exceptions import PapermillExecutionError
@@ -74,7 +78,7 @@ DOWNLOADS = (
 CHANGES_DOWNLOAD = ("変更の記録（Excel用CSV、data/changes.csv）", "data/changes.csv", HTML_ONLY)
 
 # Runs a chapter: (notebook, executed notebook, parameters, working folder), as
-# kawaeval.build.engine.KernelPool.execute does.
+# kawaeval.build.kernels.KernelPool.execute does.
 Execute = Callable[[Path, Path, dict, Path], None]
 
 
@@ -152,8 +156,7 @@ class YearPipeline:
         self.assessment: Assessment | None = None
         self.history_plan: history.HistoryPlan | None = None  # what the change record compares with
         self.changes = None  # the change record (kawaeval.report.changes), None for a first
-        self.executed: dict = {}  # chapter name -> normalised notebook
-        self.remaining = 0  # chapters not yet ended
+        self.remaining = 0  # tasks (chapters, steps beside them) not yet ended
         self.counting = threading.Lock()  # guards ``remaining``
         self.error: BaseException | None = None
         self.written: list[str] = []  # what the console says once the report is published
@@ -162,37 +165,44 @@ class YearPipeline:
 
     # ------------------------------------------------------------ 1. before the chapters
 
-    def start(self) -> list[Chapter]:
-        """Lock the year, write its data, assessment and workbook; the chapters left to run.
+    def start(self, execute: Execute) -> list[Callable[[], None]]:
+        """Lock the year, write its data and assessment; the tasks left for the scheduler's
+        threads (its chapters, run with ``execute``, and the steps beside them).
 
-        An empty list means the year is finished already (found up to date once its lock was
-        free, its chapters reused, or no chapters asked for).
+        No task means the year is finished already (found up to date once its lock was free,
+        its chapters reused, or no chapters asked for).
         """
         try:
             with writing_into(self.options.out_dir):
-                return self._start()
+                tasks = self._start(execute)
         except Exception:
             self.end()
             raise
+        self.remaining = len(tasks)
+        return tasks
 
-    def _start(self) -> list[Chapter]:
+    def _start(self, execute: Execute) -> list[Callable[[], None]]:
         if not self._lock_year():
             return []
         self.staging = new_staging(self.options.out_dir, self.fiscal_year)
         self._write_data()
         self._assess()
         self._plan_changes()
-        self._write_workbook()
         (self.staging / "notebooks").mkdir()
         if not self.options.force and self._reuse_chapters():
             self.progress.skip(len(self.chapters))
+            for step in self._beside_chapters():
+                step()
             self.finish("reused")
             return []
         if not self.chapters:  # data, tables and index only (tests, the analyst's API)
+            for step in self._beside_chapters():
+                step()
             self.finish("built")
             return []
-        self.remaining = len(self.chapters)
-        return list(self.chapters)
+        tasks = [partial(self._run_chapter, c, execute) for c in self.chapters]
+        tasks += [partial(self._run_beside, step) for step in self._beside_chapters()]
+        return tasks
 
     def _lock_year(self) -> bool:
         """Take the year's lock; False (and the year ended) if the report is now up to date."""
@@ -233,6 +243,10 @@ class YearPipeline:
         write_json(path, self.assessment.to_dict())
         self.stamp = with_assessment(self.stamp, path)
 
+    def _beside_chapters(self) -> tuple[Callable[[], None], ...]:
+        """The steps that need the assessment and no chapter: they run while chapters do."""
+        return (self._write_workbook,)
+
     def _plan_changes(self) -> None:
         """Choose the report this one's change record compares with, and compare."""
         new = history.new_report(self.staging, self.stamp, self.records.tidy, self.assessment)
@@ -260,18 +274,16 @@ class YearPipeline:
 
     # ------------------------------------------------------------ 2. the chapters
 
-    def run_chapter(self, chapter: Chapter, execute: Execute) -> None:
-        """Execute one chapter with ``execute`` (in a scheduler thread); the last one finishes.
-
-        Errors are kept in ``self.error`` (the first one counts), not raised: the year's other
-        chapters still end, and the scheduler raises it once every year is done.
-        """
+    def _run_chapter(self, chapter: Chapter, execute: Execute) -> None:
+        """Execute one chapter with ``execute`` and export its page (in a scheduler thread)."""
         relative = f"notebooks/{chapter.name}.ipynb"
         output = self.staging / relative
         try:
             if self.error is None and not self.stop.requested:
                 execute(chapter.notebook, output, self._chapter_parameters(chapter), output.parent)
-                self.executed[chapter.name] = read_executed(output, chapter, relative)
+                nb = read_executed(output, chapter, relative)
+                html = export_html(nb, chapter.title, self._nav(chapter))
+                write_text(self.staging / chapter.page, html)
                 self.progress.chapter_done(self.fiscal_year, chapter)
         except PapermillExecutionError as exc:
             with self.stop.lock:
@@ -285,8 +297,26 @@ class YearPipeline:
                         exc.evalue,
                     )
         except Exception as exc:  # a dead kernel after an interruption, a full disk...
+            self._failed(exc)
+        self._task_ended()
+
+    def _run_beside(self, step: Callable[[], None]) -> None:
+        """Run a step beside the chapters (in a scheduler thread)."""
+        try:
             if self.error is None and not self.stop.requested:
-                self.error = exc
+                step()
+        except Exception as exc:
+            self._failed(exc)
+        self._task_ended()
+
+    def _failed(self, exc: Exception) -> None:
+        """Keep the year's first error; the other tasks still end, and the scheduler raises it
+        once every year is done."""
+        if self.error is None and not self.stop.requested:
+            self.error = exc
+
+    def _task_ended(self) -> None:
+        """Count a task out; the year's last one finishes the year (or ends it, failed)."""
         with self.counting:
             self.remaining -= 1
             last = self.remaining == 0
@@ -302,6 +332,15 @@ class YearPipeline:
             self.error = exc
             self.end()
 
+    def _nav(self, chapter: Chapter) -> str:
+        """The links to the previous and next pages of the report."""
+        pages = self._pages()
+        i = self.chapters.index(chapter)
+        return page_nav(pages[i - 1] if i else None, pages[i + 1] if i + 1 < len(pages) else None)
+
+    def _pages(self) -> list[tuple[str, str]]:
+        return [(c.title, c.page) for c in self.chapters]
+
     def _chapter_parameters(self, chapter: Chapter) -> dict:
         return {
             "allow_rejects": self.options.allow_rejects,
@@ -315,24 +354,15 @@ class YearPipeline:
     # ------------------------------------------------------------ 3. after the chapters
 
     def finish(self, status: str) -> None:
-        """Write the pages, the index, the editions and the stamp; publish; release the year."""
-        pages = [(c.title, f"{c.name}.html") for c in self.chapters]
-        if status == "built":
-            self._export_pages(pages)
+        """Write the change page, the index, the editions and the stamp; publish; release the
+        year."""
+        pages = self._pages()
         if self.changes is not None:
             write_change_record(self.staging, self.changes)
         self._write_index(pages)
         self._write_editions(pages)
         write_json(self.staging / STAMP_FILE, self.stamp)
         self._publish(status)
-
-    def _export_pages(self, pages: list[tuple[str, str]]) -> None:
-        for i, chapter in enumerate(self.chapters):
-            nav = page_nav(
-                pages[i - 1] if i else None, pages[i + 1] if i + 1 < len(pages) else None
-            )
-            html = export_html(self.executed[chapter.name], chapter.title, nav)
-            write_text(self.staging / f"{chapter.name}.html", html)
 
     def _write_index(self, pages: list[tuple[str, str]]) -> None:
         manifest = self.records.manifest

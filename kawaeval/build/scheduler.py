@@ -9,28 +9,33 @@ only runs it, and stops everything when the build is interrupted.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 
-from kawaeval.build.engine import KernelPool
+from kawaeval.build.kernels import KernelPool
 from kawaeval.build.options import BuildOptions
 from kawaeval.build.pipeline import Stop, YearPipeline, read_records
 from kawaeval.build.progress import Progress
+from kawaeval.build.zygote import Zygote
 from kawaeval.exceptions import Interrupt
 
 
 class Scheduler:
-    """Builds the stale years of one build: ``stale`` is ``(fiscal_year, quick stamp)`` pairs."""
+    """Builds the stale years of one build: ``stale`` is ``(fiscal_year, quick stamp)`` pairs;
+    ``zygote``, one started early for the kernel pool (kawaeval.build.zygote.start_early)."""
 
     def __init__(
-        self, options: BuildOptions, stale: Sequence[tuple[int, dict]], progress: Progress
+        self,
+        options: BuildOptions,
+        stale: Sequence[tuple[int, dict]],
+        progress: Progress,
+        zygote: Zygote | None = None,
     ):
         self.options = options
         self.stale = list(stale)
         self.progress = progress
         size = max(1, min(options.jobs, len(self.stale) * len(options.chapters)))
-        self.pool = KernelPool(size, warm=options.warm_kernels)
+        self.pool = KernelPool(size, warm=options.warm_kernels, zygote=zygote)
         self.threads = ThreadPoolExecutor(max_workers=size, thread_name_prefix="kawaeval-chapter")
         self.futures: list[Future] = []
         self.stop = Stop()
@@ -73,10 +78,8 @@ class Scheduler:
                     year, stamp, self.options, records, self.progress, self.stop
                 )
                 self.years[year] = pipeline
-                for chapter in pipeline.start():
-                    self.futures.append(
-                        self.threads.submit(pipeline.run_chapter, chapter, self.pool.execute)
-                    )
+                for task in pipeline.start(self.pool.execute):
+                    self.futures.append(self.threads.submit(task))
             for pipeline in list(self.years.values()):
                 pipeline.done.wait()
         except (Interrupt, KeyboardInterrupt):
@@ -90,9 +93,8 @@ class Scheduler:
     def interrupt(self) -> None:
         """Stop kernels and threads now, remove the staging folders, release the years."""
         self.stop.request()
-        # the chapters' kernels are about to die on purpose: that is not news for the user
-        logging.getLogger("papermill").setLevel(logging.CRITICAL + 1)
-        self.pool.shutdown()
+        self.pool.shutdown()  # what the dying chapters log is dropped: that is not news
+
         self.threads.shutdown(wait=False, cancel_futures=True)
         # running chapters end within about a second of their kernel's death
         wait(self.futures, timeout=30)

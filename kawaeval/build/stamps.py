@@ -18,7 +18,7 @@ from pathlib import Path
 
 from kawaeval.build.editions import STAMP_KEY
 from kawaeval.common.files import file_sha256, source_date
-from kawaeval.paths import PACKAGE_DIR
+from kawaeval.paths import NOTEBOOKS_DIR, PACKAGE_DIR, project_home
 from kawaeval.plan import plan_path
 from kawaeval.report.chapters import Chapter
 from kawaeval.version import __version__, git_commit
@@ -99,6 +99,20 @@ def read_stamp(report_dir: Path) -> dict | None:
         return json.loads((report_dir / STAMP_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+
+
+def display_path(path: Path) -> str:
+    """A path as a report shows it: relative to the project when inside it (a bundled chapter
+    as ``notebooks/<name>``, wherever kawaeval is installed), else its name only.
+
+    Reports are mailed: they must not reveal where the records sat on someone's PC, and the
+    same inputs in two folders must give the same bytes.
+    """
+    resolved = path.resolve()
+    for root, prefix in ((project_home().resolve(), ""), (NOTEBOOKS_DIR.resolve(), "notebooks/")):
+        if resolved != root and resolved.is_relative_to(root):
+            return prefix + resolved.relative_to(root).as_posix()
+    return resolved.name
 
 
 def quick_stamp(raw_dir: Path, chapters: Sequence[Chapter], parameters: dict) -> dict:

@@ -61,7 +61,7 @@ def check_records(tidy: pd.DataFrame, fiscal_year: int, raw_dir: Path) -> None:
         raise NoRecordsError(fiscal_year, raw_dir)
 
 
-def assess_records(raw_dir: Path, fiscal_year: int, allow_rejects: bool = False) -> dict:
+def assess_records(raw_dir: Path, fiscal_year: int, allow_rejects: bool = False) -> Assessment:
     """Clean the raw folder, read its optional inputs and assess ``fiscal_year``.
 
     Raises
@@ -96,8 +96,9 @@ def assess(
     supplements: Supplements | None = None,
     rejected: pd.DataFrame | None = None,
     warnings: list[str] | None = None,
-) -> dict:
-    """The assessment of ``fiscal_year`` as a JSON-serialisable dict (see the module docstring).
+) -> Assessment:
+    """The assessment of ``fiscal_year``, typed and validated (:mod:`kawaeval.evaluation.model`;
+    it reads like the dict of the module docstring, and ``to_json()`` is that JSON).
 
     ``warnings`` are what cleaning noticed (the manifest's ``warnings``): the report's
     data-quality section lists them.

@@ -33,9 +33,8 @@ from kawaeval.evaluation.model import (
     Shares,
     Text,
 )
+from kawaeval.plan import ACHIEVED, EVALUATED
 
-EVALUATED = ("exceeded", "on_target", "below")
-ACHIEVED = ("exceeded", "on_target")
 NAMED_ALSO_FROM_TENTHS = 3
 """Another category is named beside the main one when it reaches 約３割 in a period."""
 OUTLOOK_TERM = "今後の方向性（今後の取組構成の妥当性）"

@@ -312,8 +312,9 @@ def read_achievement(value: str, spellings: dict[str, str]) -> tuple[str | None,
     """(category, None) for an accepted achievement cell, else (None, the reason it is bad).
 
     Besides the ``spellings`` (see :func:`achievement_spellings`), a 5-level code written with
-    its own label (``3 ほぼ目標どおり``, ``３：ほぼ目標どおり``, ``4（目標を下回った）``) is
-    accepted; a code written with another level's label is bad, with a reason saying so.
+    its own label (``3 ほぼ目標どおり``, ``３：ほぼ目標どおり``, ``4（目標を下回った）``) or with
+    another spelling of its category (``2 目標を上回った``) is accepted; a code written with
+    another level's label is bad, with a reason saying so.
     """
     key = spelling_key(value)
     category = spellings.get(key)
@@ -325,6 +326,11 @@ def read_achievement(value: str, spellings: dict[str, str]) -> tuple[str | None,
         label = match["label"] if match["label"] is not None else match["paren"]
         own_category, own_labels = FIVE_LEVELS[code]
         if label in own_labels:
+            return own_category, None
+        # another spelling of the code's category (「2 目標を上回った」), not another level's label
+        other_levels = (labels for c, (_, labels) in FIVE_LEVELS.items() if c != code)
+        same = spellings.get(label) == own_category and not label.isdigit()
+        if same and not any(label in o for o in other_levels):
             return own_category, None
         if spellings.get(label, "not_evaluated") != "not_evaluated" and not label.isdigit():
             return None, (

@@ -1,18 +1,22 @@
-"""KernelPool: chapters in warm kernels come out exactly as in a fresh kernel each, and stop."""
+"""KernelPool: chapters in forked kernels come out exactly as in a fresh kernel each, and stop."""
 
+import logging
+import os
+import shutil
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
+import papermill
 import psutil
 import pytest
 from papermill.exceptions import PapermillExecutionError
 
-from kawaeval.build import engine
-from kawaeval.build.engine import KernelPool
+from kawaeval.build import kernels, zygote
 from kawaeval.build.exporting import export_html, normalise_notebook
+from kawaeval.build.kernels import KernelPool
 from kawaeval.paths import SAMPLE_RAW_DIR
 from kawaeval.plan import load_plan
 from kawaeval.report.chapters import chapters_for
@@ -21,7 +25,7 @@ from kawaeval.report.presenting import PageNav
 # every test here starts kernels
 pytestmark = pytest.mark.slow
 
-FIXTURES = Path(__file__).parent / "fixtures" / "executing"
+FIXTURES = Path(__file__).parent / "fixtures" / "kernels"
 
 
 def _outputs(path: Path) -> list:
@@ -138,42 +142,115 @@ def chapter_folder(tmp_path_factory) -> Path:
     return report / "notebooks"
 
 
-def _html(chapter, executed: Path) -> str:
+PARAMETERS = {
+    "allow_rejects": False,
+    "fiscal_year": 2021,
+    "assessment_json": "../data/assessment.json",
+}
+
+
+def _published(chapter, executed: Path) -> tuple[str, str]:
+    """What the build publishes of an executed chapter: its normalised notebook, its page."""
     nb = nbformat.read(executed, as_version=4)
     normalise_notebook(nb, chapter, f"notebooks/{chapter.name}.ipynb")
-    return export_html(nb, chapter.title, PageNav("<nav></nav>", "<nav></nav>"))
+    return nbformat.writes(nb), export_html(
+        nb, chapter.title, PageNav("<nav></nav>", "<nav></nav>")
+    )
 
 
-def test_every_chapter_is_byte_identical_in_warm_and_fresh_kernels(chapter_folder, tmp_path):
+@pytest.fixture(scope="module")
+def reference(chapter_folder, tmp_path_factory) -> dict[str, tuple[str, str]]:
+    """Every chapter through papermill's default engine, each in a fresh ipykernel."""
+    out = tmp_path_factory.mktemp("reference")
+    published = {}
+    for chapter in chapters_for(load_plan(SAMPLE_RAW_DIR)):
+        executed = out / f"{chapter.name}.ipynb"
+        papermill.execute_notebook(
+            str(chapter.notebook),
+            str(executed),
+            parameters={**PARAMETERS, **chapter.parameters},
+            kernel_name="python3",
+            cwd=str(chapter_folder),
+            progress_bar=False,
+        )
+        published[chapter.name] = _published(chapter, executed)
+    return published
+
+
+def _run_all(pool: KernelPool, chapters, out: Path, folder: Path) -> None:
+    with ThreadPoolExecutor(pool.size) as threads:
+        runs = [
+            threads.submit(
+                pool.execute,
+                chapter.notebook,
+                out / f"{chapter.name}.ipynb",
+                {**PARAMETERS, **chapter.parameters},
+                folder,
+            )
+            for chapter in chapters
+        ]
+        for run in runs:
+            run.result()
+
+
+@pytest.mark.slow
+def test_every_chapter_forked_is_byte_identical_to_papermill_with_a_fresh_kernel(
+    chapter_folder, reference, tmp_path, caplog
+):
+    caplog.set_level(logging.INFO, logger="kawaeval.build.kernels")
     chapters = chapters_for(load_plan(SAMPLE_RAW_DIR))
-    parameters = {
-        "allow_rejects": False,
-        "fiscal_year": 2021,
-        "assessment_json": "../data/assessment.json",
-    }
-    pages = {}
-    for warm in (True, False):
-        out = tmp_path / ("warm" if warm else "cold")
-        out.mkdir()
-        with KernelPool(2, warm=warm) as pool, ThreadPoolExecutor(2) as threads:
-            runs = [
-                threads.submit(
-                    pool.execute,
-                    chapter.notebook,
-                    out / f"{chapter.name}.ipynb",
-                    {**parameters, **chapter.parameters},
-                    chapter_folder,
-                )
-                for chapter in chapters
-            ]
-            for run in runs:
-                run.result()
-        pages[warm] = {c.name: _html(c, out / f"{c.name}.ipynb") for c in chapters}
+    with KernelPool(2) as pool:
+        _run_all(pool, chapters, tmp_path, chapter_folder)
+    assert (pool.forked, pool.fresh) == (8, 0)  # the fast path ran, for every chapter
+    [line] = [r.getMessage() for r in caplog.records if r.name == "kawaeval.build.kernels"]
+    assert line.startswith("chapters run in kernels forked from a warm zygote (pid ")
+    assert len(reference) == len(chapters) == 8  # 4 chapters, 3 goals, the appendix
+    for chapter in chapters:
+        notebook, page = _published(chapter, tmp_path / f"{chapter.name}.ipynb")
+        assert notebook == reference[chapter.name][0], chapter.name
+        assert page == reference[chapter.name][1], chapter.name
+    assert "data:image/png;base64," in reference["02_achievement"][1]
 
-    assert len(pages[True]) == len(chapters) == 8  # 4 chapters, 3 goals, the appendix
-    for name, html in pages[False].items():
-        assert pages[True][name] == html, name
-    assert "data:image/png;base64," in pages[True]["02_achievement"]
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "cause", ["no fork", "a zygote that cannot import", "a shadowing file", "no provisioner"]
+)
+def test_a_fallback_gives_the_same_bytes_and_says_why(
+    cause, chapter_folder, reference, tmp_path, monkeypatch, caplog
+):
+    caplog.set_level(logging.INFO, logger="kawaeval.build.kernels")
+    report = tmp_path / "report"
+    shutil.copytree(chapter_folder.parent, report)
+    folder = report / "notebooks"
+    if cause == "no fork":  # Windows; macOS takes the same path by design
+        monkeypatch.delattr(os, "fork")
+        why = "chapters start fresh kernels: this platform has no fork"
+    elif cause == "a zygote that cannot import":
+        monkeypatch.setattr(zygote, "PRELOAD", ("kawaeval.no_such_module",))
+        why = (
+            "chapters start fresh kernels: the zygote could not start"
+            " (ModuleNotFoundError: No module named 'kawaeval.no_such_module')"
+        )
+    elif cause == "no provisioner":  # kawaeval run from its source folder, not installed
+        monkeypatch.setattr(kernels, "entry_points", lambda **_: [])
+        why = "chapters start fresh kernels: the kernel provisioner kawaeval-zygote is not"
+    else:  # sqlite3 was imported by the zygote; a fresh kernel imports it before its folder
+        (folder / "sqlite3.py").write_text('raise ImportError("never imported")\n')
+        why = (
+            f"a chapter in {folder} starts a fresh kernel:"
+            " its folder holds sqlite3.py, which would shadow the module sqlite3"
+        )
+    chapters = [
+        c for c in chapters_for(load_plan(SAMPLE_RAW_DIR)) if c.name in ("01_plan", "05_goal2")
+    ]
+    with KernelPool(2) as pool:
+        _run_all(pool, chapters, tmp_path, folder)
+    assert (pool.forked, pool.fresh) == (0, 2)
+    lines = [r.getMessage() for r in caplog.records if r.name == "kawaeval.build.kernels"]
+    assert len(lines) == 1 and lines[0].startswith(why), lines
+    for chapter in chapters:
+        assert _published(chapter, tmp_path / f"{chapter.name}.ipynb") == reference[chapter.name]
 
 
 # ---------------------------------------------------------------- failures
@@ -195,7 +272,7 @@ def test_a_failing_cell_raises_with_the_partial_notebook_saved(folder, tmp_path,
 
 
 def test_a_zygote_that_cannot_start_leaves_fresh_kernels(folder, tmp_path, monkeypatch, caplog):
-    monkeypatch.setattr(engine, "PRELOAD", ("kawaeval.no_such_module",))
+    monkeypatch.setattr(zygote, "PRELOAD", ("kawaeval.no_such_module",))
     before = _descendants()
     with KernelPool(1) as pool:
         pool.execute(FIXTURES / "echo.ipynb", tmp_path / "echo.ipynb", {"label": "cold"}, folder)
@@ -211,7 +288,7 @@ def test_modules_that_warn_on_import_are_left_to_the_chapters(
         'import warnings\n\nwarnings.warn("shown in the chapter that imports me")\n'
     )
     monkeypatch.setenv("PYTHONPATH", str(tmp_path))
-    monkeypatch.setattr(engine, "PRELOAD", ("warns_on_import",))
+    monkeypatch.setattr(zygote, "PRELOAD", ("warns_on_import",))
     with KernelPool(1) as pool:
         pool.execute(FIXTURES / "echo.ipynb", tmp_path / "echo.ipynb", {"label": "cold"}, folder)
     assert _stream_text(tmp_path / "echo.ipynb") == "cold notebooks unset\n"
@@ -223,7 +300,8 @@ def test_a_zygote_that_died_is_replaced(folder, tmp_path):
         return [
             p
             for p in psutil.Process().children()
-            if "_zygote_main" in " ".join(p.cmdline()) and p.status() != psutil.STATUS_ZOMBIE
+            if "kawaeval.build.zygote import main" in " ".join(p.cmdline())
+            and p.status() != psutil.STATUS_ZOMBIE
         ]
 
     with KernelPool(1) as pool:
