@@ -558,6 +558,7 @@ def test_a_year_without_any_rating_stops_before_any_kernel(tmp_path, monkeypatch
 # ---------------------------------------------------------------- all cores, up-to-date checks
 
 
+@pytest.mark.slow  # the zygote starts early, before the pool is made
 def test_jobs_default_to_every_cpu_this_process_may_use(tmp_path, monkeypatch):
     sizes = []
 
