@@ -268,9 +268,9 @@ def _run_build(args) -> int:
 def _run_diff(args) -> int:
     """Compare two reports: a short summary on stdout, the page and CSV with --out."""
     from kawaeval.build.history import diff_reports
+    from kawaeval.common.text import era_year
     from kawaeval.exceptions import UsageError
     from kawaeval.report.changes import CHANGES_CSV, CHANGES_PAGE, summary, write_change_record
-    from kawaeval.report.tables import era_year
 
     if args.out is not None and args.out.exists() and not args.out.is_dir():
         raise UsageError(f"--out {args.out} はフォルダではありません (--out must be a folder)")

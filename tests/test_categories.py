@@ -6,7 +6,7 @@ import typing
 import pytest
 
 from kawaeval.evaluation import model
-from kawaeval.forms.input_form import ACHIEVEMENT_MEANINGS
+from kawaeval.forms.form_workbook import ACHIEVEMENT_MEANINGS
 from kawaeval.plan import ACHIEVED, ACHIEVEMENTS, EVALUATED
 from kawaeval.records.spellings import ACHIEVEMENT_SPELLINGS
 from kawaeval.report.appendix import MARKS

@@ -21,9 +21,11 @@ from conftest import require_system_tool
 from kawaeval import cli
 from kawaeval.build import history
 from kawaeval.build.building import build_reports
-from kawaeval.evaluation.comparing import MOVEMENTS
+from kawaeval.evaluation.comparison import MOVEMENTS
 from kawaeval.paths import SAMPLE_RAW_DIR
-from kawaeval.report import changes, pdf
+from kawaeval.report import pdf
+from kawaeval.report.change_csv import CSV_COLUMNS
+from kawaeval.report.change_tables import FIELD_COLUMNS
 from kawaeval.report.combined import HTML_ONLY
 
 KENSETSU = "取組_建設緑政局.csv"  # CP932, goal 1
@@ -35,9 +37,6 @@ ADDED = (
     "用地の取得に時間を要したため,仮称"
 )
 
-
-# Every test builds reports; those sharing a module fixture's builds stay on one xdist worker.
-pytestmark = pytest.mark.slow
 
 # ---------------------------------------------------------------- helpers
 
@@ -229,13 +228,12 @@ def _key(row: dict) -> tuple:
 # ---------------------------------------------------------------- done when: the rebuild
 
 
-@pytest.mark.xdist_group("changes-corrected")
 def test_a_rebuild_lists_exactly_the_four_changes_with_the_figures_and_grades_that_moved(
     corrected,
 ):
     _, out, first = corrected
     rows = read_csv(out / "FY2021" / "data" / "changes.csv")
-    assert list(rows[0]) == changes.CSV_COLUMNS
+    assert list(rows[0]) == CSV_COLUMNS
     assert rows[0]["change"] == "compared_with"
     entry = history.entries(out, 2021)[0]
     assert rows[0]["label"].startswith(f"履歴 1（{entry.name}）、kawaeval ")
@@ -305,7 +303,6 @@ def test_a_rebuild_lists_exactly_the_four_changes_with_the_figures_and_grades_th
     }
 
 
-@pytest.mark.xdist_group("changes-corrected")
 def test_the_replaced_report_is_kept_in_the_history(corrected):
     _, out, first = corrected
     (entry,) = history.entries(out, 2021)
@@ -323,7 +320,6 @@ def test_the_replaced_report_is_kept_in_the_history(corrected):
     assert [p.name for p in entry.path.parent.iterdir()] == [entry.name]
 
 
-@pytest.mark.xdist_group("changes-corrected")
 def test_a_half_kept_entry_of_a_killed_build_is_removed_by_the_next_keep(corrected, tmp_path):
     _, out, first = corrected
     copy = tmp_path / "out"
@@ -338,7 +334,6 @@ def test_a_half_kept_entry_of_a_killed_build_is_removed_by_the_next_keep(correct
     assert not left.exists()
 
 
-@pytest.mark.xdist_group("changes-corrected")
 def test_the_index_links_the_change_record_and_the_csv(corrected):
     _, out, _ = corrected
     index = BeautifulSoup(
@@ -361,7 +356,6 @@ def test_the_index_links_the_change_record_and_the_csv(corrected):
     assert page.find("a", href="index.html") is not None
 
 
-@pytest.mark.xdist_group("changes-corrected")
 def test_a_forced_rebuild_keeps_the_same_record(corrected, tmp_path):
     raw, out, _ = corrected
     copy = tmp_path / "out"
@@ -376,7 +370,6 @@ def test_a_forced_rebuild_keeps_the_same_record(corrected, tmp_path):
     ]  # the same records and assessment: no entry
 
 
-@pytest.mark.xdist_group("changes-corrected")
 def test_since_the_first_build_gives_the_same_record(corrected, tmp_path):
     raw, out, first = corrected
     record = read_csv(out / "FY2021" / "data" / "changes.csv")
@@ -401,7 +394,6 @@ def test_since_the_first_build_gives_the_same_record(corrected, tmp_path):
     ).read_bytes()
 
 
-@pytest.mark.xdist_group("changes-corrected")
 def test_since_an_unknown_reference_is_a_usage_error_before_anything_is_read(
     corrected, tmp_path, monkeypatch, capsys
 ):
@@ -554,7 +546,6 @@ def test_record_text_is_escaped_and_the_csv_is_formula_safe(tmp_path):
     assert HOSTILE_REASON not in cells
 
 
-@pytest.mark.xdist_group("changes-corrected")
 def test_the_change_page_is_byte_stable_for_the_same_pair(corrected, tmp_path, monkeypatch):
     _, out, first = corrected
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
@@ -567,7 +558,6 @@ def test_the_change_page_is_byte_stable_for_the_same_pair(corrected, tmp_path, m
     assert sorted(pages[0]) == ["changes.csv", "changes.html"]
 
 
-@pytest.mark.xdist_group("changes-corrected")
 def test_tables_xlsx_carries_the_change_record(corrected):
     from openpyxl import load_workbook
 
@@ -585,7 +575,7 @@ def test_tables_xlsx_carries_the_change_record(corrected):
         assert chapters[title] == "変更の記録"
     sheet = next(s for s in workbook.worksheets if s["A1"].value == "取組の記録の変更")
     values = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
-    assert values[0] == list(changes.FIELD_COLUMNS)
+    assert values[0] == list(FIELD_COLUMNS)
     assert values[1][:5] == [
         "1-1-03",
         "取組1-1-03（仮称・サンプル）",
@@ -599,7 +589,6 @@ def test_tables_xlsx_carries_the_change_record(corrected):
     assert ["基本目標1", "令和３(2021)年度", "目標を下回った（件）", 3, 5, 2, "件"] in rows
 
 
-@pytest.mark.xdist_group("changes-corrected")
 def test_the_change_record_is_left_out_of_the_pdf(corrected):
     _, out, _ = corrected
     combined = pdf.combined_html(out / "FY2021", [("index", "index.html")], "t", "f")
@@ -608,7 +597,7 @@ def test_the_change_record_is_left_out_of_the_pdf(corrected):
     assert "主な数値" in body and "tables.xlsx" in body  # the rest of the index is there
 
 
-@pytest.mark.xdist_group("changes-corrected")
+@pytest.mark.slow
 def test_adding_the_pdf_adds_no_entry_and_the_pdf_leaves_the_record_out(corrected, tmp_path):
     pytest.importorskip("weasyprint")
     pdftotext = require_system_tool("pdftotext", "poppler-utils")
@@ -639,7 +628,6 @@ def sample_years(tmp_path_factory):
     return out
 
 
-@pytest.mark.xdist_group("changes-years")
 def test_diff_of_fy2020_and_fy2021_names_exactly_the_initiatives_whose_achievement_differs(
     sample_years, tmp_path, capsys
 ):
@@ -693,7 +681,6 @@ def test_diff_of_fy2020_and_fy2021_names_exactly_the_initiatives_whose_achieveme
     assert page.find("a", href="index.html") is None  # no index beside it
 
 
-@pytest.mark.xdist_group("changes-corrected")
 def test_diff_of_a_history_entry_and_a_report_gives_the_reports_record(corrected, tmp_path, capsys):
     _, out, _ = corrected
     entry = history.entries(out, 2021)[0]
@@ -714,7 +701,6 @@ def test_diff_of_a_history_entry_and_a_report_gives_the_reports_record(corrected
     ]
 
 
-@pytest.mark.xdist_group("changes-years")
 def test_diff_exit_codes(sample_years, tmp_path, capsys):
     report = sample_years / "FY2021"
     assert cli.main(["diff", str(report), str(report)]) == 0
@@ -743,6 +729,7 @@ def test_diff_exit_codes(sample_years, tmp_path, capsys):
 # ---------------------------------------------------------------- the page as a reviewer sees it
 
 
+@pytest.mark.slow
 def test_a_reviewer_sees_the_change_record_in_chromium(browser, tmp_path):
     """The whole report, rebuilt after the corrections, opened in Debian's Chromium: the index
     links the change page, whose tables read in Japanese; a screenshot is kept for review."""

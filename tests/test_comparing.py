@@ -5,9 +5,15 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
-from kawaeval.evaluation.comparing import Snapshot, compare, figures, movement
-from kawaeval.report import changes
-from kawaeval.report.changes import ChangeRecord, ReportRef
+from kawaeval.evaluation.comparing import compare
+from kawaeval.evaluation.comparison import Snapshot
+from kawaeval.evaluation.figure_changes import figures
+from kawaeval.evaluation.initiative_changes import movement
+from kawaeval.report.change_csv import changes_frame
+from kawaeval.report.change_record import ChangeRecord, ReportRef
+from kawaeval.report.change_tables import change_tables
+from kawaeval.report.change_wording import difference_text, figure_text, grade_label, grade_value
+from kawaeval.report.changes import changes_page, index_section
 from kawaeval.report.combined import HTML_ONLY
 
 COLUMNS = [
@@ -203,8 +209,8 @@ def test_moved_grades_and_reasons_are_listed(assessment):
         ("program", None, "statement", "statement", assessment.overall.statement, "新しい総合評価"),
     ]
     final = result.grades[0]
-    assert changes.grade_value(final, "new") == "C 進捗が遅れた"
-    assert changes.grade_label(final) == "達成状況の最終評価"
+    assert grade_value(final, "new") == "C 進捗が遅れた"
+    assert grade_label(final) == "達成状況の最終評価"
 
 
 def test_main_results_and_the_notice_are_other_changes(assessment):
@@ -233,14 +239,14 @@ def record(old, new, **kw) -> ChangeRecord:
 
 
 def test_figures_and_differences_read_as_the_city_writes_them():
-    assert changes.figure_text(12, "件") == "12件"
-    assert changes.figure_text(64.7, "%") == "64.7%"
-    assert changes.figure_text(3540.0, "件") == "3,540件"
-    assert changes.figure_text(True, "") == "達成"
-    assert changes.figure_text(None, "%") == "－"
-    assert changes.difference_text(-1, "件") == "−1件"
-    assert changes.difference_text(2.7, "%") == "+2.7ポイント"
-    assert changes.difference_text(0, "件") == "±0件"
+    assert figure_text(12, "件") == "12件"
+    assert figure_text(64.7, "%") == "64.7%"
+    assert figure_text(3540.0, "件") == "3,540件"
+    assert figure_text(True, "") == "達成"
+    assert figure_text(None, "%") == "－"
+    assert difference_text(-1, "件") == "−1件"
+    assert difference_text(2.7, "%") == "+2.7ポイント"
+    assert difference_text(0, "件") == "±0件"
 
 
 def test_the_page_names_both_reports_by_their_stamps_and_escapes_record_text(assessment):
@@ -248,8 +254,8 @@ def test_the_page_names_both_reports_by_their_stamps_and_escapes_record_text(ass
     after.notice = "<script>alert(1)</script> $x$"
     hostile = ({**BASE[0], "name": '<img src=x onerror="alert(2)">'}, *BASE[1:])
     made = record(snapshot(assessment, *BASE), snapshot(after, *hostile))
-    html = changes.changes_page(made)
-    assert html == changes.changes_page(made)  # byte-stable
+    html = changes_page(made)
+    assert html == changes_page(made)  # byte-stable
     page = BeautifulSoup(html, "html.parser")
     assert page.find("script") is None and page.find("img") is None
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &#36;x&#36;" in html
@@ -259,7 +265,7 @@ def test_the_page_names_both_reports_by_their_stamps_and_escapes_record_text(ass
     assert ["作成日（SOURCE_DATE_EPOCH）", "2023-11-14", "2023-11-14"] in cells
     assert page.find("a", href="index.html") is not None
     assert (
-        BeautifulSoup(changes.changes_page(made, back_link=False), "html.parser").find(
+        BeautifulSoup(changes_page(made, back_link=False), "html.parser").find(
             "a", href="index.html"
         )
         is None
@@ -268,7 +274,7 @@ def test_the_page_names_both_reports_by_their_stamps_and_escapes_record_text(ass
 
 def test_no_difference_and_an_unreadable_report_say_so(assessment):
     same = record(snapshot(assessment, *BASE), snapshot(assessment, *BASE), basis="since")
-    text = BeautifulSoup(changes.changes_page(same), "html.parser").get_text()
+    text = BeautifulSoup(changes_page(same), "html.parser").get_text()
     assert "前回の報告書から、取組の記録と評価に変更はありません。" in text
     unreadable = ChangeRecord(
         ReportRef("履歴 2（2-0123456789ab）"),
@@ -276,16 +282,16 @@ def test_no_difference_and_an_unreadable_report_say_so(assessment):
         assessment,
         problem="tidy.parquet がありません。",
     )
-    page = BeautifulSoup(changes.changes_page(unreadable), "html.parser")
+    page = BeautifulSoup(changes_page(unreadable), "html.parser")
     assert page.find(class_="kawaeval-notice").get_text() == (
         "前回の報告書は読み込めないため、比較できません。tidy.parquet がありません。"
     )
-    assert [c.key for c in changes.change_tables(unreadable)] == ["change_sources"]
-    frame = changes.changes_frame(unreadable)
+    assert [c.key for c in change_tables(unreadable)] == ["change_sources"]
+    frame = changes_frame(unreadable)
     assert list(frame["change"]) == ["not_compared"]
-    section = changes.index_section(unreadable).html
+    section = index_section(unreadable).html
     assert HTML_ONLY in section and "読み込めないため、比較できません" in section
-    assert "最初の報告書" in changes.index_section(None).html
+    assert "最初の報告書" in index_section(None).html
 
 
 def test_a_changed_text_and_who_wrote_it_are_listed(assessment):
@@ -304,7 +310,7 @@ def test_a_changed_text_and_who_wrote_it_are_listed(assessment):
         (2, None, "achievement_text", "委員会の文"),
     ]
     made = record(snapshot(assessment, *BASE), snapshot(after, *BASE))
-    (table,) = [t for t in changes.change_tables(made) if t.key == "text_changes"]
+    (table,) = [t for t in change_tables(made) if t.key == "text_changes"]
     assert "各取組の達成度の状況（文）" in list(table.frame["項目"])
     assert result.summary()["texts"] == 2 and result.summary()["others"] == 0
 

@@ -16,7 +16,7 @@ from openpyxl.utils import get_column_letter, range_boundaries
 from kawaeval.cli import main
 from kawaeval.common import text
 from kawaeval.exceptions import UnknownFiscalYearError
-from kawaeval.forms import input_form
+from kawaeval.forms import form_workbook, input_form
 from kawaeval.paths import SAMPLE_RAW_DIR
 from kawaeval.plan import ACHIEVEMENTS, load_plan
 from kawaeval.records.cleaning import clean
@@ -155,7 +155,7 @@ def test_validation_lists_equal_the_plan(tmp_path):
     labels = ["目標を上回って達成", "ほぼ目標どおり", "目標を下回った", "評価対象外"]
     assert [PLAN.achievement_labels[c] for c in ACHIEVEMENTS] == labels
     for year in PLAN.program_years:
-        dv = _validation(sheet, col[input_form.year_header(year)])
+        dv = _validation(sheet, col[form_workbook.year_header(year)])
         assert _list_values(book, dv) == labels
         assert dv.allow_blank
     # every input column: an input message; every checked column: a Japanese error that stops
@@ -232,7 +232,7 @@ def test_carried_forward_template_round_trips_through_clean(tmp_path, sample):
     sheet = book["取組"]
     col = _columns(sheet)
     assert [c.value for c in sheet[1]] == HEADERS
-    assert sheet.max_row == 1 + 109 + input_form.SPARE_ROWS
+    assert sheet.max_row == 1 + 109 + form_workbook.SPARE_ROWS
     by_id = {r: sample[sample["initiative_id"] == r] for r in sample["initiative_id"].unique()}
     label = PLAN.achievement_labels
     for row in range(2, 111):
@@ -243,7 +243,7 @@ def test_carried_forward_template_round_trips_through_clean(tmp_path, sample):
         assert sheet.cell(row, col["基本目標"]).value == first["goal"]
         assert sheet.cell(row, col["取組の方向性"]).value == f"{first['goal']}-{first['direction']}"
         for year in (2018, 2019, 2020):
-            cell = sheet.cell(row, col[input_form.year_header(year)])
+            cell = sheet.cell(row, col[form_workbook.year_header(year)])
             achievement = initiative.loc[initiative["fiscal_year"] == year, "achievement"].item()
             assert cell.value == label[achievement]
             assert cell.protection.locked and cell.fill.fgColor.rgb == "00D9D9D9"
@@ -564,11 +564,11 @@ def test_the_form_follows_the_plan_in_force(tmp_path):
 
 def test_without_raw_the_plan_of_the_default_raw_folder_is_used(tmp_path, monkeypatch):
     raw = _raw_with_plan(tmp_path, ('not_evaluated = "評価対象外"', 'not_evaluated = "対象外"'))
-    monkeypatch.setattr(input_form, "default_raw_dir", lambda: raw)
+    monkeypatch.setattr(input_form, "SAMPLE_RAW_DIR", raw)
     book = openpyxl.load_workbook(_template(tmp_path))
     assert book["リスト"]["E5"].value == "対象外"
     monkeypatch.setattr(
-        input_form, "default_raw_dir", lambda: tmp_path / "no_such_folder"
+        input_form, "SAMPLE_RAW_DIR", tmp_path / "no_such_folder"
     )  # then the bundled plan
     book = openpyxl.load_workbook(_template(tmp_path, name="取組_bundled.xlsx"))
     assert book["リスト"]["E5"].value == "評価対象外"

@@ -20,7 +20,7 @@ from kawaeval.build.kernels import KernelPool
 from kawaeval.paths import SAMPLE_RAW_DIR
 from kawaeval.plan import load_plan
 from kawaeval.report.chapters import chapters_for
-from kawaeval.report.presenting import PageNav
+from kawaeval.report.pages import PageNav
 
 # every test here starts kernels
 pytestmark = pytest.mark.slow

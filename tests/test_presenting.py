@@ -9,7 +9,7 @@ from bs4 import BeautifulSoup
 from kawaeval.common.text import era_year
 from kawaeval.evaluation.model import Assessment
 from kawaeval.exceptions import UsageError
-from kawaeval.report import presenting, rendering, tables, wording
+from kawaeval.report import chapter_tables, frames, pages, presenting, rendering, tables, wording
 
 
 @pytest.mark.parametrize(
@@ -204,9 +204,9 @@ def test_data_quality_names_the_initiative_of_each_rejected_row(assessment):
 
 
 def test_goal_block_names_the_allowed_goals(assessment):
-    assert tables.goal_block(assessment, 3)["initiatives"] == 59
+    assert frames.goal_block(assessment, 3)["initiatives"] == 59
     with pytest.raises(UsageError, match=r"goal must be one of: 1, 2, 3"):
-        tables.goal_block(assessment, 4)
+        frames.goal_block(assessment, 4)
 
 
 def test_load_assessment_from_json_checks_the_year(tmp_path, assessment):
@@ -218,7 +218,7 @@ def test_load_assessment_from_json_checks_the_year(tmp_path, assessment):
 
 
 def test_page_nav_links_are_relative_and_escaped():
-    nav = presenting.page_nav(("前の章 <1>", "01_plan.html"), None)
+    nav = pages.page_nav(("前の章 <1>", "01_plan.html"), None)
     links = (
         '<a rel="prev" href="01_plan.html">← 前の章 &lt;1&gt;</a> ｜ <a href="index.html">目次</a>'
     )
@@ -240,7 +240,7 @@ def test_index_page_folds_its_provenance_into_a_section_of_its_own(assessment):
         "plan": ("plan.toml", "ab" * 32),
         "inputs": [],
     }
-    page = BeautifulSoup(presenting.index_page(assessment, [], provenance), "html.parser")
+    page = BeautifulSoup(pages.index_page(assessment, [], provenance), "html.parser")
     (section,) = page.select("main > section.kawaeval-provenance")
     assert section["aria-labelledby"] == "provenance"
     assert section.h2.get_text() == "作成情報" and section.h2["id"] == "provenance"
@@ -259,7 +259,7 @@ def test_index_page_has_title_toc_key_figures_and_provenance(assessment):
         "plan": ("kawaeval/data/plan.toml", "ab" * 32),
         "inputs": [("取組_<局>.csv", "cd" * 32)],
     }
-    page = presenting.index_page(assessment, [("第1章 計画", "01_plan.html")], provenance)
+    page = pages.index_page(assessment, [("第1章 計画", "01_plan.html")], provenance)
     assert page.startswith('<!DOCTYPE html>\n<html lang="ja">\n<head>\n<meta charset="utf-8">')
     assert (
         "<title>川崎市国際施策推進プラン 第２期実行プログラム 評価 "
@@ -275,7 +275,7 @@ def test_index_page_has_title_toc_key_figures_and_provenance(assessment):
     assert "SOURCE_DATE_EPOCH" not in page
     provenance["git_commit"] = "f" * 40
     provenance["source_date"] = "2023-11-14"
-    page = presenting.index_page(assessment, [], provenance)
+    page = pages.index_page(assessment, [], provenance)
     assert "<dt>git commit</dt><dd>" + "f" * 40 + "</dd>" in page
     assert "<dt>作成日 (SOURCE_DATE_EPOCH)</dt><dd>2023-11-14</dd>" in page
 
@@ -322,7 +322,7 @@ def test_every_count_of_a_direction_table_links_to_its_appendix_group(assessment
 
 
 def test_counts_with_their_unit_and_badges_do_not_wrap():
-    css = re.sub(r"/\*.*?\*/", "", presenting.report_css(), flags=re.S)
+    css = re.sub(r"/\*.*?\*/", "", pages.report_css(), flags=re.S)
     assert ".kawaeval-badge" in css
     rules = {
         selector.strip(): body
@@ -367,7 +367,7 @@ def test_a_long_below_target_list_is_grouped_by_direction_and_folded(assessment)
     # complete: every initiative is listed, in the page and in the frame
     ids = [th.get_text() for th in soup.select("tbody th")]
     assert len(ids) == 4500 and ids[-1] == "1-3-01499"
-    assert len(tables.below_target(assessment, 1)) == 4500
+    assert len(chapter_tables.below_target(assessment, 1)) == 4500
     assert "&lt;3&gt;" in markup
     assert "令和３(2021)年度に目標を下回った取組（4500件）" in markup
     assert "ほか" not in markup
@@ -383,7 +383,7 @@ def test_a_page_lists_at_most_so_many_and_says_where_the_rest_are(assessment, mo
     assert groups[2].select_one(".kawaeval-note").get_text() == (
         "ほか10件は、この報告書の data フォルダの取組データ（achievements.csv）にあります。"
     )
-    assert len(tables.below_target(assessment, 1)) == 120  # the frame is complete
+    assert len(chapter_tables.below_target(assessment, 1)) == 120  # the frame is complete
 
 
 def test_a_short_below_target_list_stays_one_table_with_each_direction_once(assessment):
@@ -467,7 +467,7 @@ def test_the_raw_folders_notice_heads_every_page(assessment):
     expected = '<p class="kawaeval-notice">再構成したサンプルです &lt;b&gt;</p>'
     assert expected in presenting.chapter_heading(assessment, "第1章").html
     assert expected in presenting.goal_heading(assessment, 2).html
-    assert expected in presenting.index_page(assessment, [], _PROVENANCE)
+    assert expected in pages.index_page(assessment, [], _PROVENANCE)
     assessment["notice"] = None
     assert "kawaeval-notice" not in presenting.chapter_heading(assessment, "第1章").html
 
@@ -564,7 +564,7 @@ def _every_fragment(assessment: Assessment) -> str:
             presenting.goal_highlights(assessment, goal),
             presenting.goal_grades(assessment, goal),
         ]
-    return "".join(p.html for p in parts) + presenting.index_page(assessment, [], _PROVENANCE)
+    return "".join(p.html for p in parts) + pages.index_page(assessment, [], _PROVENANCE)
 
 
 def test_another_plan_shows_its_own_words_and_none_of_kawasakis(assessment):

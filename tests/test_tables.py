@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from kawaeval.exceptions import UsageError
-from kawaeval.report import tables
+from kawaeval.report import chapter_tables, tables
 
 
 def test_program_distribution_is_counts_and_shares_as_numbers(assessment):
@@ -96,7 +96,7 @@ def test_report_table_names_the_keys_and_the_goals(assessment):
 
 
 def test_plan_structure_frame_has_one_row_per_direction(assessment):
-    frame = tables.plan_structure(assessment)
+    frame = chapter_tables.plan_structure(assessment)
     assert len(frame) == 9
     assert frame["取組数"].sum() == 109
     assert frame.loc[0, ["基本目標", "取組数", "基本目標の取組数"]].tolist() == ["基本目標1", 5, 16]
@@ -104,7 +104,7 @@ def test_plan_structure_frame_has_one_row_per_direction(assessment):
 
 
 def test_direction_distribution_keeps_the_direction_number(assessment):
-    frame = tables.direction_distribution(assessment, 1)
+    frame = chapter_tables.direction_distribution(assessment, 1)
     assert frame["方向性"].tolist() == [1, 2, 3]
     assert frame["取組数"].tolist() == [5, 7, 4]
     assert frame["目標を下回った（件）"].tolist() == [1, 1, 1]
@@ -112,7 +112,7 @@ def test_direction_distribution_keeps_the_direction_number(assessment):
 
 
 def test_below_target_frame_marks_the_external_cause(assessment):
-    frame = tables.below_target(assessment, 1)
+    frame = chapter_tables.below_target(assessment, 1)
     assert frame.columns.tolist() == [
         "取組番号",
         "取組名",
@@ -170,7 +170,7 @@ def test_data_quality_frame_names_the_initiative_and_is_blank_without_one(assess
 
 
 def test_indicator_values_are_numbers(assessment):
-    frame = tables.indicators(assessment, 1)
+    frame = chapter_tables.indicators(assessment, 1)
     assert frame.loc[0, ["基準値", "目標値", "実績値"]].tolist() == [100.0, 150.0, 120.0]
     assert frame.loc[0, "達成率（%）"] == 80.0
     assert frame.attrs["shares"] == ["達成率（%）"]
@@ -194,4 +194,4 @@ def test_tables_without_data_are_left_out_of_the_report(assessment):
     assert {"plan_structure", "goal_trend", "below_target", "goal_grades"} <= keys
     # asked for by key, an absent table is an empty frame with its columns
     empty = tables.report_table(assessment, "indicators", goal=1)
-    assert empty.empty and list(empty.columns) == tables.INDICATOR_COLUMNS
+    assert empty.empty and list(empty.columns) == chapter_tables.INDICATOR_COLUMNS

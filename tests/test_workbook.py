@@ -11,7 +11,7 @@ from kawaeval.common.spreadsheet import neutralise_frame
 from kawaeval.common.text import display_width
 from kawaeval.evaluation.model import Assessment
 from kawaeval.paths import SAMPLE_RAW_DIR
-from kawaeval.report.tables import ReportTable
+from kawaeval.report.frames import ReportTable
 from kawaeval.report.workbook import (
     CONTENTS_SHEET,
     HEADER_ROW,

@@ -18,7 +18,7 @@ from kawaeval.paths import TEMPLATES_DIR
 from kawaeval.report.chapters import Chapter
 
 if TYPE_CHECKING:
-    from kawaeval.report.presenting import PageNav
+    from kawaeval.report.pages import PageNav
 
 TEMPLATE_NAME = "kawaeval"
 
@@ -78,7 +78,7 @@ def _exporter():
 
 def export_html(nb: nbformat.NotebookNode, title: str, nav: PageNav) -> str:
     """A chapter as one self-contained HTML page: no code, no prompts, no network resources;
-    ``nav`` (:func:`kawaeval.report.presenting.page_nav`) above and below its content."""
+    ``nav`` (:func:`kawaeval.report.pages.page_nav`) above and below its content."""
     nb = nbformat.from_dict(nb)
     nb.metadata["title"] = title
     resources = {"kawaeval_nav_top": nav.top, "kawaeval_nav_bottom": nav.bottom}

@@ -90,7 +90,7 @@ def entries(out_dir: Path, fiscal_year: int) -> list[Entry]:
 class ReportData:
     """One report's data, as a report folder or a history entry holds it.
 
-    ``snapshot`` is its records and assessment (:class:`kawaeval.evaluation.comparing.Snapshot`),
+    ``snapshot`` is its records and assessment (:class:`kawaeval.evaluation.comparison.Snapshot`),
     loaded on first use; ``problem`` says why they cannot be read, when they cannot.
     """
 
@@ -133,7 +133,7 @@ class ReportData:
 
     def ref(self):
         """How a change record names this report."""
-        from kawaeval.report.changes import ReportRef
+        from kawaeval.report.change_record import ReportRef
 
         return ReportRef(self.label, self.stamp, self.fiscal_year, self.final)
 
@@ -180,7 +180,7 @@ def read_report(folder: Path, label: str | None = None) -> ReportData:
 
 def new_report(staging: Path, stamp: dict, tidy, assessment) -> ReportData:
     """The report a build is making (its data already in ``staging/data``), as a record names it."""
-    from kawaeval.evaluation.comparing import Snapshot
+    from kawaeval.evaluation.comparison import Snapshot
 
     files = _layout(staging)
     data = ReportData(staging, "今回の報告書", files, stamp, data_digest(files))
@@ -192,7 +192,8 @@ def _read_snapshot(files: dict[str, Path]):
     """(Snapshot, None), or (None, why in Japanese) when the data cannot be read."""
     import pandas as pd
 
-    from kawaeval.evaluation.comparing import TIDY_COLUMNS, Snapshot
+    from kawaeval.evaluation.comparison import Snapshot
+    from kawaeval.evaluation.initiative_changes import TIDY_COLUMNS
     from kawaeval.evaluation.model import Assessment
 
     missing = [name for name in (TIDY_FILE, ASSESSMENT_FILE) if not files[name].is_file()]
@@ -329,7 +330,7 @@ def _entry_for(published: ReportData, history: Sequence[Entry]) -> tuple[int, st
 
 def change_record(plan: HistoryPlan, new: ReportData):
     """The change record of the report being built, or None for a year's first report."""
-    from kawaeval.report.changes import ChangeRecord
+    from kawaeval.report.change_record import ChangeRecord
 
     old = plan.baseline
     if old is None:
@@ -390,7 +391,7 @@ def diff_reports(old_folder: Path, new_folder: Path):
     UnreadableReportError
         If a report's data cannot be read by this kawaeval.
     """
-    from kawaeval.report.changes import ChangeRecord
+    from kawaeval.report.change_record import ChangeRecord
 
     reports = []
     for folder in (old_folder, new_folder):

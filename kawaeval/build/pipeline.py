@@ -61,10 +61,11 @@ from kawaeval.records.cleaning import clean_records
 from kawaeval.records.committee import find_sheets
 from kawaeval.records.outputs import CleanResult, write_outputs
 from kawaeval.records.supplements import FILE_STEMS, NOTICE_FILE, SUFFIXES, load_supplements
-from kawaeval.report.changes import change_tables, index_section, write_change_record
+from kawaeval.report.change_tables import change_tables
+from kawaeval.report.changes import index_section, write_change_record
 from kawaeval.report.chapters import Chapter
 from kawaeval.report.combined import HTML_ONLY
-from kawaeval.report.presenting import index_page, page_nav
+from kawaeval.report.pages import index_page, page_nav
 from kawaeval.report.workbook import WORKBOOK_FILE, write_tables_workbook
 
 ASSESSMENT_FILE = "assessment.json"

@@ -2,8 +2,9 @@
 
 Every count of the report can be followed to its records here: the goal chapters link each
 direction's count to ``06_appendix.html#goal-{g}-direction-{d}``. The list is a DataFrame
-first (:func:`kawaeval.report.tables.initiatives_frame`, :func:`group_counts`), then HTML through a
-Jinja2 template that escapes every value (``$`` too, so no math renderer reads it as TeX).
+first (:func:`kawaeval.report.appendix_frame.initiatives_frame`, :func:`group_counts`), then
+HTML through a Jinja2 template that escapes every value (``$`` too, so no math renderer reads
+it as TeX).
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ import pandas as pd
 from kawaeval.common.text import era_year
 from kawaeval.evaluation.model import AchievementLabels, Assessment
 from kawaeval.plan import ACHIEVEMENTS, EVALUATED
+from kawaeval.report.appendix_frame import achievement_column, initiatives_frame, years_so_far
 from kawaeval.report.chapters import appendix_anchor
 from kawaeval.report.rendering import MAX_LISTED, Fragment, render
-from kawaeval.report.tables import achievement_column, initiatives_frame, years_so_far
 
 TEMPLATE = "appendix.html.j2"
 

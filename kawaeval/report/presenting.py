@@ -1,7 +1,12 @@
 """The report's sections as HTML: each a call a chapter notebook makes and shows.
 
-Frames come from :mod:`kawaeval.report.tables`, words from :mod:`kawaeval.report.wording`, and
-the HTML from :mod:`kawaeval.report.rendering` (templates, escaping, the table renderer).
+Frames come from :mod:`kawaeval.report.tables` and :mod:`kawaeval.report.chapter_tables`, words
+from :mod:`kawaeval.report.wording`, and the HTML from :mod:`kawaeval.report.rendering`
+(templates, escaping, the table renderer); the pages around the chapters (the index page, the
+navigation, the styles) are :mod:`kawaeval.report.pages`.
+
+One concern a little over 600 lines: every section the notebooks call as ``presenting.<name>``,
+chapter by chapter, kept in one module so that a notebook needs one import.
 """
 
 from __future__ import annotations
@@ -9,7 +14,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import NamedTuple
 
 import pandas as pd
 from markupsafe import Markup
@@ -25,10 +29,10 @@ from kawaeval.evaluation.model import (
     Text,
 )
 from kawaeval.exceptions import UsageError
-from kawaeval.paths import TEMPLATES_DIR
 from kawaeval.plan import EVALUATED
-from kawaeval.report import tables
+from kawaeval.report import chapter_tables, frames, tables
 from kawaeval.report.chapters import GOAL_CHAPTER, appendix_link, chapter_title
+from kawaeval.report.frames import goal_block
 from kawaeval.report.rendering import (
     MAX_LISTED,
     Column,
@@ -44,7 +48,6 @@ from kawaeval.report.rendering import (
     table_html,
     text_html,
 )
-from kawaeval.report.tables import goal_block
 from kawaeval.report.wording import (
     ASSUMPTION_MARK,
     ASSUMPTION_NOTE,
@@ -55,9 +58,7 @@ from kawaeval.report.wording import (
     grade_text,
     number,
     pct,
-    report_title,
 )
-from kawaeval.version import NOT_FROM_GIT
 
 PERIODS_NOT_YET = "期間の比較は、比較する期間の年度がそろってから示します。"
 APPENDIX_NOTE = "件数から、付録の取組一覧の該当する取組の方向性へ移動できます。"
@@ -79,7 +80,7 @@ def _texts(assessment: Assessment) -> list[Text]:
 
 
 def _labels(assessment: Assessment):
-    return tables.labels(assessment)
+    return frames.labels(assessment)
 
 
 def _title(assessment: Assessment, key: str, goal: int | None = None) -> str:
@@ -173,8 +174,10 @@ def data_quality(assessment: Assessment) -> Fragment:
         return section()
     table = None
     if table_shown:
-        frame = tables.data_quality(assessment)
-        columns = [shown(c, numeric=c == "行（Excel）") for c in tables.DATA_QUALITY_COLUMNS]
+        frame = chapter_tables.data_quality(assessment)
+        columns = [
+            shown(c, numeric=c == "行（Excel）") for c in chapter_tables.DATA_QUALITY_COLUMNS
+        ]
         table = table_html(frame, columns, f"集計から除外した行（{quality.rejected_rows}行）")
     return fragment(
         "data_quality.html.j2",
@@ -207,7 +210,7 @@ def plan_overview(assessment: Assessment) -> Fragment:
 
 def plan_structure(assessment: Assessment) -> Fragment:
     """The goals, their policies and directions, with the number of initiatives of each."""
-    frame = tables.plan_structure(assessment)
+    frame = chapter_tables.plan_structure(assessment)
     columns = [
         shown("基本目標", span=True),
         shown("名称", span=True),
@@ -259,7 +262,7 @@ def distribution_table(
     counts: Counts, shares: Shares, assessment: Assessment, caption: str | None = None
 ) -> Fragment:
     """Counts and shares of one distribution (program, goal or direction) as the city prints."""
-    frame = tables.distribution(assessment, counts, shares)
+    frame = chapter_tables.distribution(assessment, counts, shares)
     return section(table_html(frame, distribution_columns(assessment), caption))
 
 
@@ -298,13 +301,13 @@ def trend_columns(assessment: Assessment) -> list[Column]:
         shown("年度"),
         counted("取組数"),
         *(counted_share(labels[k]) for k in EVALUATED),
-        percent(tables.ACHIEVED_SHARE),
+        percent(frames.ACHIEVED_SHARE),
     ]
 
 
 def program_trend_table(assessment: Assessment) -> Fragment:
     """All initiatives' distribution in every program year up to the evaluated one."""
-    frame = tables.program_trend(assessment)
+    frame = chapter_tables.program_trend(assessment)
     return section(
         table_html(frame, trend_columns(assessment), _title(assessment, "program_trend"))
     )
@@ -321,9 +324,11 @@ def _assumption_note(*grades: GradeDecision) -> Markup | str:
 
 def grades_table(assessment: Assessment) -> Fragment:
     """Each goal's progress and outlook grade (final, with how it was reached)."""
-    frame = tables.grades(assessment)
+    frame = chapter_tables.grades(assessment)
     return section(
-        table_html(frame, [shown(c) for c in tables.GRADES_COLUMNS], _title(assessment, "grades")),
+        table_html(
+            frame, [shown(c) for c in chapter_tables.GRADES_COLUMNS], _title(assessment, "grades")
+        ),
         _assumption_note(*(grade for g in assessment.goals for grade in (g.progress, g.outlook))),
     )
 
@@ -351,11 +356,11 @@ def goal_cause_table(assessment: Assessment) -> Fragment:
     """Per goal: below-target results and how many of them had the external cause."""
     if not tables.is_shown(assessment, "below_target_causes"):
         return section()
-    frame = tables.below_target_causes(assessment)
-    count_columns = [c for c in frame.columns if c.endswith(tables.COUNT_SUFFIX)]
+    frame = chapter_tables.below_target_causes(assessment)
+    count_columns = [c for c in frame.columns if c.endswith(frames.COUNT_SUFFIX)]
     columns = [
         shown("基本目標"),
-        *(counted(c, c.removesuffix(tables.COUNT_SUFFIX)) for c in count_columns),
+        *(counted(c, c.removesuffix(frames.COUNT_SUFFIX)) for c in count_columns),
         percent("割合（%）"),
     ]
     return section(table_html(frame, columns, _title(assessment, "below_target_causes")))
@@ -371,7 +376,7 @@ def period_overview_table(assessment: Assessment) -> Fragment:
         return section()
     if not tables.is_shown(assessment, "period_overview"):
         return section(paragraph(PERIODS_NOT_YET))
-    frame = tables.period_overview(assessment)
+    frame = chapter_tables.period_overview(assessment)
     columns = [shown("区分"), *(percent(c) for c in frame.columns[1:])]
     return section(table_html(frame, columns, _title(assessment, "period_overview")))
 
@@ -398,15 +403,15 @@ def goals_grades_text(assessment: Assessment) -> Fragment:
 
 def direction_verdicts_table(assessment: Assessment) -> Fragment:
     """Every direction's verdict, suggested and final, with its achieved share."""
-    frame = tables.direction_verdicts(assessment)
-    names = list(tables.DIRECTION_VERDICT_COLUMNS)
+    frame = chapter_tables.direction_verdicts(assessment)
+    names = list(chapter_tables.DIRECTION_VERDICT_COLUMNS)
     if not frame["判断の理由"].astype(bool).any():
         names.remove("判断の理由")
     columns = [
         shown("基本目標", span=True),
         shown("取組の方向性"),
         counted("取組数"),
-        percent(tables.ACHIEVED_SHARE),
+        percent(frames.ACHIEVED_SHARE),
         *(shown(n) for n in names[4:]),
     ]
     return section(
@@ -473,7 +478,7 @@ def goal_heading(assessment: Assessment, goal: int, title: str | None = None) ->
 
 def goal_by_year_table(assessment: Assessment, goal: int) -> Fragment:
     """One goal's counts and shares in every program year up to the evaluated one."""
-    frame = tables.goal_trend(assessment, goal)
+    frame = chapter_tables.goal_trend(assessment, goal)
     return section(
         table_html(frame, trend_columns(assessment), _title(assessment, "goal_trend", goal))
     )
@@ -501,7 +506,7 @@ def directions(assessment: Assessment, goal: int) -> Fragment:
     """〇取組の方向性１…: each direction with its verdict, its figures by year, its main results
     and its text, as the city's page gives them."""
     block = goal_block(assessment, goal)
-    frame = tables.direction_trend(assessment, goal)
+    frame = chapter_tables.direction_trend(assessment, goal)
     columns = trend_columns(assessment)
     items = []
     for d in block.directions:
@@ -537,7 +542,7 @@ def directions(assessment: Assessment, goal: int) -> Fragment:
 
 def direction_table(assessment: Assessment, goal: int) -> Fragment:
     """The evaluated year's counts and shares per direction; each count links to its records."""
-    frame = tables.direction_distribution(assessment, goal)
+    frame = chapter_tables.direction_distribution(assessment, goal)
     labels = _labels(assessment)
 
     def link(row: Mapping) -> str:
@@ -560,13 +565,13 @@ def periods_table(assessment: Assessment, goal: int) -> Fragment:
         return section()
     if not tables.is_shown(assessment, "goal_periods", goal):
         return section(paragraph(PERIODS_NOT_YET), heading="期間の比較")
-    frame = tables.goal_periods(assessment, goal)
+    frame = chapter_tables.goal_periods(assessment, goal)
     labels = _labels(assessment)
     columns = [
         shown("期間"),
         shown("年度"),
         *(counted_share(labels[k]) for k in EVALUATED),
-        percent(tables.ACHIEVED_SHARE),
+        percent(frames.ACHIEVED_SHARE),
     ]
     return section(
         table_html(frame, columns, _title(assessment, "goal_periods", goal)),
@@ -592,7 +597,7 @@ def below_target_heading(below: str) -> str:
 def below_target_table(assessment: Assessment, goal: int) -> Fragment:
     """The goal's below-target initiatives with their reasons; long lists fold by direction."""
     block = goal_block(assessment, goal)
-    frame = tables.below_target(assessment, goal)
+    frame = chapter_tables.below_target(assessment, goal)
     year = era_year(assessment.fiscal_year)
     below = _labels(assessment).below
     caption = f"{year}に{below}取組（{len(frame)}件）"
@@ -645,12 +650,15 @@ def indicators_table(assessment: Assessment, goal: int) -> Fragment:
     block = goal_block(assessment, goal)
     if not tables.is_shown(assessment, "indicators", goal):
         return section(paragraph("参考指標は入力されていません。"), heading="参考指標")
-    frame = tables.indicators(assessment, goal)
+    frame = chapter_tables.indicators(assessment, goal)
     columns = [
         shown("参考指標"),
         shown("単位"),
         shown("向き"),
-        *(Column(n, lambda row, n=n: number(row[n]), True) for n in tables.INDICATOR_VALUES),
+        *(
+            Column(n, lambda row, n=n: number(row[n]), True)
+            for n in chapter_tables.INDICATOR_VALUES
+        ),
         percent("達成率（%）"),
         shown("達成"),
     ]
@@ -667,8 +675,8 @@ def indicators_table(assessment: Assessment, goal: int) -> Fragment:
 def goal_grades(assessment: Assessment, goal: int) -> Fragment:
     """Suggested and final grades of one goal, with the rule's inputs and the committee's reason."""
     block = goal_block(assessment, goal)
-    frame = tables.goal_grades(assessment, goal)
-    names = list(tables.GOAL_GRADES_COLUMNS)
+    frame = chapter_tables.goal_grades(assessment, goal)
+    names = list(chapter_tables.GOAL_GRADES_COLUMNS)
     if not frame["評価委員会の理由"].astype(bool).any():
         names.remove("評価委員会の理由")
     inputs = block.rule_inputs
@@ -681,89 +689,3 @@ def goal_grades(assessment: Assessment, goal: int) -> Fragment:
         min_year=pct(inputs.min_year_achieved_share_pct),
         adjusted=pct(inputs.adjusted_share_pct) if tables.external_cause_used(assessment) else None,
     )
-
-
-# ---------------------------------------------------------------- pages around the chapters
-
-
-class PageNav(NamedTuple):
-    """The previous / index / next links of a chapter page, above and below its content."""
-
-    top: str
-    bottom: str
-
-
-NAV_LABELS = PageNav("章の移動（ページの先頭）", "章の移動（ページの末尾）")
-"""Each navigation landmark's name: a screen reader's list of landmarks tells them apart."""
-
-
-def page_nav(previous: tuple[str, str] | None, following: tuple[str, str] | None) -> PageNav:
-    """Previous / index / next links (relative) for the top and bottom of a chapter page."""
-    return PageNav(
-        *(
-            str(render("page_nav.html.j2", previous=previous, following=following, label=label))
-            for label in NAV_LABELS
-        )
-    )
-
-
-def report_css() -> str:
-    """The report's own styles and print styles, shared with the chapter template (templates/)."""
-    static = TEMPLATES_DIR / "kawaeval" / "static"
-    return "".join(
-        (static / name).read_text(encoding="utf-8") for name in ("kawaeval.css", "print.css")
-    )
-
-
-def _provenance_rows(provenance: dict) -> list[tuple[str, str]]:
-    rows = [("kawaeval", provenance["package_version"])]
-    rows.append(("git commit", provenance.get("git_commit") or NOT_FROM_GIT))
-    if provenance.get("source_date"):
-        rows.append(("作成日 (SOURCE_DATE_EPOCH)", provenance["source_date"]))
-    parameters = ", ".join(f"{k} = {v}" for k, v in provenance["parameters"].items())
-    rows.append(("パラメータ", parameters))
-    plan_file, plan_sha = provenance["plan"]
-    rows.append((f"計画定義 {plan_file}", f"SHA-256 {plan_sha}"))
-    rows += [(f"入力 {name}", f"SHA-256 {sha}") for name, sha in provenance["inputs"]]
-    return rows
-
-
-def index_page(
-    assessment: Assessment,
-    chapters: Sequence[tuple[str, str]],
-    provenance: dict,
-    downloads: Sequence[tuple[str, str]] = (),
-    changes: Fragment | str = "",
-) -> str:
-    """The report's entry page: title, table of contents, key figures, files and provenance.
-
-    ``chapters`` is (title, relative link) in reading order; ``downloads`` is (what, relative
-    link) for the files beside the pages (tables.xlsx, the data), or (what, link, class) for
-    one that only the HTML report lists; ``provenance`` holds
-    ``package_version``, ``git_commit`` (or None: "not from a git checkout"), ``parameters``
-    (dict), ``inputs`` (list of (file, sha256)), ``plan`` ((file, sha256)) and ``source_date``
-    (or None); ``changes`` is the section on the change record
-    (:func:`kawaeval.report.changes.index_section`).
-    """
-    year = era_year(assessment.fiscal_year)
-    labels = _labels(assessment)
-    program = assessment.program
-    page = render(
-        "index.html.j2",
-        title=report_title(assessment),
-        css=Markup(report_css()),
-        notice=assessment.notice,
-        judgement_notice=judgement_notice(assessment),
-        chapters=list(chapters),
-        changes=changes,
-        downloads=list(downloads),
-        initiatives=program.initiatives,
-        year=year,
-        key_figures=[
-            (labels[k], count_share(program.counts[k], program.shares_pct[k])) for k in EVALUATED
-        ],
-        grades=grades_table(assessment),
-        data_quality=data_quality(assessment),
-        provenance=_provenance_rows(provenance),
-    )
-    return str(page) + "\n"

@@ -17,7 +17,7 @@ from markupsafe import Markup, escape
 
 from kawaeval.evaluation.model import Text
 from kawaeval.paths import TEMPLATES_DIR
-from kawaeval.report.tables import SHARE_SUFFIX, count_column, share_column
+from kawaeval.report.frames import SHARE_SUFFIX, count_column, share_column
 from kawaeval.report.wording import count_share, pct
 
 FRAGMENTS_DIR = TEMPLATES_DIR / "report"

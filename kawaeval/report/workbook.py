@@ -36,7 +36,7 @@ from kawaeval.report.chapters import chapter_titles as page_titles
 
 if TYPE_CHECKING:
     from kawaeval.evaluation.model import Assessment
-    from kawaeval.report.tables import ReportTable
+    from kawaeval.report.frames import ReportTable
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ def sheet_names(titles: Sequence[str]) -> list[str]:
 
 
 def percent_columns(frame: pd.DataFrame) -> list:
-    """The columns written as percentages: ``attrs["shares"]`` (set by kawaeval.report.tables), else
+    """The columns written as percentages: ``attrs["shares"]`` (set by kawaeval.report.frames), else
     every float one."""
     named = frame.attrs.get("shares")
     if named is not None:
@@ -264,7 +264,7 @@ def write_tables_workbook(
     path.parent.mkdir(parents=True, exist_ok=True)
     titles = chapter_titles(assessment)
     if extra:
-        from kawaeval.report.changes import CHANGES_CHAPTER
+        from kawaeval.report.change_tables import CHANGES_CHAPTER
 
         titles[CHANGES_CHAPTER[0]] = CHANGES_CHAPTER[1]
     tables = [*report_tables(assessment), *extra]
