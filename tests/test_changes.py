@@ -38,6 +38,9 @@ ADDED = (
 )
 
 
+# Every test builds reports; those sharing a module fixture's builds stay on one xdist worker.
+pytestmark = pytest.mark.slow
+
 # ---------------------------------------------------------------- helpers
 
 
@@ -228,6 +231,7 @@ def _key(row: dict) -> tuple:
 # ---------------------------------------------------------------- done when: the rebuild
 
 
+@pytest.mark.xdist_group("changes-corrected")
 def test_a_rebuild_lists_exactly_the_four_changes_with_the_figures_and_grades_that_moved(
     corrected,
 ):
@@ -303,6 +307,7 @@ def test_a_rebuild_lists_exactly_the_four_changes_with_the_figures_and_grades_th
     }
 
 
+@pytest.mark.xdist_group("changes-corrected")
 def test_the_replaced_report_is_kept_in_the_history(corrected):
     _, out, first = corrected
     (entry,) = history.entries(out, 2021)
@@ -320,6 +325,7 @@ def test_the_replaced_report_is_kept_in_the_history(corrected):
     assert [p.name for p in entry.path.parent.iterdir()] == [entry.name]
 
 
+@pytest.mark.xdist_group("changes-corrected")
 def test_a_half_kept_entry_of_a_killed_build_is_removed_by_the_next_keep(corrected, tmp_path):
     _, out, first = corrected
     copy = tmp_path / "out"
@@ -334,6 +340,7 @@ def test_a_half_kept_entry_of_a_killed_build_is_removed_by_the_next_keep(correct
     assert not left.exists()
 
 
+@pytest.mark.xdist_group("changes-corrected")
 def test_the_index_links_the_change_record_and_the_csv(corrected):
     _, out, _ = corrected
     index = BeautifulSoup(
@@ -356,6 +363,7 @@ def test_the_index_links_the_change_record_and_the_csv(corrected):
     assert page.find("a", href="index.html") is not None
 
 
+@pytest.mark.xdist_group("changes-corrected")
 def test_a_forced_rebuild_keeps_the_same_record(corrected, tmp_path):
     raw, out, _ = corrected
     copy = tmp_path / "out"
@@ -370,6 +378,7 @@ def test_a_forced_rebuild_keeps_the_same_record(corrected, tmp_path):
     ]  # the same records and assessment: no entry
 
 
+@pytest.mark.xdist_group("changes-corrected")
 def test_since_the_first_build_gives_the_same_record(corrected, tmp_path):
     raw, out, first = corrected
     record = read_csv(out / "FY2021" / "data" / "changes.csv")
@@ -394,6 +403,7 @@ def test_since_the_first_build_gives_the_same_record(corrected, tmp_path):
     ).read_bytes()
 
 
+@pytest.mark.xdist_group("changes-corrected")
 def test_since_an_unknown_reference_is_a_usage_error_before_anything_is_read(
     corrected, tmp_path, monkeypatch, capsys
 ):
@@ -546,6 +556,7 @@ def test_record_text_is_escaped_and_the_csv_is_formula_safe(tmp_path):
     assert HOSTILE_REASON not in cells
 
 
+@pytest.mark.xdist_group("changes-corrected")
 def test_the_change_page_is_byte_stable_for_the_same_pair(corrected, tmp_path, monkeypatch):
     _, out, first = corrected
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
@@ -558,6 +569,7 @@ def test_the_change_page_is_byte_stable_for_the_same_pair(corrected, tmp_path, m
     assert sorted(pages[0]) == ["changes.csv", "changes.html"]
 
 
+@pytest.mark.xdist_group("changes-corrected")
 def test_tables_xlsx_carries_the_change_record(corrected):
     from openpyxl import load_workbook
 
@@ -589,6 +601,7 @@ def test_tables_xlsx_carries_the_change_record(corrected):
     assert ["基本目標1", "令和３(2021)年度", "目標を下回った（件）", 3, 5, 2, "件"] in rows
 
 
+@pytest.mark.xdist_group("changes-corrected")
 def test_the_change_record_is_left_out_of_the_pdf(corrected):
     _, out, _ = corrected
     combined = pdf.combined_html(out / "FY2021", [("index", "index.html")], "t", "f")
@@ -597,7 +610,7 @@ def test_the_change_record_is_left_out_of_the_pdf(corrected):
     assert "主な数値" in body and "tables.xlsx" in body  # the rest of the index is there
 
 
-@pytest.mark.slow
+@pytest.mark.xdist_group("changes-corrected")
 def test_adding_the_pdf_adds_no_entry_and_the_pdf_leaves_the_record_out(corrected, tmp_path):
     pytest.importorskip("weasyprint")
     pdftotext = require_system_tool("pdftotext", "poppler-utils")
@@ -628,6 +641,7 @@ def sample_years(tmp_path_factory):
     return out
 
 
+@pytest.mark.xdist_group("changes-years")
 def test_diff_of_fy2020_and_fy2021_names_exactly_the_initiatives_whose_achievement_differs(
     sample_years, tmp_path, capsys
 ):
@@ -681,6 +695,7 @@ def test_diff_of_fy2020_and_fy2021_names_exactly_the_initiatives_whose_achieveme
     assert page.find("a", href="index.html") is None  # no index beside it
 
 
+@pytest.mark.xdist_group("changes-corrected")
 def test_diff_of_a_history_entry_and_a_report_gives_the_reports_record(corrected, tmp_path, capsys):
     _, out, _ = corrected
     entry = history.entries(out, 2021)[0]
@@ -701,6 +716,7 @@ def test_diff_of_a_history_entry_and_a_report_gives_the_reports_record(corrected
     ]
 
 
+@pytest.mark.xdist_group("changes-years")
 def test_diff_exit_codes(sample_years, tmp_path, capsys):
     report = sample_years / "FY2021"
     assert cli.main(["diff", str(report), str(report)]) == 0
@@ -729,7 +745,6 @@ def test_diff_exit_codes(sample_years, tmp_path, capsys):
 # ---------------------------------------------------------------- the page as a reviewer sees it
 
 
-@pytest.mark.slow
 def test_a_reviewer_sees_the_change_record_in_chromium(browser, tmp_path):
     """The whole report, rebuilt after the corrections, opened in Debian's Chromium: the index
     links the change page, whose tables read in Japanese; a screenshot is kept for review."""

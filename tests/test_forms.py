@@ -564,11 +564,11 @@ def test_the_form_follows_the_plan_in_force(tmp_path):
 
 def test_without_raw_the_plan_of_the_default_raw_folder_is_used(tmp_path, monkeypatch):
     raw = _raw_with_plan(tmp_path, ('not_evaluated = "評価対象外"', 'not_evaluated = "対象外"'))
-    monkeypatch.setattr(input_form, "SAMPLE_RAW_DIR", raw)
+    monkeypatch.setattr(input_form, "default_raw_dir", lambda: raw)
     book = openpyxl.load_workbook(_template(tmp_path))
     assert book["リスト"]["E5"].value == "対象外"
     monkeypatch.setattr(
-        input_form, "SAMPLE_RAW_DIR", tmp_path / "no_such_folder"
+        input_form, "default_raw_dir", lambda: tmp_path / "no_such_folder"
     )  # then the bundled plan
     book = openpyxl.load_workbook(_template(tmp_path, name="取組_bundled.xlsx"))
     assert book["リスト"]["E5"].value == "評価対象外"

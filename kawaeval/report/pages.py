@@ -75,7 +75,8 @@ def index_page(
     link) for the files beside the pages (tables.xlsx, the data), or (what, link, class) for
     one that only the HTML report lists; ``provenance`` holds
     ``package_version``, ``git_commit`` (or None: "not from a git checkout"), ``parameters``
-    (dict), ``inputs`` (list of (file, sha256)), ``plan`` ((file, sha256)) and ``source_date`` (or None);
+    (dict), ``inputs`` (list of (file, sha256)), ``plan`` ((file, sha256)) and ``source_date``
+    (or None);
     ``changes`` is the section on the change record
     (:func:`kawaeval.report.changes.index_section`).
     """
