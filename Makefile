@@ -1,6 +1,6 @@
 # kawaeval: two commands on a fresh machine with Python 3.11+ and make:
 #   make report   builds reports/FY2021/ from the bundled sample records
-#   make test     runs the whole test suite
+#   make test     runs the whole test suite, on every core
 # Both create .venv and install the pinned set (pyproject.toml + requirements.lock) first.
 
 PYTHON ?= python3
@@ -10,9 +10,14 @@ STAMP  := $(VENV)/.installed-stamp
 FISCAL_YEAR ?= 2021
 KERNEL := kawaeval
 LAB_ARGS ?=
+# pytest-xdist workers: one per logical CPU (TEST_JOBS=1 runs the suite in one process)
+TEST_JOBS ?= logical
+# loadgroup: tests sharing an expensive fixture (xdist_group) stay on one worker; the order is
+# tests/conftest.py's (the longest first)
+PYTEST := $(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadgroup --no-loadscope-reorder
 
 .DEFAULT_GOAL := help
-.PHONY: help install report reports-all clean-data assess lab kernel test lint format bench lock strip distclean
+.PHONY: help install report reports-all clean-data assess lab kernel test test-fast lint format bench lock strip distclean
 
 help: ## list every target
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -41,11 +46,15 @@ assess: $(STAMP) ## print the FY2021 assessment as JSON (FISCAL_YEAR=YYYY for an
 kernel: $(STAMP) ## register the Jupyter kernel "kawaeval" inside .venv (not in your home folder)
 	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (kawaeval)"
 
+# KAWAEVAL_HOME: the kernels start in notebooks/; the notebooks' default records are data/raw/
 lab: kernel ## start JupyterLab on notebooks/ with the kawaeval kernel (Ctrl-C stops it)
-	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(LAB_ARGS)
+	KAWAEVAL_HOME="$(CURDIR)" $(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(LAB_ARGS)
 
-test: $(STAMP) lint ## lint, then the whole pytest suite
-	$(BIN)/python -m pytest
+test: $(STAMP) lint ## lint, then the whole pytest suite on every core (TEST_JOBS=N)
+	$(PYTEST)
+
+test-fast: $(STAMP) ## the suite without the slow tests (kernels, LibreOffice, Chromium, the wheel)
+	$(PYTEST) -m "not slow"
 
 lint: $(STAMP) ## ruff check, ruff format --check, and the layers contract (lint-imports)
 	$(BIN)/ruff check .

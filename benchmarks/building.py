@@ -40,7 +40,7 @@ from pathlib import Path
 import nbformat
 
 from kawaeval.build.building import build_reports, default_jobs
-from kawaeval.paths import RAW_DIR
+from kawaeval.paths import SAMPLE_RAW_DIR
 from kawaeval.plan import load_plan
 from kawaeval.report.chapters import chapters_for
 
@@ -120,7 +120,7 @@ def fallback_build(years, raw: Path, out: Path) -> None:
 
 def naive_loop(years, out: Path, naive: Path) -> None:
     """Each chapter through the papermill CLI, then nbconvert's CLI, one after another."""
-    chapters = chapters_for(load_plan(RAW_DIR))
+    chapters = chapters_for(load_plan(SAMPLE_RAW_DIR))
     for year in years:
         assessment = out / f"FY{year}" / "data" / "assessment.json"
         folder = naive / f"FY{year}"
@@ -173,7 +173,7 @@ def chapters_work(years, out: Path) -> dict:
     """Every chapter's code cells run in one fresh process: seconds of imports and of cells."""
     jobs = []
     for year in years:
-        for chapter in chapters_for(load_plan(RAW_DIR)):
+        for chapter in chapters_for(load_plan(SAMPLE_RAW_DIR)):
             nb = nbformat.read(chapter.notebook, as_version=4)
             cells = [c.source for c in nb.cells if c.cell_type == "code"]
             parameters = {
@@ -365,8 +365,8 @@ def main(argv: list[str] | None = None) -> int:
     label = "FY2021" if args.quick else "FY2018-FY2021"
     shutil.rmtree(WORK_DIR, ignore_errors=True)
     raw = WORK_DIR / "raw"
-    shutil.copytree(RAW_DIR, raw)
-    chapters = len(years) * len(chapters_for(load_plan(RAW_DIR)))
+    shutil.copytree(SAMPLE_RAW_DIR, raw)
+    chapters = len(years) * len(chapters_for(load_plan(SAMPLE_RAW_DIR)))
     best: dict[str, float] = {}
     per_chapter: dict = {}
     loads = []

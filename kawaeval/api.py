@@ -1,7 +1,8 @@
 """The analyst's API: the tidy records, an assessment and any report table, each in one call.
 
 Meant for JupyterLab (``from kawaeval import load_records, assess, table``); the defaults are
-the CLI's: the raw folder ``data/raw/`` (or ``plan.toml`` and records in ``raw_dir``), and
+the CLI's: the project's raw folder ``data/raw/`` (the project is ``$KAWAEVAL_HOME``, else the
+current folder; or ``plan.toml`` and records in ``raw_dir``), and
 rejected rows stop the run unless ``allow_rejects`` is true.
 """
 
@@ -12,11 +13,11 @@ from pathlib import Path
 import pandas as pd
 
 from kawaeval.evaluation.model import Assessment
-from kawaeval.paths import RAW_DIR
+from kawaeval.paths import default_raw_dir
 
 
 def _raw(raw_dir: Path | str | None) -> Path:
-    return Path(raw_dir) if raw_dir is not None else RAW_DIR
+    return Path(raw_dir) if raw_dir is not None else default_raw_dir()
 
 
 def load_records(raw_dir: Path | str | None = None, allow_rejects: bool = False) -> pd.DataFrame:

@@ -1,7 +1,9 @@
 """The `kawaeval` command: clean, assess and build, as the data contract defines them;
-diff (what changed between two reports), template (the bureaus' input workbook) and
-sheets (the committee's evaluation sheets).
+diff (what changed between two reports); template (the bureaus' input workbook); sheets (the
+committee's evaluation sheets); init and lab (a project folder of one's own).
 
+The project folder (``data/raw/``, ``data/processed/``, ``reports/``) is what ``--raw`` and
+``--out`` say, else ``$KAWAEVAL_HOME``, else the current folder (:mod:`kawaeval.paths`).
 Exit codes: 0 success; 1 bad input or a failed notebook; 2 wrong usage.
 """
 
@@ -9,15 +11,23 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 from pathlib import Path
 
 from kawaeval.exceptions import BuildInterruptedError, Interrupt, KawaevalError
-from kawaeval.paths import PROCESSED_DIR, RAW_DIR, REPORTS_DIR
+from kawaeval.paths import (
+    HOME_VARIABLE,
+    default_processed_dir,
+    default_raw_dir,
+    default_reports_dir,
+    project_home,
+)
 from kawaeval.version import __version__
 
 log = logging.getLogger("kawaeval")
+PROJECT = f"of the project: ${HOME_VARIABLE}, else the current folder"
 
 
 def _positive_int(text: str) -> int:
@@ -37,7 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--raw", type=Path, default=RAW_DIR, help="raw folder (default: data/raw/)")
+        p.add_argument("--raw", type=Path, help=f"raw folder (default: data/raw/ {PROJECT})")
         p.add_argument(
             "--allow-rejects",
             action="store_true",
@@ -47,7 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     clean = sub.add_parser("clean", help="raw records -> validated tidy tables")
     common(clean)
     clean.add_argument(
-        "--out", type=Path, default=PROCESSED_DIR, help="output folder (default: data/processed/)"
+        "--out", type=Path, help=f"output folder (default: data/processed/ {PROJECT})"
     )
 
     assess = sub.add_parser("assess", help="print the assessment of one fiscal year")
@@ -65,9 +75,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="YYYY",
         help="fiscal year to report on; repeat for several",
     )
-    build.add_argument(
-        "--out", type=Path, default=REPORTS_DIR, help="reports folder (default: reports/)"
-    )
+    build.add_argument("--out", type=Path, help=f"reports folder (default: reports/ {PROJECT})")
     build.add_argument(
         "--jobs",
         type=_positive_int,
@@ -124,7 +132,8 @@ def _parser() -> argparse.ArgumentParser:
         "--raw",
         type=Path,
         default=None,
-        help="raw folder: its plan.toml and, with --fiscal-year, its records (default: data/raw/)",
+        help="raw folder: its plan.toml and, with --fiscal-year, its records"
+        f" (default: data/raw/ {PROJECT})",
     )
     template.add_argument(
         "--fiscal-year",
@@ -156,6 +165,28 @@ def _parser() -> argparse.ArgumentParser:
         required=True,
         help="folder for the workbooks (one per goal, one for all)",
     )
+
+    init = sub.add_parser(
+        "init", help="a new project folder: the sample records and a plan.toml in data/raw/"
+    )
+    init.add_argument("folder", type=Path, metavar="DIR", help="the new folder (empty or absent)")
+
+    lab = sub.add_parser(
+        "lab",
+        help="JupyterLab on the chapters, copied into DIR/notebooks/ (other options: jupyter's)",
+        usage="kawaeval lab [-h] [DIR] [jupyter lab options, e.g. --no-browser --allow-root]",
+        description="Copy the chapter notebooks (and explore.ipynb) into DIR/notebooks/, keeping"
+        " those already there, and start JupyterLab on them with KAWAEVAL_HOME=DIR, so that a"
+        " notebook's default records are DIR/data/raw/. Options kawaeval does not know are"
+        " passed to jupyter lab.",
+    )
+    lab.add_argument(
+        "folder",
+        type=Path,
+        nargs="?",
+        metavar="DIR",
+        help=f"the project folder (default: ${HOME_VARIABLE}, else the current folder)",
+    )
     return parser
 
 
@@ -164,7 +195,7 @@ def _run_sheets(args) -> int:
 
     result = make_sheets(
         args.out,
-        raw_dir=args.raw,
+        raw_dir=args.raw or default_raw_dir(),
         fiscal_year=args.fiscal_year,
         allow_rejects=args.allow_rejects,
         force=args.force,
@@ -177,6 +208,8 @@ def _run_sheets(args) -> int:
 def _run_clean(args) -> int:
     from kawaeval.records.cleaning import clean_records
 
+    args.raw = args.raw or default_raw_dir()
+    args.out = args.out or default_processed_dir()
     result = clean_records(args.raw, out_dir=args.out, allow_rejects=args.allow_rejects)
     totals = result.manifest["totals"]
     excluded = totals["excluded_rows"]
@@ -193,9 +226,8 @@ def _run_clean(args) -> int:
 def _run_assess(args) -> int:
     from kawaeval.evaluation.assessing import assess_records
 
-    assessment = assess_records(
-        args.raw, fiscal_year=args.fiscal_year, allow_rejects=args.allow_rejects
-    )
+    raw = args.raw or default_raw_dir()
+    assessment = assess_records(raw, fiscal_year=args.fiscal_year, allow_rejects=args.allow_rejects)
     print(assessment.to_json())
     return 0
 
@@ -215,8 +247,8 @@ def _run_build(args) -> int:
     try:
         building.build_reports(
             fiscal_years=args.fiscal_year,
-            raw_dir=args.raw,
-            out_dir=args.out,
+            raw_dir=args.raw or default_raw_dir(),
+            out_dir=args.out or default_reports_dir(),
             jobs=args.jobs,
             force=args.force,
             allow_rejects=args.allow_rejects,
@@ -285,9 +317,55 @@ def _run_template(args) -> int:
     return 0
 
 
+def _run_init(args) -> int:
+    from kawaeval.plan import load_plan
+    from kawaeval.project import init_project
+
+    written = init_project(args.folder)
+    raw = args.folder / "data" / "raw"
+    print(f"wrote {len(written)} files to {raw}", file=sys.stderr)
+    year = load_plan(raw).program_years[-1]
+    print(
+        f"next: cd {args.folder} && kawaeval build --fiscal-year {year}"
+        f"  (or kawaeval lab {args.folder})",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _run_lab(args) -> int:
+    """Start JupyterLab in place of this process (its Ctrl-C and exit code are JupyterLab's)."""
+    from kawaeval.project import prepare_lab
+
+    folder = args.folder or project_home()
+    if not (folder / "data" / "raw").is_dir():
+        print(
+            f"kawaeval lab: note: {folder} has no data/raw/; set raw_dir in a notebook's"
+            f" parameters cell, or make the folder with kawaeval init",
+            file=sys.stderr,
+        )
+    lab = prepare_lab(folder, sys.executable, args.jupyter_args)
+    for path in lab.copied:
+        print(f"copied {path}", file=sys.stderr)
+    for path in lab.kept:
+        print(f"kept {path} (already there)", file=sys.stderr)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if os.name == "posix":
+        os.execve(lab.argv[0], lab.argv, lab.env)
+    import subprocess  # pragma: no cover - Windows has no exec that keeps the console
+
+    return subprocess.call(lab.argv, env=lab.env)  # pragma: no cover
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script and of ``python -m kawaeval``."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "lab":
+        args.jupyter_args = extra
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
@@ -299,6 +377,8 @@ def main(argv: list[str] | None = None) -> int:
         "diff": _run_diff,
         "template": _run_template,
         "sheets": _run_sheets,
+        "init": _run_init,
+        "lab": _run_lab,
     }[args.command]
     try:
         return run(args)

@@ -468,6 +468,17 @@ class FinalCheckError(KawaevalError):
         super().__init__("\n".join(lines))
 
 
+class ProjectExistsError(UsageError):
+    """Raised when ``kawaeval init`` is given a folder that already holds something."""
+
+    def __init__(self, folder: Path | str):
+        self.folder = Path(folder)
+        super().__init__(
+            f"フォルダ {self.folder} は空ではありません (folder is not empty). "
+            "kawaeval init は新しいフォルダにプロジェクトを作ります。別のフォルダを指定してください"
+        )
+
+
 class NotAReportError(KawaevalError):
     """Raised when a folder given to compare is not a built report nor a history entry."""
 

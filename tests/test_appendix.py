@@ -8,7 +8,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from kawaeval.evaluation.assessing import assess_records
-from kawaeval.paths import RAW_DIR
+from kawaeval.paths import SAMPLE_RAW_DIR
 from kawaeval.report import appendix
 from kawaeval.report.chapters import appendix_anchor, appendix_link
 from kawaeval.report.rendering import MAX_LISTED
@@ -17,7 +17,7 @@ from kawaeval.report.tables import report_table
 
 @pytest.fixture(scope="module")
 def sample() -> dict:
-    return assess_records(RAW_DIR, 2021)
+    return assess_records(SAMPLE_RAW_DIR, 2021)
 
 
 def _soup(assessment: dict) -> BeautifulSoup:
@@ -110,7 +110,7 @@ def test_each_year_and_the_reason_are_shown(sample):
 
 
 def test_interim_year_shows_only_the_years_up_to_it():
-    soup = _soup(assess_records(RAW_DIR, 2019))
+    soup = _soup(assess_records(SAMPLE_RAW_DIR, 2019))
     assert [th.get_text() for th in soup.select("table")[0].select("th.kawaeval-year")] == [
         "平成30年度",
         "令和元年度",
@@ -132,7 +132,7 @@ def test_record_text_is_escaped_and_dollar_is_not_tex(sample):
 
 def test_a_very_long_list_shows_a_readable_part_and_says_where_the_rest_is():
     """Tens of thousands of initiatives: each direction lists its share of the page's rows."""
-    assessment = copy.deepcopy(assess_records(RAW_DIR, 2021))
+    assessment = copy.deepcopy(assess_records(SAMPLE_RAW_DIR, 2021))
     template = assessment["initiatives"]
     assessment["initiatives"] = [
         {**template[i % len(template)], "initiative_id": f"X-{i:05d}"} for i in range(12_000)

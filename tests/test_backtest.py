@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import REPO
 
 from kawaeval.cli import main
-from kawaeval.paths import PROJECT_ROOT
 
-SHARED_FIGURES = PROJECT_ROOT.parent / "shared" / "reference" / "published_figures.json"
+SHARED_FIGURES = REPO.parent / "shared" / "reference" / "published_figures.json"
 FIXTURE_FIGURES = Path(__file__).parent / "fixtures" / "published_figures.json"
 FIGURES_PATH = SHARED_FIGURES if SHARED_FIGURES.is_file() else FIXTURE_FIGURES
 PUBLISHED = json.loads(FIGURES_PATH.read_text(encoding="utf-8"))

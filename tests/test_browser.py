@@ -17,16 +17,18 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
+from conftest import REPO
 
 from kawaeval.build.building import build_reports, chapters_for
-from kawaeval.paths import PROJECT_ROOT, RAW_DIR
+from kawaeval.paths import SAMPLE_RAW_DIR
 from kawaeval.plan import load_plan
 
-pytestmark = pytest.mark.slow
+# one xdist worker builds the reports (session fixtures) and starts Chromium once
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
 ESCAPING_RAW = Path(__file__).parent / "fixtures" / "report" / "raw_escaping"
 HOSTILE_YEAR = 2020
-OTHER_PLAN_RAW = PROJECT_ROOT / "docs" / "examples" / "midori-machi"
+OTHER_PLAN_RAW = REPO / "docs" / "examples" / "midori-machi"
 OTHER_PLAN_YEAR = 2024
 
 # axe-core's rule tags the gate runs (JIS X 8341-3:2016 AA is WCAG 2.0 AA; 2.1 and axe's
@@ -144,7 +146,9 @@ def visit(browser):
 def sample_report(tmp_path_factory) -> Path:
     """The FY2021 report built once from the bundled sample records."""
     out = tmp_path_factory.mktemp("browser_sample")
-    (result,) = build_reports([2021], raw_dir=RAW_DIR, out_dir=out, progress_stream=io.StringIO())
+    (result,) = build_reports(
+        [2021], raw_dir=SAMPLE_RAW_DIR, out_dir=out, progress_stream=io.StringIO()
+    )
     return result.report_dir
 
 

@@ -16,6 +16,7 @@ import jsonschema
 import nbformat
 import pytest
 from bs4 import BeautifulSoup
+from conftest import REPO
 
 from kawaeval import cli
 from kawaeval.build import building, exporting, publishing, stamps
@@ -24,11 +25,14 @@ from kawaeval.build.progress import Progress
 from kawaeval.common import files
 from kawaeval.evaluation.model import SCHEMA_FILE, Assessment
 from kawaeval.exceptions import UsageError
-from kawaeval.paths import NOTEBOOKS_DIR, PROJECT_ROOT, RAW_DIR
+from kawaeval.paths import NOTEBOOKS_DIR, SAMPLE_RAW_DIR, project_home
 from kawaeval.plan import load_plan
 from kawaeval.report.chapters import Chapter
+from kawaeval.version import git_commit
 
 FIXTURES = Path(__file__).parent / "fixtures" / "report"
+# one xdist worker builds the sample report (a session fixture) once for every test here
+pytestmark = pytest.mark.xdist_group("building")
 ESCAPING_RAW = FIXTURES / "raw_escaping"
 
 
@@ -62,7 +66,7 @@ def sample_build(tmp_path_factory):
     """The FY2021 report built once from the bundled sample records."""
     out = tmp_path_factory.mktemp("reports")
     log = io.StringIO()
-    results = build_reports([2021], raw_dir=RAW_DIR, out_dir=out, progress_stream=log)
+    results = build_reports([2021], out_dir=out, progress_stream=log)
     return out, results, log.getvalue()
 
 
@@ -312,7 +316,7 @@ def test_index_has_provenance(report):
         assert f"SHA-256 {f['sha256']}" in index
     assert f"SHA-256 {manifest['plan']['sha256']}" in index
     assert "fiscal_year = 2021, raw_dir = data/raw, allow_rejects = False" in index
-    commit = stamps.git_commit()
+    commit = git_commit()
     assert commit is None or re.fullmatch(r"[0-9a-f]{40}", commit)
     if commit:
         assert commit in index
@@ -335,7 +339,7 @@ def test_kernel_is_this_interpreter_and_years_build_in_parallel(tmp_path):
 
 @pytest.mark.slow
 def test_second_build_is_byte_identical(report, tmp_path):
-    again = build_reports([2021], raw_dir=RAW_DIR, out_dir=tmp_path, progress_stream=io.StringIO())
+    again = build_reports([2021], out_dir=tmp_path, progress_stream=io.StringIO())
     assert again[0].status == "built"
     assert _tree(tmp_path / "FY2021") == _tree(report)
     for path in report.rglob("*"):
@@ -343,7 +347,7 @@ def test_second_build_is_byte_identical(report, tmp_path):
             text = path.read_text(encoding="utf-8")
             assert ".tmp-" not in text and str(report.parent) not in text, path
             # nor the machine's checkout, so two clones of the project build the same bytes
-            assert str(PROJECT_ROOT) not in text, path
+            assert str(REPO) not in text and str(project_home()) not in text, path
 
 
 def test_progress_is_a_bar_on_a_terminal_and_lines_otherwise():
@@ -371,20 +375,17 @@ def test_unchanged_inputs_are_up_to_date_unless_forced(sample_build, tmp_path):
     shutil.copytree(sample_build[0], out)
     before = _tree(out / "FY2021")
     log = io.StringIO()
-    results = build_reports([2021], raw_dir=RAW_DIR, out_dir=out, progress_stream=log)
+    results = build_reports([2021], out_dir=out, progress_stream=log)
     assert results[0].status == "up to date"
     assert f"FY2021: up to date ({out / 'FY2021'}; --force rebuilds it)" in log.getvalue()
     assert _tree(out / "FY2021") == before
     # a different chapter list changes the stamp: the report is rebuilt
     chapter = Chapter("01_plan", NOTEBOOKS_DIR / "01_plan.ipynb", "第1章 計画と評価の方法")
-    rebuilt = build_reports(
-        [2021], raw_dir=RAW_DIR, out_dir=out, chapters=[chapter], progress_stream=io.StringIO()
-    )
+    rebuilt = build_reports([2021], out_dir=out, chapters=[chapter], progress_stream=io.StringIO())
     assert rebuilt[0].status == "built"
     assert _tree(out / "FY2021")["01_plan.html"] != before["01_plan.html"]  # nav changed
     forced = build_reports(
         [2021],
-        raw_dir=RAW_DIR,
         out_dir=out,
         chapters=[chapter],
         force=True,
@@ -498,6 +499,7 @@ def test_a_changed_supplement_makes_the_report_stale(tmp_path):
     assert build() == "built"
 
 
+@pytest.mark.slow  # the warm pool's zygote starts while the records are read
 def test_rejected_rows_stop_the_build_before_any_kernel(tmp_path, monkeypatch, capsys):
     def refuse(*args, **kwargs):
         raise AssertionError("no kernel may start")
@@ -516,7 +518,7 @@ def test_rejected_rows_stop_the_build_before_any_kernel(tmp_path, monkeypatch, c
 @pytest.mark.slow
 def test_records_outside_the_project_leave_no_trace_of_their_folder(tmp_path):
     raw = tmp_path / "city-records" / "raw"
-    shutil.copytree(RAW_DIR, raw)
+    shutil.copytree(SAMPLE_RAW_DIR, raw)
     chapter = Chapter("00_interpreter", FIXTURES / "interpreter_chapter.ipynb", "interpreter")
     build_reports(
         [2021],
@@ -533,6 +535,7 @@ def test_records_outside_the_project_leave_no_trace_of_their_folder(tmp_path):
     assert "<dt>入力 notice.txt</dt>" in index  # the notice is an input like any other
 
 
+@pytest.mark.slow  # the warm pool's zygote starts while the records are read
 def test_a_year_without_any_rating_stops_before_any_kernel(tmp_path, monkeypatch, capsys):
     raw = tmp_path / "raw"
     raw.mkdir()
@@ -555,6 +558,7 @@ def test_a_year_without_any_rating_stops_before_any_kernel(tmp_path, monkeypatch
 # ---------------------------------------------------------------- all cores, up-to-date checks
 
 
+@pytest.mark.slow  # the zygote starts early, before the pool is made
 def test_jobs_default_to_every_cpu_this_process_may_use(tmp_path, monkeypatch):
     sizes = []
 
@@ -624,7 +628,7 @@ def test_an_unchanged_build_imports_neither_pandas_nor_nbformat(sample_build, tm
 @pytest.mark.slow
 def test_a_changed_file_rebuilds_only_the_years_whose_assessment_changed(tmp_path):
     raw = tmp_path / "raw"
-    shutil.copytree(RAW_DIR, raw)
+    shutil.copytree(SAMPLE_RAW_DIR, raw)
     chapter = Chapter("00_interpreter", FIXTURES / "interpreter_chapter.ipynb", "interpreter")
 
     def build(out, force=False):

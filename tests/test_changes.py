@@ -22,7 +22,7 @@ from kawaeval import cli
 from kawaeval.build import history
 from kawaeval.build.building import build_reports
 from kawaeval.evaluation.comparison import MOVEMENTS
-from kawaeval.paths import RAW_DIR
+from kawaeval.paths import SAMPLE_RAW_DIR
 from kawaeval.report import pdf
 from kawaeval.report.change_csv import CSV_COLUMNS
 from kawaeval.report.change_tables import FIELD_COLUMNS
@@ -37,6 +37,9 @@ ADDED = (
     "用地の取得に時間を要したため,仮称"
 )
 
+
+# Every test builds reports; those sharing a module fixture's builds stay on one xdist worker.
+pytestmark = pytest.mark.slow
 
 # ---------------------------------------------------------------- helpers
 
@@ -107,7 +110,7 @@ def corrected(tmp_path_factory):
     """FY2021 built from the sample, then rebuilt from a copy with the four corrections."""
     root = tmp_path_factory.mktemp("corrected")
     raw, out = root / "raw", root / "out"
-    shutil.copytree(RAW_DIR, raw)
+    shutil.copytree(SAMPLE_RAW_DIR, raw)
     assert build(raw, out) == {2021: "built"}
     first = root / "first"
     shutil.copytree(out / "FY2021", first)
@@ -228,6 +231,7 @@ def _key(row: dict) -> tuple:
 # ---------------------------------------------------------------- done when: the rebuild
 
 
+@pytest.mark.xdist_group("changes-corrected")
 def test_a_rebuild_lists_exactly_the_four_changes_with_the_figures_and_grades_that_moved(
     corrected,
 ):
@@ -303,6 +307,7 @@ def test_a_rebuild_lists_exactly_the_four_changes_with_the_figures_and_grades_th
     }
 
 
+@pytest.mark.xdist_group("changes-corrected")
 def test_the_replaced_report_is_kept_in_the_history(corrected):
     _, out, first = corrected
     (entry,) = history.entries(out, 2021)
@@ -320,6 +325,7 @@ def test_the_replaced_report_is_kept_in_the_history(corrected):
     assert [p.name for p in entry.path.parent.iterdir()] == [entry.name]
 
 
+@pytest.mark.xdist_group("changes-corrected")
 def test_a_half_kept_entry_of_a_killed_build_is_removed_by_the_next_keep(corrected, tmp_path):
     _, out, first = corrected
     copy = tmp_path / "out"
@@ -334,6 +340,7 @@ def test_a_half_kept_entry_of_a_killed_build_is_removed_by_the_next_keep(correct
     assert not left.exists()
 
 
+@pytest.mark.xdist_group("changes-corrected")
 def test_the_index_links_the_change_record_and_the_csv(corrected):
     _, out, _ = corrected
     index = BeautifulSoup(
@@ -356,6 +363,7 @@ def test_the_index_links_the_change_record_and_the_csv(corrected):
     assert page.find("a", href="index.html") is not None
 
 
+@pytest.mark.xdist_group("changes-corrected")
 def test_a_forced_rebuild_keeps_the_same_record(corrected, tmp_path):
     raw, out, _ = corrected
     copy = tmp_path / "out"
@@ -370,6 +378,7 @@ def test_a_forced_rebuild_keeps_the_same_record(corrected, tmp_path):
     ]  # the same records and assessment: no entry
 
 
+@pytest.mark.xdist_group("changes-corrected")
 def test_since_the_first_build_gives_the_same_record(corrected, tmp_path):
     raw, out, first = corrected
     record = read_csv(out / "FY2021" / "data" / "changes.csv")
@@ -394,6 +403,7 @@ def test_since_the_first_build_gives_the_same_record(corrected, tmp_path):
     ).read_bytes()
 
 
+@pytest.mark.xdist_group("changes-corrected")
 def test_since_an_unknown_reference_is_a_usage_error_before_anything_is_read(
     corrected, tmp_path, monkeypatch, capsys
 ):
@@ -417,7 +427,7 @@ def test_since_an_unknown_reference_is_a_usage_error_before_anything_is_read(
 
 def test_the_first_build_has_no_change_record_and_the_index_says_so(tmp_path):
     out = tmp_path / "out"
-    assert build(RAW_DIR, out) == {2021: "built"}
+    assert build(SAMPLE_RAW_DIR, out) == {2021: "built"}
     report = out / "FY2021"
     assert not (report / "changes.html").exists()
     assert not (report / "data" / "changes.csv").exists()
@@ -426,14 +436,14 @@ def test_the_first_build_has_no_change_record_and_the_index_says_so(tmp_path):
     assert "この年度の最初の報告書のため、変更の記録はありません" in index.get_text()
     assert "changes.html" not in [a.get("href") for a in index.find_all("a")]
     # a forced rebuild of the same inputs is still the first report
-    assert build(RAW_DIR, out, force=True) == {2021: "built"}
+    assert build(SAMPLE_RAW_DIR, out, force=True) == {2021: "built"}
     assert not (report / "changes.html").exists()
     assert not (out / ".history").exists()
 
 
 def test_an_interim_year_untouched_by_a_later_years_correction_gets_no_entry(tmp_path):
     raw, out = tmp_path / "raw", tmp_path / "out"
-    shutil.copytree(RAW_DIR, raw)
+    shutil.copytree(SAMPLE_RAW_DIR, raw)
     assert build(raw, out, years=(2020, 2021)) == {2020: "built", 2021: "built"}
     _edit(
         raw / KENSETSU,
@@ -450,7 +460,7 @@ def test_an_interim_year_untouched_by_a_later_years_correction_gets_no_entry(tmp
 
 def test_a_moved_file_or_row_alone_is_not_a_change(tmp_path):
     raw, out = tmp_path / "raw", tmp_path / "out"
-    shutil.copytree(RAW_DIR, raw)
+    shutil.copytree(SAMPLE_RAW_DIR, raw)
     assert build(raw, out) == {2021: "built"}
     # 2-2-10 moves from the port bureau's file into a new file of its own; 2-2-04 moves down
     line = "2-2-10,基本目標２,Ⅱ,取組2-2-10（仮称・サンプル）,港湾局,３,３,３,３,,仮称\n"
@@ -473,7 +483,7 @@ def test_a_moved_file_or_row_alone_is_not_a_change(tmp_path):
 
 def test_a_previous_report_that_cannot_be_read_gives_a_page_that_says_so(tmp_path):
     raw, out = tmp_path / "raw", tmp_path / "out"
-    shutil.copytree(RAW_DIR, raw)
+    shutil.copytree(SAMPLE_RAW_DIR, raw)
     assert build(raw, out) == {2021: "built"}
     # as an older kawaeval wrote it: no appendix list in the assessment, no tidy.parquet
     path = out / "FY2021" / "data" / "assessment.json"
@@ -522,7 +532,7 @@ HOSTILE_REASON = '=HYPERLINK("http://example.com/?leak","詳細")'
 
 def test_record_text_is_escaped_and_the_csv_is_formula_safe(tmp_path):
     raw, out = tmp_path / "raw", tmp_path / "out"
-    shutil.copytree(RAW_DIR, raw)
+    shutil.copytree(SAMPLE_RAW_DIR, raw)
     assert build(raw, out) == {2021: "built"}
     _edit(raw / KOWAN, "utf-8", "取組2-2-04（仮称・サンプル）", HOSTILE_NAME)
     _edit(raw / KOWAN, "utf-8", OLD_REASON, '"' + HOSTILE_REASON.replace('"', '""') + '"')
@@ -546,6 +556,7 @@ def test_record_text_is_escaped_and_the_csv_is_formula_safe(tmp_path):
     assert HOSTILE_REASON not in cells
 
 
+@pytest.mark.xdist_group("changes-corrected")
 def test_the_change_page_is_byte_stable_for_the_same_pair(corrected, tmp_path, monkeypatch):
     _, out, first = corrected
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
@@ -558,6 +569,7 @@ def test_the_change_page_is_byte_stable_for_the_same_pair(corrected, tmp_path, m
     assert sorted(pages[0]) == ["changes.csv", "changes.html"]
 
 
+@pytest.mark.xdist_group("changes-corrected")
 def test_tables_xlsx_carries_the_change_record(corrected):
     from openpyxl import load_workbook
 
@@ -589,6 +601,7 @@ def test_tables_xlsx_carries_the_change_record(corrected):
     assert ["基本目標1", "令和３(2021)年度", "目標を下回った（件）", 3, 5, 2, "件"] in rows
 
 
+@pytest.mark.xdist_group("changes-corrected")
 def test_the_change_record_is_left_out_of_the_pdf(corrected):
     _, out, _ = corrected
     combined = pdf.combined_html(out / "FY2021", [("index", "index.html")], "t", "f")
@@ -597,7 +610,7 @@ def test_the_change_record_is_left_out_of_the_pdf(corrected):
     assert "主な数値" in body and "tables.xlsx" in body  # the rest of the index is there
 
 
-@pytest.mark.slow
+@pytest.mark.xdist_group("changes-corrected")
 def test_adding_the_pdf_adds_no_entry_and_the_pdf_leaves_the_record_out(corrected, tmp_path):
     pytest.importorskip("weasyprint")
     pdftotext = require_system_tool("pdftotext", "poppler-utils")
@@ -627,10 +640,11 @@ def test_adding_the_pdf_adds_no_entry_and_the_pdf_leaves_the_record_out(correcte
 @pytest.fixture(scope="module")
 def sample_years(tmp_path_factory):
     out = tmp_path_factory.mktemp("years")
-    assert build(RAW_DIR, out, years=(2020, 2021)) == {2020: "built", 2021: "built"}
+    assert build(SAMPLE_RAW_DIR, out, years=(2020, 2021)) == {2020: "built", 2021: "built"}
     return out
 
 
+@pytest.mark.xdist_group("changes-years")
 def test_diff_of_fy2020_and_fy2021_names_exactly_the_initiatives_whose_achievement_differs(
     sample_years, tmp_path, capsys
 ):
@@ -684,6 +698,7 @@ def test_diff_of_fy2020_and_fy2021_names_exactly_the_initiatives_whose_achieveme
     assert page.find("a", href="index.html") is None  # no index beside it
 
 
+@pytest.mark.xdist_group("changes-corrected")
 def test_diff_of_a_history_entry_and_a_report_gives_the_reports_record(corrected, tmp_path, capsys):
     _, out, _ = corrected
     entry = history.entries(out, 2021)[0]
@@ -704,6 +719,7 @@ def test_diff_of_a_history_entry_and_a_report_gives_the_reports_record(corrected
     ]
 
 
+@pytest.mark.xdist_group("changes-years")
 def test_diff_exit_codes(sample_years, tmp_path, capsys):
     report = sample_years / "FY2021"
     assert cli.main(["diff", str(report), str(report)]) == 0
@@ -732,12 +748,11 @@ def test_diff_exit_codes(sample_years, tmp_path, capsys):
 # ---------------------------------------------------------------- the page as a reviewer sees it
 
 
-@pytest.mark.slow
 def test_a_reviewer_sees_the_change_record_in_chromium(browser, tmp_path):
     """The whole report, rebuilt after the corrections, opened in Debian's Chromium: the index
     links the change page, whose tables read in Japanese; a screenshot is kept for review."""
     raw, out = tmp_path / "raw", tmp_path / "out"
-    shutil.copytree(RAW_DIR, raw)
+    shutil.copytree(SAMPLE_RAW_DIR, raw)
     build_reports([2021], raw_dir=raw, out_dir=out, progress_stream=io.StringIO())
     correct_records(raw)
     build_reports([2021], raw_dir=raw, out_dir=out, progress_stream=io.StringIO())

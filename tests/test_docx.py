@@ -12,17 +12,19 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import edition_pages, require_system_tool, run_cli, source_date_epoch
+from conftest import REPO, edition_pages, require_system_tool, run_cli, source_date_epoch
 
 from kawaeval.build import building
 from kawaeval.evaluation.model import Assessment
-from kawaeval.paths import PROJECT_ROOT
 from kawaeval.plan import load_plan
 from kawaeval.report import docx as word
 from kawaeval.report import wording
 
 docx = pytest.importorskip("docx")  # python-docx, in kawaeval[test]
 from docx.oxml.ns import qn  # noqa: E402
+
+# one xdist worker builds the editions (conftest's session fixtures) for test_pdf and test_docx
+pytestmark = pytest.mark.xdist_group("editions")
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
@@ -105,7 +107,7 @@ def test_the_reference_docx_is_what_its_script_makes(tmp_path):
     pytest.importorskip("pypandoc")
     out = tmp_path / "reference.docx"
     done = subprocess.run(
-        [sys.executable, str(PROJECT_ROOT / "scripts" / "make_reference_docx.py"), "--out", out],
+        [sys.executable, str(REPO / "scripts" / "make_reference_docx.py"), "--out", out],
         capture_output=True,
         text=True,
         check=False,

@@ -16,7 +16,7 @@ from conftest import EDITIONS_EPOCH, require_system_tool, source_date_epoch
 
 from kawaeval.build.building import Chapter, build_reports
 from kawaeval.exceptions import DocxRenderError, DocxUnavailableError, PdfUnavailableError
-from kawaeval.paths import RAW_DIR
+from kawaeval.paths import SAMPLE_RAW_DIR
 from kawaeval.report import editions
 
 
@@ -109,7 +109,7 @@ def build(tmp_path):
     pytest.importorskip("pypandoc")
     chapter = Chapter("00_interpreter", FIXTURES / "interpreter_chapter.ipynb", "interpreter")
     raw = tmp_path / "raw"
-    shutil.copytree(RAW_DIR, raw)
+    shutil.copytree(SAMPLE_RAW_DIR, raw)
 
     def run(**options) -> tuple[str, str]:
         console = io.StringIO()

@@ -5,11 +5,11 @@ import subprocess
 import sys
 import tomllib
 
-from kawaeval.paths import PROJECT_ROOT
+from conftest import REPO
 
 
 def _pyproject_pins() -> dict[str, str]:
-    data = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    data = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
     extras = data["project"]["optional-dependencies"]
     specs = data["project"]["dependencies"] + extras["test"] + extras["pdf"] + extras["docx"]
     pins = {}
@@ -23,7 +23,7 @@ def _pyproject_pins() -> dict[str, str]:
 def _environment_pins() -> tuple[dict[str, str], list[str]]:
     pins, others = {}, []
     in_pip = False
-    for line in (PROJECT_ROOT / "environment.yml").read_text(encoding="utf-8").splitlines():
+    for line in (REPO / "environment.yml").read_text(encoding="utf-8").splitlines():
         if line.strip() == "- pip:":
             in_pip = True
             continue
@@ -37,7 +37,7 @@ def _environment_pins() -> tuple[dict[str, str], list[str]]:
 
 def _lock_pins() -> dict[str, str]:
     pins = {}
-    for line in (PROJECT_ROOT / "requirements.lock").read_text(encoding="utf-8").splitlines():
+    for line in (REPO / "requirements.lock").read_text(encoding="utf-8").splitlines():
         if line and not line.startswith("#"):
             name, _, version = line.partition("==")
             pins[name.lower().replace("_", "-")] = version

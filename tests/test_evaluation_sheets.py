@@ -11,17 +11,18 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from conftest import REPO
 from openpyxl.utils import range_boundaries
 
 from kawaeval.cli import main
 from kawaeval.evaluation.assessing import assess_records
-from kawaeval.paths import PROJECT_ROOT, RAW_DIR
+from kawaeval.paths import SAMPLE_RAW_DIR
 from kawaeval.plan import load_plan
 from kawaeval.records import committee
 
 PLAN = load_plan()
 YEAR = 2021
-EXAMPLE = PROJECT_ROOT / "docs" / "examples" / "midori-machi"
+EXAMPLE = REPO / "docs" / "examples" / "midori-machi"
 GOAL_SHEETS = [committee.sheet_file_name(YEAR, g) for g in (1, 2, 3)]
 PROGRAM_SHEET = committee.sheet_file_name(YEAR, None)
 
@@ -33,7 +34,7 @@ def run(args: list[str]) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-def write_sheets(out: Path, raw: Path = RAW_DIR, year: int = YEAR) -> Path:
+def write_sheets(out: Path, raw: Path = SAMPLE_RAW_DIR, year: int = YEAR) -> Path:
     code, _, err = run(["sheets", "--raw", str(raw), "--fiscal-year", str(year), "--out", str(out)])
     assert code == 0, err
     return out
@@ -70,7 +71,7 @@ def sheets(tmp_path_factory) -> Path:
 
 def raw_without_judgements(tmp_path: Path) -> Path:
     raw = tmp_path / "raw"
-    shutil.copytree(RAW_DIR, raw)
+    shutil.copytree(SAMPLE_RAW_DIR, raw)
     (raw / "judgements.csv").unlink()
     return raw
 
@@ -140,7 +141,7 @@ def test_a_goal_sheet_as_the_committee_sees_it(sheets):
     goal = PLAN.goal_by_number(2)
     for words in (goal.name, goal.policy, *(d.name for d in goal.directions)):
         assert words in text
-    assessment = assess_records(RAW_DIR, YEAR)
+    assessment = assess_records(SAMPLE_RAW_DIR, YEAR)
     block = assessment.goal(2)
     # figures, main results, indicators, below-target initiatives, suggestions, drafts
     assert block.achievement_text.text in text
@@ -378,7 +379,7 @@ def test_the_report_carries_the_committees_values(returned, tmp_path):
 
 def test_two_inputs_that_disagree_stop_the_run_naming_both(sheets, tmp_path):
     raw = tmp_path / "raw"
-    shutil.copytree(RAW_DIR, raw)  # judgements.csv says goal 1 is B
+    shutil.copytree(SAMPLE_RAW_DIR, raw)  # judgements.csv says goal 1 is B
     fill(sheets / GOAL_SHEETS[0], raw / GOAL_SHEETS[0], {("progress", None): "A 順調に進捗した"})
     cell = named(openpyxl.load_workbook(raw / GOAL_SHEETS[0]), "progress").coordinate
     code, _, err = run(["assess", "--raw", str(raw), "--fiscal-year", "2021", "--json"])
@@ -396,7 +397,7 @@ def test_two_inputs_that_disagree_stop_the_run_naming_both(sheets, tmp_path):
 
 def test_the_same_value_given_twice_is_fine(sheets, tmp_path):
     raw = tmp_path / "raw"
-    shutil.copytree(RAW_DIR, raw)  # judgements.csv and the sheets carrying it agree
+    shutil.copytree(SAMPLE_RAW_DIR, raw)  # judgements.csv and the sheets carrying it agree
     for name in [*GOAL_SHEETS, PROGRAM_SHEET]:
         shutil.copyfile(sheets / name, raw / name)
     result = assess_json(raw)
@@ -479,7 +480,7 @@ def test_a_sheet_whose_name_cannot_be_read_is_named(sheets, tmp_path, name, mess
 def test_a_sheet_of_another_plan_shape_is_refused(sheets, tmp_path):
     """The plan in the raw folder has lost goal 1's third direction since the sheet was made."""
     raw = raw_without_judgements(tmp_path)
-    text = (PROJECT_ROOT / "kawaeval" / "data" / "plan.toml").read_text(encoding="utf-8")
+    text = (REPO / "kawaeval" / "data" / "plan.toml").read_text(encoding="utf-8")
     (raw / "plan.toml").write_text(
         text.replace(
             '  { direction = 3, name = "海外への先端環境技術移転によるビジネス展開" },\n', ""
@@ -557,7 +558,7 @@ def test_a_sheet_made_from_other_figures_is_flagged_not_refused(sheets, tmp_path
 def test_a_direction_verdict_may_come_from_judgements_csv(tmp_path):
     """judgements.csv with a 取組の方向性 column: a row naming a direction gives its verdict."""
     raw = tmp_path / "raw"
-    shutil.copytree(RAW_DIR, raw)
+    shutil.copytree(SAMPLE_RAW_DIR, raw)
     lines = (raw / "judgements.csv").read_text(encoding="utf-8-sig").splitlines()
     rows = [line.split(",", 2) for line in lines]
     widened = [

@@ -5,14 +5,15 @@ import tomllib
 import openpyxl
 import pytest
 from bs4 import BeautifulSoup
+from conftest import REPO
 
 from kawaeval import cli
 from kawaeval.api import assess
-from kawaeval.paths import BUNDLED_PLAN, PROJECT_ROOT
+from kawaeval.paths import BUNDLED_PLAN
 from kawaeval.plan import load_plan
 from kawaeval.records.supplements import FILE_STEMS
 
-EXAMPLE = PROJECT_ROOT / "docs" / "examples" / "midori-machi"
+EXAMPLE = REPO / "docs" / "examples" / "midori-machi"
 # Words that name Kawasaki's plan or its context without being a field of plan.toml.
 KAWASAKI_CONTEXT = ("川崎", "国際", "グローバル", "コロナ", "感染症", "実行プログラム")
 

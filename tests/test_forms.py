@@ -17,7 +17,7 @@ from kawaeval.cli import main
 from kawaeval.common import text
 from kawaeval.exceptions import UnknownFiscalYearError
 from kawaeval.forms import form_workbook, input_form
-from kawaeval.paths import RAW_DIR
+from kawaeval.paths import SAMPLE_RAW_DIR
 from kawaeval.plan import ACHIEVEMENTS, load_plan
 from kawaeval.records.cleaning import clean
 from kawaeval.records.spellings import parse_fiscal_year_header
@@ -45,7 +45,7 @@ HEADERS = [
 @pytest.fixture(scope="module")
 def sample() -> pd.DataFrame:
     """The sample records of data/raw/, cleaned."""
-    return clean(RAW_DIR).tidy
+    return clean(SAMPLE_RAW_DIR).tidy
 
 
 def _template(tmp_path: Path, *args: str, name: str = "取組_template.xlsx") -> Path:
@@ -227,7 +227,7 @@ def test_blank_template_as_a_person_sees_it(tmp_path):
 
 
 def test_carried_forward_template_round_trips_through_clean(tmp_path, sample):
-    path = _template(tmp_path, "--raw", str(RAW_DIR), "--fiscal-year", "2021")
+    path = _template(tmp_path, "--raw", str(SAMPLE_RAW_DIR), "--fiscal-year", "2021")
     book = openpyxl.load_workbook(path)
     sheet = book["取組"]
     col = _columns(sheet)
@@ -278,7 +278,7 @@ def test_carried_forward_template_round_trips_through_clean(tmp_path, sample):
 
 
 def test_carried_forward_locks_every_year_but_the_one_asked_for(tmp_path, sample):
-    path = _template(tmp_path, "--raw", str(RAW_DIR), "--fiscal-year", "2019")
+    path = _template(tmp_path, "--raw", str(SAMPLE_RAW_DIR), "--fiscal-year", "2019")
     sheet = _sheet(path)
     col = _columns(sheet)
     filled_2018 = [sheet.cell(r, col["平成30(2018)年度"]).value for r in range(2, 111)]
@@ -564,10 +564,12 @@ def test_the_form_follows_the_plan_in_force(tmp_path):
 
 def test_without_raw_the_plan_of_the_default_raw_folder_is_used(tmp_path, monkeypatch):
     raw = _raw_with_plan(tmp_path, ('not_evaluated = "評価対象外"', 'not_evaluated = "対象外"'))
-    monkeypatch.setattr(input_form, "RAW_DIR", raw)
+    monkeypatch.setattr(input_form, "default_raw_dir", lambda: raw)
     book = openpyxl.load_workbook(_template(tmp_path))
     assert book["リスト"]["E5"].value == "対象外"
-    monkeypatch.setattr(input_form, "RAW_DIR", tmp_path / "no_such_folder")  # then the bundled plan
+    monkeypatch.setattr(
+        input_form, "default_raw_dir", lambda: tmp_path / "no_such_folder"
+    )  # then the bundled plan
     book = openpyxl.load_workbook(_template(tmp_path, name="取組_bundled.xlsx"))
     assert book["リスト"]["E5"].value == "評価対象外"
 

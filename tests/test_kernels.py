@@ -17,10 +17,13 @@ from papermill.exceptions import PapermillExecutionError
 from kawaeval.build import kernels, zygote
 from kawaeval.build.exporting import export_html, normalise_notebook
 from kawaeval.build.kernels import KernelPool
-from kawaeval.paths import RAW_DIR
+from kawaeval.paths import SAMPLE_RAW_DIR
 from kawaeval.plan import load_plan
 from kawaeval.report.chapters import chapters_for
 from kawaeval.report.pages import PageNav
+
+# every test here starts kernels
+pytestmark = pytest.mark.slow
 
 FIXTURES = Path(__file__).parent / "fixtures" / "kernels"
 
@@ -129,8 +132,8 @@ def chapter_folder(tmp_path_factory) -> Path:
     from kawaeval.records.cleaning import clean_records
     from kawaeval.records.supplements import load_supplements
 
-    records = clean_records(RAW_DIR, out_dir=None)
-    supplements = load_supplements(RAW_DIR, records.plan)
+    records = clean_records(SAMPLE_RAW_DIR, out_dir=None)
+    supplements = load_supplements(SAMPLE_RAW_DIR, records.plan)
     assessment = assess(records.tidy, records.plan, 2021, supplements, records.rejected)
     report = tmp_path_factory.mktemp("report")
     (report / "data").mkdir()
@@ -160,7 +163,7 @@ def reference(chapter_folder, tmp_path_factory) -> dict[str, tuple[str, str]]:
     """Every chapter through papermill's default engine, each in a fresh ipykernel."""
     out = tmp_path_factory.mktemp("reference")
     published = {}
-    for chapter in chapters_for(load_plan(RAW_DIR)):
+    for chapter in chapters_for(load_plan(SAMPLE_RAW_DIR)):
         executed = out / f"{chapter.name}.ipynb"
         papermill.execute_notebook(
             str(chapter.notebook),
@@ -195,7 +198,7 @@ def test_every_chapter_forked_is_byte_identical_to_papermill_with_a_fresh_kernel
     chapter_folder, reference, tmp_path, caplog
 ):
     caplog.set_level(logging.INFO, logger="kawaeval.build.kernels")
-    chapters = chapters_for(load_plan(RAW_DIR))
+    chapters = chapters_for(load_plan(SAMPLE_RAW_DIR))
     with KernelPool(2) as pool:
         _run_all(pool, chapters, tmp_path, chapter_folder)
     assert (pool.forked, pool.fresh) == (8, 0)  # the fast path ran, for every chapter
@@ -238,7 +241,9 @@ def test_a_fallback_gives_the_same_bytes_and_says_why(
             f"a chapter in {folder} starts a fresh kernel:"
             " its folder holds sqlite3.py, which would shadow the module sqlite3"
         )
-    chapters = [c for c in chapters_for(load_plan(RAW_DIR)) if c.name in ("01_plan", "05_goal2")]
+    chapters = [
+        c for c in chapters_for(load_plan(SAMPLE_RAW_DIR)) if c.name in ("01_plan", "05_goal2")
+    ]
     with KernelPool(2) as pool:
         _run_all(pool, chapters, tmp_path, folder)
     assert (pool.forked, pool.fresh) == (0, 2)

@@ -4,21 +4,22 @@ import json
 
 import jsonschema
 import pytest
+from conftest import REPO
 
 from kawaeval.evaluation.assessing import assess_records
 from kawaeval.evaluation.model import SCHEMA_FILE, Assessment, schema_text
 from kawaeval.exceptions import AssessmentFileError
-from kawaeval.paths import PROJECT_ROOT, RAW_DIR
+from kawaeval.paths import SAMPLE_RAW_DIR
 from kawaeval.report import presenting
 
-EXAMPLE = PROJECT_ROOT / "docs" / "examples" / "midori-machi"
-DOCS_SCHEMA = PROJECT_ROOT / "docs" / "assessment.schema.json"
+EXAMPLE = REPO / "docs" / "examples" / "midori-machi"
+DOCS_SCHEMA = REPO / "docs" / "assessment.schema.json"
 
 
 @pytest.fixture(scope="module")
 def sample() -> dict[int, Assessment]:
     """Every program year of the sample, and FY2024 of the other plan."""
-    years = {year: assess_records(RAW_DIR, year) for year in (2018, 2019, 2020, 2021)}
+    years = {year: assess_records(SAMPLE_RAW_DIR, year) for year in (2018, 2019, 2020, 2021)}
     years[2024] = assess_records(EXAMPLE, 2024)
     return years
 

@@ -24,6 +24,8 @@ from kawaeval.plan import load_plan
 from kawaeval.report import pdf, wording
 
 FIXTURES = Path(__file__).parent / "fixtures" / "report"
+# one xdist worker builds the editions (conftest's session fixtures) for test_pdf and test_docx
+pytestmark = pytest.mark.xdist_group("editions")
 
 
 @pytest.fixture(scope="module")

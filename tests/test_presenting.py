@@ -271,7 +271,7 @@ def test_index_page_has_title_toc_key_figures_and_provenance(assessment):
     assert "<li>目標を下回った：21件(19.3%)</li>" in page
     assert "<dt>入力 取組_&lt;局&gt;.csv</dt><dd>SHA-256 " + "cd" * 32 + "</dd>" in page
     assert "<dd>fiscal_year = 2021, raw_dir = data/raw, allow_rejects = False</dd>" in page
-    assert "git commit" not in page
+    assert "<dt>git commit</dt><dd>not from a git checkout</dd>" in page
     assert "SOURCE_DATE_EPOCH" not in page
     provenance["git_commit"] = "f" * 40
     provenance["source_date"] = "2023-11-14"

@@ -67,7 +67,9 @@ def test_missing_folder_names_it_and_the_expected_files(tmp_path):
     assert str(caught.value) == (
         f"nowhere: フォルダ {missing} がありません (raw folder not found). "
         "initiatives*.csv|xlsx|xlsm|xls|ods / 取組*.csv|xlsx|xlsm|xls|ods "
-        "を置いたフォルダを --raw で指定してください"
+        "を置いたフォルダを --raw で指定するか、data/raw/ のある"
+        "プロジェクトのフォルダで実行するか、そのフォルダを KAWAEVAL_HOME に設定してください。"
+        "新しいプロジェクトは kawaeval init DIR で作れます"
     )
 
 

@@ -8,10 +8,9 @@ import io
 import sys
 
 import pytest
+from conftest import REPO
 
-from kawaeval.paths import PROJECT_ROOT, RAW_DIR
-
-SCRIPT = PROJECT_ROOT / "scripts" / "make_sample_records.py"
+SCRIPT = REPO / "scripts" / "make_sample_records.py"
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +43,7 @@ def test_generator_writes_the_same_bytes_twice(generated):
 
 def test_committed_sample_equals_the_generator_output(generated):
     first, _ = generated
-    committed = files_of(RAW_DIR)
+    committed = files_of(REPO / "data" / "raw")
     assert sorted(committed) == sorted(files_of(first))
     for name, data in files_of(first).items():
         assert committed[name] == data, f"data/raw/{name} differs from the generator's output"
@@ -71,7 +70,7 @@ def test_only_names_from_the_summary_are_real(generator):
 
 
 def test_readme_states_the_provenance():
-    text = (RAW_DIR / "README.md").read_text(encoding="utf-8")
+    text = (REPO / "data" / "raw" / "README.md").read_text(encoding="utf-8")
     assert "These are not the city's records" in text
     assert "Replace these files with the\ncity's records" in text
     assert "illustrative" in text

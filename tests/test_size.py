@@ -19,7 +19,8 @@ import pytest
 
 from kawaeval.plan import load_plan
 
-pytestmark = pytest.mark.slow
+# one worker builds the 20,000 records once for the three tests
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("size")]
 
 INITIATIVES = 20_000
 FISCAL_YEAR = 2021

@@ -17,8 +17,10 @@ import tomllib
 from importlib.metadata import packages_distributions
 from pathlib import Path
 
+from conftest import REPO
+
 from kawaeval.build import zygote
-from kawaeval.paths import PACKAGE_DIR, PROJECT_ROOT
+from kawaeval.paths import PACKAGE_DIR
 
 # Underscored names that their package documents as public API.
 DOCUMENTED = {("os", "_exit")}  # docs.python.org/3/library/os.html#os._exit
@@ -197,7 +199,7 @@ def _normal(name: str) -> str:
 
 
 def _declared() -> set[str]:
-    project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
     extras = project["project"]["optional-dependencies"]
     # what the package imports comes with it or with an edition's extra, never the tests'
     specs = project["project"]["dependencies"] + [
@@ -221,7 +223,7 @@ def test_every_package_kawaeval_imports_is_declared_in_pyproject():
     distributions = packages_distributions()
     declared = _declared()
     imported = [
-        (f"{path.relative_to(PROJECT_ROOT)}:{line}", name)
+        (f"{path.relative_to(REPO)}:{line}", name)
         for path in _sources()
         for name, line in _imports(path)
     ]

@@ -10,7 +10,7 @@ from kawaeval.build.building import build_reports
 from kawaeval.common.spreadsheet import neutralise_frame
 from kawaeval.common.text import display_width
 from kawaeval.evaluation.model import Assessment
-from kawaeval.paths import RAW_DIR
+from kawaeval.paths import SAMPLE_RAW_DIR
 from kawaeval.report.frames import ReportTable
 from kawaeval.report.workbook import (
     CONTENTS_SHEET,
@@ -192,7 +192,9 @@ def test_a_built_report_has_every_table_in_tables_xlsx_with_the_79_8_share(tmp_p
     from kawaeval.report.tables import report_tables
 
     log = io.StringIO()
-    build_reports([2021], raw_dir=RAW_DIR, out_dir=tmp_path, chapters=[], progress_stream=log)
+    build_reports(
+        [2021], raw_dir=SAMPLE_RAW_DIR, out_dir=tmp_path, chapters=[], progress_stream=log
+    )
     report = tmp_path / "FY2021"
     data = (report / WORKBOOK_FILE).read_bytes()
     assessment = Assessment.from_json((report / "data" / "assessment.json").read_bytes())

@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 
 from kawaeval.cli import main
-from kawaeval.paths import RAW_DIR
+from kawaeval.paths import SAMPLE_RAW_DIR
 
 BUREAU = "経済労働局"
 FORM = f"取組_{BUREAU}.xlsx"
@@ -28,7 +28,7 @@ def forms(tmp_path_factory) -> Path:
 
 def _raw_with(tmp_path: Path, returned: Path, name: str | None = None) -> Path:
     raw = tmp_path / "raw"
-    shutil.copytree(RAW_DIR, raw)
+    shutil.copytree(SAMPLE_RAW_DIR, raw)
     shutil.copy(returned, raw / (name or returned.name))
     return raw
 
@@ -52,7 +52,7 @@ def _filled(forms: Path, tmp_path: Path, name: str = FORM, drop_rows: int = 0) -
 
 def test_template_names_each_bureau_workbook_as_the_sample_names_its_file(forms):
     made = sorted(p.stem for p in forms.iterdir())
-    assert made == sorted(p.stem for p in RAW_DIR.iterdir() if p.name.startswith("取組_"))
+    assert made == sorted(p.stem for p in SAMPLE_RAW_DIR.iterdir() if p.name.startswith("取組_"))
     assert len(made) == 12
 
 

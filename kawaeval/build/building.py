@@ -29,7 +29,7 @@ from kawaeval.build.stamps import quick_stamp, read_stamp, up_to_date, year_stam
 from kawaeval.build.zygote import start_early
 from kawaeval.common.files import source_date, writing_into
 from kawaeval.exceptions import BuildInterruptedError, FinalCheckError, Interrupt, UsageError
-from kawaeval.paths import RAW_DIR, REPORTS_DIR
+from kawaeval.paths import default_raw_dir, default_reports_dir
 from kawaeval.plan import load_plan
 from kawaeval.report.chapters import Chapter, chapters_for, check_parameters
 
@@ -84,8 +84,8 @@ def check_final(raw_dir: Path, years: Sequence[int], allow_rejects: bool = False
 
 def build_reports(
     fiscal_years: Sequence[int],
-    raw_dir: Path = RAW_DIR,
-    out_dir: Path = REPORTS_DIR,
+    raw_dir: Path | None = None,
+    out_dir: Path | None = None,
     jobs: int | None = None,
     force: bool = False,
     allow_rejects: bool = False,
@@ -133,7 +133,8 @@ def build_reports(
         If :class:`Interrupt` (or KeyboardInterrupt) reached the build: kernels are stopped,
         staging folders removed, the reports not yet published left as they were.
     """
-    raw_dir, out_dir = Path(raw_dir), Path(out_dir)
+    raw_dir = Path(raw_dir) if raw_dir is not None else default_raw_dir()
+    out_dir = Path(out_dir) if out_dir is not None else default_reports_dir()
     jobs = default_jobs() if jobs is None else jobs
     if jobs < 1:
         raise UsageError("--jobs must be 1 or more")

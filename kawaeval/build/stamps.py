@@ -12,17 +12,16 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from kawaeval.build.editions import STAMP_KEY
 from kawaeval.common.files import file_sha256, source_date
-from kawaeval.paths import PACKAGE_DIR, PROJECT_ROOT
+from kawaeval.paths import NOTEBOOKS_DIR, PACKAGE_DIR, project_home
 from kawaeval.plan import plan_path
 from kawaeval.report.chapters import Chapter
-from kawaeval.version import __version__
+from kawaeval.version import __version__, git_commit
 
 STAMP_FILE = "build-stamp.json"
 # Stamp keys that say what the chapters were made from; "inputs" (the raw files) is not one of
@@ -42,24 +41,6 @@ CHAPTER_KEYS = (
 # What the quick check compares: everything but the assessment, which needs the records read.
 # "since" is the data digest of the report ``--since`` named (build.history), or None.
 QUICK_KEYS = (*(k for k in CHAPTER_KEYS if k != "assessment_sha256"), "inputs", STAMP_KEY, "since")
-
-
-def git_commit() -> str | None:
-    """The commit the package was built from, or None when this is not a git checkout."""
-    if not (PROJECT_ROOT / ".git").exists():
-        return None
-    try:
-        done = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=PROJECT_ROOT,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-    except OSError:
-        return None
-    commit = done.stdout.strip()
-    return commit if done.returncode == 0 and commit else None
 
 
 def package_sha256(package_dir: Path | None = None) -> str:
@@ -121,16 +102,17 @@ def read_stamp(report_dir: Path) -> dict | None:
 
 
 def display_path(path: Path) -> str:
-    """A path as a report shows it: relative to the project when inside it, else its name only.
+    """A path as a report shows it: relative to the project when inside it (a bundled chapter
+    as ``notebooks/<name>``, wherever kawaeval is installed), else its name only.
 
     Reports are mailed: they must not reveal where the records sat on someone's PC, and the
     same inputs in two folders must give the same bytes.
     """
     resolved = path.resolve()
-    try:
-        return resolved.relative_to(PROJECT_ROOT).as_posix()
-    except ValueError:
-        return resolved.name
+    for root, prefix in ((project_home().resolve(), ""), (NOTEBOOKS_DIR.resolve(), "notebooks/")):
+        if resolved != root and resolved.is_relative_to(root):
+            return prefix + resolved.relative_to(root).as_posix()
+    return resolved.name
 
 
 def quick_stamp(raw_dir: Path, chapters: Sequence[Chapter], parameters: dict) -> dict:

@@ -27,7 +27,7 @@ from kawaeval.common.files import write_files
 from kawaeval.common.text import safe_file_name
 from kawaeval.exceptions import OutputExistsError, TemplateOptionError
 from kawaeval.forms.form_workbook import FILE_PREFIX, TemplateRow, template_bytes
-from kawaeval.paths import RAW_DIR
+from kawaeval.paths import default_raw_dir
 from kawaeval.plan import Plan, load_plan
 from kawaeval.records.cleaning import clean_records
 from kawaeval.records.folder import find_initiative_files, is_initiatives_file
@@ -147,7 +147,8 @@ def make_templates(
     out = Path(out)
     if raw_dir is not None and not Path(raw_dir).is_dir():
         find_initiative_files(Path(raw_dir))  # raises, naming the folder
-    plan = load_plan(raw_dir if raw_dir is not None else RAW_DIR)
+    raw_dir = Path(raw_dir) if raw_dir is not None else default_raw_dir()
+    plan = load_plan(raw_dir)
     if fiscal_year is not None:
         plan.check_fiscal_years([fiscal_year])
     if by_bureau and fiscal_year is None:
@@ -173,9 +174,7 @@ def make_templates(
         write_files({out: template_bytes(plan)})
         return TemplateResult({out: 0})
 
-    rows, plan, rejected = rows_from_records(
-        Path(raw_dir) if raw_dir is not None else RAW_DIR, fiscal_year, allow_rejects
-    )
+    rows, plan, rejected = rows_from_records(raw_dir, fiscal_year, allow_rejects)
     plan.check_fiscal_years([fiscal_year])
     if not by_bureau:
         write_files({out: template_bytes(plan, rows, fiscal_year)})

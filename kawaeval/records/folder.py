@@ -149,7 +149,9 @@ def survey_folder(raw_dir: Path) -> list[FolderEntry]:
         raise InputFileError(
             raw_dir,
             f"フォルダ {raw_dir} がありません (raw folder not found). "
-            f"{EXPECTED_NAMES} を置いたフォルダを --raw で指定してください",
+            f"{EXPECTED_NAMES} を置いたフォルダを --raw で指定するか、data/raw/ のある"
+            "プロジェクトのフォルダで実行するか、そのフォルダを KAWAEVAL_HOME に設定してください。"
+            "新しいプロジェクトは kawaeval init DIR で作れます",
         )
     return [classify(p) for p in sorted(raw_dir.iterdir(), key=lambda p: p.name)]
 

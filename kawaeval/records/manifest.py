@@ -14,7 +14,7 @@ import numpy as np
 
 from kawaeval.common.files import file_sha256
 from kawaeval.exceptions import ManifestMismatchError
-from kawaeval.paths import BUNDLED_PLAN, PROJECT_ROOT
+from kawaeval.paths import BUNDLED_PLAN, SOURCE_ROOT
 from kawaeval.plan import Plan
 from kawaeval.records.folder import FolderEntry
 from kawaeval.records.reading import RawTable, column_letter, describe_rows
@@ -24,10 +24,11 @@ from kawaeval.version import __version__
 
 
 def _plan_file_name(plan: Plan) -> str:
-    """The plan file as a relative name: ``plan.toml`` from the raw folder, or the bundled path."""
+    """The plan file as a relative name: ``plan.toml`` from the raw folder, or the bundled path
+    (``kawaeval/data/plan.toml``, installed or not)."""
     source = Path(plan.source)
     if source.resolve() == BUNDLED_PLAN.resolve():
-        return BUNDLED_PLAN.relative_to(PROJECT_ROOT).as_posix()
+        return BUNDLED_PLAN.relative_to(SOURCE_ROOT).as_posix()
     return source.name
 
 

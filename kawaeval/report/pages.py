@@ -18,6 +18,7 @@ from kawaeval.report.combined import HTML_ONLY
 from kawaeval.report.presenting import data_quality, grades_table, judgement_notice
 from kawaeval.report.rendering import Fragment, render
 from kawaeval.report.wording import count_share, report_title
+from kawaeval.version import NOT_FROM_GIT
 
 
 class PageNav(NamedTuple):
@@ -51,8 +52,7 @@ def report_css() -> str:
 
 def _provenance_rows(provenance: dict) -> list[tuple[str, str]]:
     rows = [("kawaeval", provenance["package_version"])]
-    if provenance.get("git_commit"):
-        rows.append(("git commit", provenance["git_commit"]))
+    rows.append(("git commit", provenance.get("git_commit") or NOT_FROM_GIT))
     if provenance.get("source_date"):
         rows.append(("作成日 (SOURCE_DATE_EPOCH)", provenance["source_date"]))
     parameters = ", ".join(f"{k} = {v}" for k, v in provenance["parameters"].items())
@@ -76,8 +76,9 @@ def index_page(
     ``chapters`` is (title, relative link) in reading order; ``downloads`` is (what, relative
     link) for the files beside the pages (tables.xlsx, the data), or (what, link, class) for
     one that only the HTML report lists; ``provenance`` holds
-    ``package_version``, ``git_commit`` (or None), ``parameters`` (dict), ``inputs``
-    (list of (file, sha256)), ``plan`` ((file, sha256)) and ``source_date`` (or None);
+    ``package_version``, ``git_commit`` (or None: "not from a git checkout"), ``parameters``
+    (dict), ``inputs`` (list of (file, sha256)), ``plan`` ((file, sha256)) and ``source_date``
+    (or None);
     ``changes`` is the section on the change record
     (:func:`kawaeval.report.changes.index_section`); ``headlines`` (what, relative link) are
     linked above the contents (the summary), in the HTML report only.

@@ -116,7 +116,7 @@ def load_assessment(
             )
         return assessment
     from kawaeval.evaluation.assessing import assess_records
-    from kawaeval.paths import RAW_DIR
+    from kawaeval.paths import default_raw_dir
 
     # The cleaning step logs notes for the analyst (e.g. ignored columns); in a report page
     # they would show as stray stderr output, so a chapter keeps them out of its page.
@@ -124,7 +124,7 @@ def load_assessment(
     if not logger.handlers:
         logger.addHandler(logging.NullHandler())
 
-    raw = Path(raw_dir) if raw_dir is not None else RAW_DIR
+    raw = Path(raw_dir) if raw_dir is not None else default_raw_dir()
     return assess_records(raw, fiscal_year, allow_rejects=allow_rejects)
 
 
