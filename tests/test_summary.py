@@ -20,6 +20,9 @@ from kawaeval.api import assess
 from kawaeval.evaluation.model import Assessment, Text
 from kawaeval.report import editions, summary
 
+# the editions report of tests/conftest.py, built once, on the worker of test_pdf and test_docx
+pytestmark = pytest.mark.xdist_group("editions")
+
 # The sections of the city's summary, in its order (written by hand from the seed's headings:
 # its extracted text is jumbled).
 SEED_ORDER = (
