@@ -52,12 +52,15 @@ kernels of each kind.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import functools
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -113,6 +116,15 @@ def _client_context() -> zmq.asyncio.Context:
     context = zmq.asyncio.Context()
     context.setsockopt(zmq.RECONNECT_IVL, RECONNECT_MS)
     return context
+
+
+@functools.cache
+def _ipc_folder() -> Path:
+    """This process's folder of kernels' Unix sockets (under the temporary folder; removed at
+    exit)."""
+    folder = Path(tempfile.mkdtemp(prefix="kawaeval-ipc-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
 
 
 def _kill(process: subprocess.Popen) -> None:
@@ -199,6 +211,20 @@ class ZygoteKernelManager(AsyncKernelManager):
     are :class:`ReadyClient`."""
 
     client_factory = Type(ReadyClient, klass=AsyncKernelClient, config=True)
+
+    @default("transport")
+    def _ipc_where_possible(self) -> str:
+        # TCP ports are chosen free, then bound by the kernel: two builds (or test workers)
+        # starting kernels at once can take the same one ("Address already in use"). Unix
+        # sockets named per kernel cannot collide.
+        return "ipc" if os.name == "posix" else "tcp"
+
+    @default("ip")
+    def _socket_prefix(self) -> str:
+        if self.transport != "ipc":
+            return "127.0.0.1"
+        # short: a socket's path must fit in 107 bytes; the kernel removes its files at the end
+        return str(_ipc_folder() / uuid.uuid4().hex[:16])
 
     @property
     def kernel_spec(self):
