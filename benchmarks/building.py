@@ -192,6 +192,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from kawaeval.build.building import default_jobs
 from kawaeval.build.exporting import export_html, read_executed
+from kawaeval.report.pages import PageNav
 from kawaeval.build.kernels import KernelPool
 from kawaeval.report.chapters import Chapter
 
@@ -216,7 +217,8 @@ def own_cpu():
 def one(i):
     executed = folder / f"{i:03d}.ipynb"
     pool.execute(notebook, executed, {"x": i}, folder)
-    export_html(read_executed(executed, chapter, f"notebooks/{executed.name}"), "trivial", "")
+    nb = read_executed(executed, chapter, f"notebooks/{executed.name}")
+    export_html(nb, "trivial", PageNav("", ""))
 
 with KernelPool(jobs, warm=warm) as pool, ThreadPoolExecutor(jobs) as threads:
     list(threads.map(one, range(-jobs, 0)))  # the zygote ready, each thread's exporter loaded
