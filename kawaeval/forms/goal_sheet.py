@@ -16,36 +16,27 @@ from kawaeval.forms.sheet_writer import (
     REASON_PROMPT,
     SHARE_FORMAT,
     TEXT_PROMPT,
-    SheetWriter,
     decided_choice,
-    evaluation_kind,
     figure_header,
-    setup_sheet,
+    new_sheet,
     suggested_choice,
     supplied,
     write_fingerprint,
-    write_lists,
     write_meta,
     year_rows,
 )
-from kawaeval.records.committee import FIELD_LABELS, SHEET
+from kawaeval.records.committee import FIELD_LABELS
 
 
 def goal_workbook(assessment: Assessment, goal_number: int) -> Workbook:
     """The 基本目標評価シート of one goal."""
     goal = assessment.goal(goal_number)
-    book = Workbook()
-    sheet = book.active
-    sheet.title = SHEET
-    lists = write_lists(book, assessment)
-    setup_sheet(sheet)
-    w = SheetWriter(book, sheet, lists)
+    w = new_sheet(
+        assessment, f"基本目標評価シート　基本目標{goal.goal}　{era_year(assessment.fiscal_year)}"
+    )
+    book = w.book
     plan = assessment.plan
     labels = plan.achievement_labels
-    w.title(
-        f"基本目標評価シート　基本目標{goal.goal}　{era_year(assessment.fiscal_year)}",
-        f"{plan.city} {plan.name} {plan.program}（{evaluation_kind(assessment)}）",
-    )
     write_meta(w, assessment, goal)
 
     w.section("１ 各取組の達成度の状況")

@@ -13,36 +13,26 @@ from kawaeval.forms.sheet_writer import (
     BOX,
     SHARE_FORMAT,
     TEXT_PROMPT,
-    SheetWriter,
     decided_choice,
-    evaluation_kind,
     figure_header,
     grade_choice,
-    setup_sheet,
+    new_sheet,
     suggested_choice,
     supplied,
     write_fingerprint,
-    write_lists,
     write_meta,
     year_rows,
 )
-from kawaeval.records.committee import SHEET
 
 
 def program_workbook(assessment: Assessment) -> Workbook:
     """The sheet of the whole program: its figures, every goal's and direction's standing, the
     sentences on them, and the committee's overall judgement."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = SHEET
-    lists = write_lists(book, assessment)
-    setup_sheet(sheet)
-    w = SheetWriter(book, sheet, lists)
     plan = assessment.plan
-    w.title(
-        f"基本目標評価シート　{plan.program}全体　{era_year(assessment.fiscal_year)}",
-        f"{plan.city} {plan.name} {plan.program}（{evaluation_kind(assessment)}）",
+    w = new_sheet(
+        assessment, f"基本目標評価シート　{plan.program}全体　{era_year(assessment.fiscal_year)}"
     )
+    book = w.book
     write_meta(w, assessment, None)
 
     w.section("１ 各取組の達成度の状況（全取組）")

@@ -17,7 +17,7 @@ from kawaeval.common.text import display_width, era_year
 from kawaeval.evaluation.model import Assessment, GoalResult, GradeDecision, PlanGrade, YearResult
 from kawaeval.forms.cells import HEADER_FILL, LOCKED_FILL, data_validation, text_cell
 from kawaeval.plan import ACHIEVEMENTS
-from kawaeval.records.committee import PROGRAM_WORD, defined_name
+from kawaeval.records.committee import PROGRAM_WORD, SHEET, defined_name
 
 LISTS_SHEET = "リスト"
 COLUMNS = 7
@@ -252,6 +252,20 @@ def setup_sheet(sheet) -> None:
     sheet.protection.sheet = True
     sheet.protection.formatRows = False  # heights may be changed to read a long text
     sheet.protection.formatColumns = False
+
+
+def new_sheet(assessment: Assessment, heading: str) -> SheetWriter:
+    """A new workbook with its evaluation sheet (named ``SHEET``, A4, protected) and the
+    リスト sheet, its title rows written: ``heading`` over the plan, program and evaluation."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = SHEET
+    lists = write_lists(book, assessment)
+    setup_sheet(sheet)
+    w = SheetWriter(book, sheet, lists)
+    plan = assessment.plan
+    w.title(heading, f"{plan.city} {plan.name} {plan.program}（{evaluation_kind(assessment)}）")
+    return w
 
 
 def evaluation_kind(assessment: Assessment) -> str:
