@@ -578,7 +578,7 @@ def test_jobs_default_to_every_cpu_this_process_may_use(tmp_path, monkeypatch):
             pass
 
     monkeypatch.setattr("kawaeval.build.scheduler.KernelPool", Pool)
-    monkeypatch.setattr(building.os, "sched_getaffinity", lambda pid: {0, 2, 5}, raising=False)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 2, 5}, raising=False)
     assert building.default_jobs() == 3
     assert cli._parser().parse_args(["build", "--fiscal-year", "2021"]).jobs is None
     with pytest.raises(RuntimeError, match="no kernel in this test"):

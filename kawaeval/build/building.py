@@ -15,7 +15,6 @@ its chapters are reused from the published report.
 
 from __future__ import annotations
 
-import os
 import signal
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from kawaeval.build.progress import Progress
 from kawaeval.build.publishing import clear_stale_debris
 from kawaeval.build.stamps import quick_stamp, read_stamp, up_to_date, year_stamp
 from kawaeval.build.zygote import start_early
+from kawaeval.common.cpus import usable_cpus
 from kawaeval.common.files import source_date, writing_into
 from kawaeval.exceptions import BuildInterruptedError, FinalCheckError, Interrupt, UsageError
 from kawaeval.paths import default_raw_dir, default_reports_dir
@@ -50,11 +50,8 @@ class BuildResult:
 
 
 def default_jobs() -> int:
-    """The CPUs this process may use (its affinity mask where the OS has one)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
+    """The build's ``--jobs`` when none is given: every CPU this process may use."""
+    return usable_cpus()
 
 
 def check_final(raw_dir: Path, years: Sequence[int], allow_rejects: bool = False) -> None:

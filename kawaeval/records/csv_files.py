@@ -7,6 +7,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -44,13 +45,21 @@ def detect_csv_encoding(path: Path, data: bytes) -> str:
     )
 
 
-def read_csv(path: Path, data: bytes, encoding: str) -> pd.DataFrame:
+def count_lines(data: bytes) -> int:
+    """Lines of text in ``data``, the last one counted whether or not it ends with ``\n``."""
+    return data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+
+
+def read_csv(
+    path: Path, data: bytes, encoding: str, lines: Callable[[], int] | None = None
+) -> pd.DataFrame:
     """All cells as text, header row included; one frame row per Excel row.
 
     Rows of any length are read (a title line above the header, empty cells after the last
-    column); short rows are padded with blanks.
+    column); short rows are padded with blanks. ``lines`` gives :func:`count_lines` of
+    ``data`` when it is already being counted.
     """
-    fast = read_csv_arrow(data, encoding) if encoding != "utf-8-sig" else None
+    fast = read_csv_arrow(data, encoding, lines) if encoding != "utf-8-sig" else None
     if fast is not None:
         return fast
     text = data.decode(encoding)
@@ -64,12 +73,15 @@ def read_csv(path: Path, data: bytes, encoding: str) -> pd.DataFrame:
     ).set_axis(range(width), axis=1)
 
 
-def read_csv_arrow(data: bytes, encoding: str) -> pd.DataFrame | None:
+def read_csv_arrow(
+    data: bytes, encoding: str, lines: Callable[[], int] | None = None
+) -> pd.DataFrame | None:
     """Multithreaded Arrow reading for the common case, or None to fall back to Python's csv.
 
     Arrow cannot pad short rows and ends a line at a bare carriage return, so its result is
     used only when every record is exactly one ``\n``-terminated line (blank lines kept as
-    rows): then frame row i is Excel row i + 1, as with Python's csv.
+    rows): then frame row i is Excel row i + 1, as with Python's csv. ``lines`` gives
+    :func:`count_lines` of ``data`` when it is already being counted.
     """
     first_line = data[: data.find(b"\n") if b"\n" in data else len(data)]
     try:
@@ -92,8 +104,7 @@ def read_csv_arrow(data: bytes, encoding: str) -> pd.DataFrame | None:
         )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
-    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-    if table.num_rows != lines:
+    if table.num_rows != (count_lines(data) if lines is None else lines()):
         return None
     frame = table.to_pandas(types_mapper={pa.large_string(): pd.StringDtype("pyarrow")}.get)
     frame.columns = range(len(names))

@@ -14,6 +14,7 @@ import hashlib
 import io
 import re
 import zipfile
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +23,7 @@ import pandas as pd
 
 from kawaeval.exceptions import InputFileError
 from kawaeval.records.csv_files import (
+    count_lines,
     detect_csv_encoding,
     looks_like_utf16,
     read_csv,
@@ -133,7 +135,21 @@ def read_initiative_file(path: Path) -> RawTable:
         data = path.read_bytes()
     except OSError as exc:
         raise InputFileError(path, f"ファイルを開けません (cannot open): {exc.strerror}") from exc
-    digest = hashlib.sha256(data).hexdigest()
+    # The hash and the line count run beside the parse: hashlib lets go of the GIL, and so
+    # does Arrow while it parses, so the two cores share the work.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kawaeval-hash") as background:
+        digest = background.submit(_sha256, data)
+        lines = background.submit(count_lines, data)
+        return _read(path, data, digest, lines)
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _read(path: Path, data: bytes, digest: Future, lines: Future) -> RawTable:
+    """:func:`read_initiative_file` once the bytes are in; ``digest`` and ``lines`` are being
+    computed beside it."""
     named = _format_of_name(path)
     actual = sniff_format(data)
     notes: list[str] = []
@@ -176,12 +192,12 @@ def read_initiative_file(path: Path) -> RawTable:
         raise InputFileError(path, "ファイルが空です (empty file)")
     book = None
     if actual == "csv":
-        frame = read_csv_arrow(data, "utf-8-sig")
+        frame = read_csv_arrow(data, "utf-8-sig", lines.result)
         if frame is not None:
             encoding = "utf-8-sig"
         else:
             encoding = detect_csv_encoding(path, data)
-            frame = read_csv(path, data, encoding)
+            frame = read_csv(path, data, encoding, lines.result)
         merged: list = []
     else:
         encoding = None
@@ -203,7 +219,14 @@ def read_initiative_file(path: Path) -> RawTable:
     cells = cells[filled[first_data:]]
     if book is None:
         return RawTable(
-            path, digest, encoding, None, header, cells, header_rows=header_rows, notes=tuple(notes)
+            path,
+            digest.result(),
+            encoding,
+            None,
+            header,
+            cells,
+            header_rows=header_rows,
+            notes=tuple(notes),
         )
     used_rows = set(cells.index.tolist()) | set(header_rows)
     hidden_rows = tuple(r for r in book.hidden_rows if r in used_rows)
@@ -211,7 +234,7 @@ def read_initiative_file(path: Path) -> RawTable:
     hidden_columns = tuple(c for c in book.hidden_columns if c in used_columns)
     return RawTable(
         path,
-        digest,
+        digest.result(),
         None,
         book.sheet,
         header,

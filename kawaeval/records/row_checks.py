@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import unicodedata
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,6 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from kawaeval.common.cpus import usable_cpus
 from kawaeval.exceptions import InputFileError
 from kawaeval.plan import ACHIEVEMENTS, Plan
 from kawaeval.records.layout import Layout, header_note
@@ -75,6 +77,18 @@ def _encode(values: pd.Series | pa.Array) -> tuple[np.ndarray, list]:
     return indices.astype(np.int32, copy=False), encoded.dictionary.to_pylist()
 
 
+def _encode_columns(cells: pd.DataFrame, positions: list[int]) -> dict[int, tuple]:
+    """:func:`_encode` of several columns at once: Arrow lets go of the GIL while it hashes,
+    so the columns are encoded on every core."""
+    positions = list(dict.fromkeys(positions))
+    workers = min(len(positions), usable_cpus())
+    if workers < 2:
+        return {position: _encode(cells[position]) for position in positions}
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kawaeval-encode") as pool:
+        encoded = pool.map(lambda position: _encode(cells[position]), positions)
+        return dict(zip(positions, encoded, strict=True))
+
+
 def _map_distinct(values: pd.Series, function, dtype=object, encoded=None) -> np.ndarray:
     """``function`` applied once per distinct value, spread back over every row."""
     indices, distinct = _encode(values) if encoded is None else encoded
@@ -124,13 +138,13 @@ def _markers(table: RawTable, ids: pd.Series, candidates: np.ndarray) -> list[di
     return found
 
 
-def _optional_text(values: pd.Series | None, length: int) -> tuple[np.ndarray, list]:
-    """An optional text column as (code of each row's distinct value, the distinct values
-    trimmed with empty ones as None): trimming a few distinct bureaus or reasons, not a million
-    cells."""
-    if values is None:
+def _optional_text(encoded: tuple[np.ndarray, list] | None, length: int) -> tuple[np.ndarray, list]:
+    """An optional text column (as :func:`_encode` gives it) as (code of each row's distinct
+    value, the distinct values trimmed with empty ones as None): trimming a few distinct
+    bureaus or reasons, not a million cells."""
+    if encoded is None:
         return np.full(length, -1, dtype=np.int32), []
-    indices, distinct = _encode(values)
+    indices, distinct = encoded
     distinct = [remove_invisible(v) if v is not None else None for v in distinct]
     trimmed = pc.utf8_trim_whitespace(pa.array(distinct, type=pa.large_string())).to_pylist()
     return indices, [text or None for text in trimmed]
@@ -194,14 +208,18 @@ def _problems(
     ``reason`` is one text for all, or a function of the row positions giving one text each.
     """
     where = np.flatnonzero(mask)
-    cells = table.cells.iloc[where, position]
+    rows = table.cells.index.to_numpy()[where]
+    if len(where):
+        values = table.cells.iloc[where, position].to_numpy(dtype=object)
+    else:  # most checks find nothing: no look-up in a million cells for that
+        values = np.empty(0, dtype=object)
     reasons = reason if isinstance(reason, str) else reason(where)
     return pd.DataFrame(
         {
             "file": table.file,
-            "row": table.cells.index.to_numpy()[where],
+            "row": rows,
             "column": table.header[position] if column is None else column,
-            "value": cells.to_numpy(dtype=object),
+            "value": values,
             "reason": reasons,
             "_position": position,
         }
@@ -228,6 +246,16 @@ def check_table(table: RawTable, layout: Layout, plan: Plan) -> CheckedFile:
         ids, id_blank = ids[keep].reset_index(drop=True), id_blank[keep]
     cells = table.cells
     n = len(cells)
+    optional_names = [name for name in ("bureau", "reason") if name in roles]
+    encoded = _encode_columns(
+        cells,
+        [
+            roles["goal"],
+            roles["direction"],
+            *layout.years.values(),
+            *(roles[name] for name in optional_names),
+        ],
+    )
     problems.append(_problems(table, id_blank, roles["initiative_id"], REASON_ID_BLANK))
 
     names = _stripped(cells[roles["name"]]).reset_index(drop=True)
@@ -236,7 +264,12 @@ def check_table(table: RawTable, layout: Layout, plan: Plan) -> CheckedFile:
 
     goal_numbers = list(plan.goal_numbers)
     allowed_goals = "、".join(str(g) for g in goal_numbers)
-    goal = _map_distinct(cells[roles["goal"]], lambda v: _or_minus_one(parse_goal(v)), np.int64)
+    goal = _map_distinct(
+        cells[roles["goal"]],
+        lambda v: _or_minus_one(parse_goal(v)),
+        np.int64,
+        encoded[roles["goal"]],
+    )
     goal_unreadable = goal < 0
     goal_unknown = ~goal_unreadable & ~is_in_small(goal, goal_numbers)
     problems.append(
@@ -262,11 +295,12 @@ def check_table(table: RawTable, layout: Layout, plan: Plan) -> CheckedFile:
     goal_ok = ~goal_unreadable & ~goal_unknown
 
     direction_cells = cells[roles["direction"]]
-    encoded = _encode(direction_cells)
     direction_goal = _map_distinct(
-        direction_cells, lambda v: _direction_part(v, 0), np.int64, encoded
+        direction_cells, lambda v: _direction_part(v, 0), np.int64, encoded[roles["direction"]]
     )
-    direction = _map_distinct(direction_cells, lambda v: _direction_part(v, 1), np.int64, encoded)
+    direction = _map_distinct(
+        direction_cells, lambda v: _direction_part(v, 1), np.int64, encoded[roles["direction"]]
+    )
     direction_unreadable = direction < 0
     disagree = goal_ok & ~direction_unreadable & (direction_goal > 0) & (direction_goal != goal)
     allowed_pairs = [g.goal * 1000 + d.direction for g in plan.goals for d in g.directions]
@@ -318,7 +352,7 @@ def check_table(table: RawTable, layout: Layout, plan: Plan) -> CheckedFile:
     codes: dict[int, np.ndarray] = {}
     raw: dict[int, tuple[np.ndarray, list]] = {}
     for year, position in layout.years.items():
-        raw[year] = _encode(cells[position])
+        raw[year] = encoded[position]
         indices, distinct = raw[year]
         readings = [read_achievement(v, spellings) for v in distinct]
         distinct_codes = np.array(
@@ -362,7 +396,7 @@ def check_table(table: RawTable, layout: Layout, plan: Plan) -> CheckedFile:
         copy=False,  # copying would stack the int columns into one 2-D block: a needless copy
     )
     optional = {
-        name: _optional_text(cells[roles[name]] if name in roles else None, n)
+        name: _optional_text(encoded[roles[name]] if name in roles else None, n)
         for name in ("bureau", "reason")
     }
     former = None

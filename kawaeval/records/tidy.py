@@ -45,19 +45,20 @@ def _categories(
     return codes, pd.CategoricalDtype(pd.Index(categories, dtype=TEXT))
 
 
-def _categorical(
-    codes: np.ndarray, dtype: pd.CategoricalDtype, spread: np.ndarray | None = None
-) -> pd.Categorical:
-    """A Categorical of ``codes`` (taken at ``spread`` if given, where every code is taken)
-    keeping only the categories in use (still sorted), in the smallest integer type."""
-    used = np.bincount(codes + 1, minlength=len(dtype.categories) + 1)[1:] > 0
+def _categorical(codes: np.ndarray, dtype: pd.CategoricalDtype, spread=None) -> pd.Categorical:
+    """A Categorical of ``codes`` (spread over the years by ``spread`` if given, where every
+    code is spread) keeping only the categories in use (still sorted), in the smallest integer
+    type."""
     small = np.int8 if len(dtype.categories) < 127 else np.int32
+    used = np.zeros(len(dtype.categories) + 1, dtype=bool)
+    used[codes.astype(small, copy=False) + 1] = True  # marks, unlike bincount, copy no codes
+    used = used[1:]
     if not used.all():
         renumber = np.append(np.cumsum(used) - 1, -1).astype(small)
         codes = renumber[codes]
         dtype = pd.CategoricalDtype(dtype.categories[used])
     codes = codes.astype(small, copy=False)
-    return pd.Categorical.from_codes(codes if spread is None else codes[spread], dtype=dtype)
+    return pd.Categorical.from_codes(codes if spread is None else spread(codes), dtype=dtype)
 
 
 def tidy_frame(
@@ -152,21 +153,35 @@ def tidy_frame(
     for where, j in drops:
         codes[where, j] = NOT_A_CODE
     raw_parts, raw_dtype = _categories(raw_pieces)
-    raw_codes = np.full((n, k), -1, dtype=np.int32)
+    raw_small = np.int8 if len(raw_dtype.categories) < 127 else np.int32
+    raw_codes = np.full((n, k), -1, dtype=raw_small)
     for (first, size, j), piece in zip(raw_slots, raw_parts, strict=True):
         raw_codes[first : first + size, j] = piece
     codes = codes[order].ravel()
     present = codes != NOT_A_CODE
-    # Gathering in two steps, the initiatives in tidy order and then each repeated over its
-    # years, reads memory in order; one gather at np.repeat(order, k) jumps about and is slower.
-    rows = np.repeat(np.arange(n, dtype=np.int64), k)[present]
-    take = pa.array(rows)
-    wide = pa.array(order)
+    # Row i of the sorted wide table is spread over its years: by repeating each value k times
+    # when every initiative has every year (the usual case), else by taking at ``rows``. Each
+    # column is gathered once, in order, into memory of its final size.
+    position = np.int32 if n * k < 2**31 else np.int64
+    if present.all():
+        present = None
+
+        def spread(values: np.ndarray) -> np.ndarray:
+            return np.repeat(values, k)
+
+    else:
+        rows = np.repeat(np.arange(n, dtype=position), k)[present]
+
+        def spread(values: np.ndarray) -> np.ndarray:
+            return values[rows]
+
+    def in_tidy_order(values: np.ndarray) -> np.ndarray:
+        return values if present is None else values[present]
 
     strings = pa.table(
         {
-            "initiative_id": ids.take(wide).take(take),
-            "name": every_row("name").take(pa.array(kept[order])).take(take),
+            "initiative_id": ids.take(pa.array(spread(order.astype(position)))),
+            "name": every_row("name").take(pa.array(spread(kept[order].astype(position)))),
         }
     )
     strings = strings.to_pandas(types_mapper={pa.large_string(): TEXT}.get, split_blocks=True)
@@ -176,7 +191,7 @@ def tidy_frame(
         indices = np.concatenate(pieces)
         # Every accepted initiative has a tidy row, so the categories in use are found on the
         # initiatives before spreading the codes over their years.
-        optional[name] = _categorical(indices[kept[order]], dtype, spread=rows)
+        optional[name] = _categorical(indices[kept[order]], dtype, spread=spread)
     if links is not None and links.former:
         former_pieces = []
         for p, c in enumerate(checked):
@@ -188,11 +203,11 @@ def tidy_frame(
             )
         pieces, dtype = _categories(former_pieces)
         optional["former_ids"] = _categorical(
-            np.concatenate(pieces)[kept[order]], dtype, spread=rows
+            np.concatenate(pieces)[kept[order]], dtype, spread=spread
         )
     else:
         optional["former_ids"] = pd.Categorical.from_codes(
-            np.full(len(rows), -1, dtype=np.int8),
+            np.full(len(codes) if present is None else int(present.sum()), -1, dtype=np.int8),
             dtype=pd.CategoricalDtype(pd.Index([], dtype=TEXT)),
         )
     files = sorted({c.table.file for c in checked})
@@ -201,17 +216,17 @@ def tidy_frame(
     tidy = pd.DataFrame(
         {
             "initiative_id": strings["initiative_id"],
-            "goal": goal[order][rows],
-            "direction": direction[order][rows],
+            "goal": spread(goal[order]),
+            "direction": spread(direction[order]),
             "name": strings["name"],
             "bureau": optional["bureau"],
-            "fiscal_year": np.tile(np.asarray(years, dtype=np.int64), n)[present],
-            "achievement": pd.Categorical.from_codes(codes[present], dtype=ACHIEVEMENT_DTYPE),
-            "achievement_raw": _categorical(raw_codes[order].ravel()[present], raw_dtype),
+            "fiscal_year": in_tidy_order(np.tile(np.asarray(years, dtype=np.int64), n)),
+            "achievement": pd.Categorical.from_codes(in_tidy_order(codes), dtype=ACHIEVEMENT_DTYPE),
+            "achievement_raw": _categorical(in_tidy_order(raw_codes[order].ravel()), raw_dtype),
             "reason": optional["reason"],
             "former_ids": optional["former_ids"],
-            "source_file": _categorical(file_codes[part[order]], file_dtype, spread=rows),
-            "source_row": source_row[order][rows],
+            "source_file": _categorical(file_codes[part[order]], file_dtype, spread=spread),
+            "source_row": spread(source_row[order]),
         },
         copy=False,  # copying would stack the int columns into one 2-D block: a needless copy
     )

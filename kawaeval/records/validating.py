@@ -27,16 +27,21 @@ def text_array(values: pd.Series) -> arrow.Array:
     return array.combine_chunks() if isinstance(array, arrow.ChunkedArray) else array
 
 
-def _goal_direction_keys(goal: pd.Series, direction: pd.Series) -> pd.Series:
-    return goal.astype("int64") * 1000 + direction.astype("int64")
-
-
 def is_in_small(values: np.ndarray, allowed: list[int]) -> np.ndarray:
-    """``np.isin`` for a few small allowed integers, by table look-up rather than hashing."""
-    ok = np.zeros(len(values), dtype=bool)
+    """``np.isin`` for a few small allowed integers, by table look-up rather than hashing.
+
+    Positive allowed values (goals, directions, years) are looked up with no copy of
+    ``values``: a million-row column allocates only its boolean answer.
+    """
     if not allowed:
-        return ok
+        return np.zeros(len(values), dtype=bool)
     low, high = min(allowed), max(allowed)
+    if low > 0 and high < 2**20:
+        # Index 0 and high + 1 are not allowed, so clipping sends every other value to False.
+        table = np.zeros(high + 2, dtype=bool)
+        table[np.asarray(allowed)] = True
+        return np.take(table, values, mode="clip")
+    ok = np.zeros(len(values), dtype=bool)
     table = np.zeros(high - low + 1, dtype=bool)
     table[np.asarray(allowed) - low] = True
     inside = (values >= low) & (values <= high)
@@ -44,13 +49,33 @@ def is_in_small(values: np.ndarray, allowed: list[int]) -> np.ndarray:
     return ok
 
 
+def pairs_in(goal: np.ndarray, direction: np.ndarray, allowed: list[tuple[int, int]]) -> np.ndarray:
+    """Whether each (goal, direction) is one of ``allowed``: a look-up in a small 2-D table."""
+    if not allowed or not len(goal):
+        return np.zeros(len(goal), dtype=bool)
+    table = np.zeros((max(g for g, _ in allowed) + 2, max(d for _, d in allowed) + 2), bool)
+    table[tuple(np.asarray(allowed).T)] = True
+    rows, columns = table.shape
+    if goal.min() < 0 or goal.max() >= rows or direction.min() < 0 or direction.max() >= columns:
+        keys = goal.astype(np.int64) * columns + direction
+        inside = (goal >= 0) & (goal < rows) & (direction >= 0) & (direction < columns)
+        ok = np.zeros(len(goal), dtype=bool)
+        ok[inside] = table.ravel()[keys[inside]]
+        return ok
+    return table[goal, direction]
+
+
 def _isin(allowed: list[int]) -> pa.Check:
     allowed = sorted(set(allowed))
-    return pa.Check(
-        lambda s: pd.Series(is_in_small(s.to_numpy(), allowed), index=s.index),
-        name="isin",
-        error=f"isin({allowed})",
-    )
+    contiguous = bool(allowed) and allowed[-1] - allowed[0] + 1 == len(allowed)
+
+    def check(series: pd.Series) -> pd.Series | bool:
+        values = series.to_numpy()
+        if contiguous and len(values) and allowed[0] <= values.min() <= values.max() <= allowed[-1]:
+            return True  # every value within a range of allowed values: no row-by-row answer
+        return pd.Series(is_in_small(values, allowed), index=series.index)
+
+    return pa.Check(check, name="isin", error=f"isin({allowed})")
 
 
 def is_text(series: pd.Series) -> bool:
@@ -61,11 +86,20 @@ def is_text(series: pd.Series) -> bool:
     return dtype == TEXT
 
 
-def _non_empty(series: pd.Series) -> pd.Series:
-    """No empty text; a categorical is judged on its categories and codes, not row by row."""
+def _non_empty(series: pd.Series) -> pd.Series | bool:
+    """No empty text; a categorical is judged on its categories and codes, not row by row.
+
+    True when nothing is empty; only a failing column gets a row-by-row answer, which names
+    the rows.
+    """
     if isinstance(series.dtype, pd.CategoricalDtype):
-        empty = np.append(series.cat.categories.to_numpy(dtype=object) == "", False)
+        empty = series.cat.categories.to_numpy(dtype=object) == ""
+        if not empty.any():
+            return True
+        empty = np.append(empty, False)
         return pd.Series(~empty[series.cat.codes.to_numpy()], index=series.index)
+    if not pc.any(pc.equal(text_array(series), "")).as_py():
+        return True
     return series.ne("")
 
 
@@ -130,12 +164,22 @@ def tidy_schema(plan: Plan) -> pa.DataFrameSchema:
     Text columns may be categoricals (the cleaned table stores repeated text that way); the
     checks then look at the categories and integer codes, so a million rows check quickly.
     """
-    allowed_pairs = [g.goal * 1000 + d.direction for g in plan.goals for d in g.directions]
+    allowed_pairs = [(g.goal, d.direction) for g in plan.goals for d in g.directions]
     every_direction = sorted({d.direction for g in plan.goals for d in g.directions})
 
-    def direction_in_goal(frame: pd.DataFrame) -> pd.Series:
-        keys = _goal_direction_keys(frame["goal"], frame["direction"]).to_numpy()
-        return pd.Series(is_in_small(keys, allowed_pairs), index=frame.index)
+    def direction_in_goal(frame: pd.DataFrame) -> pd.Series | bool:
+        goal, direction = frame["goal"].to_numpy(), frame["direction"].to_numpy()
+        if len(goal):
+            # Each run of one (goal, direction) is judged by its first row: a sorted table of a
+            # million initiatives has a few dozen runs. Only a failure is answered row by row.
+            starts = np.empty(len(goal), dtype=bool)
+            starts[0] = True
+            np.not_equal(goal[1:], goal[:-1], out=starts[1:])
+            starts[1:] |= direction[1:] != direction[:-1]
+            starts = np.flatnonzero(starts)
+            if pairs_in(goal[starts], direction[starts], allowed_pairs).all():
+                return True
+        return pd.Series(pairs_in(goal, direction, allowed_pairs), index=frame.index)
 
     return pa.DataFrameSchema(
         {
