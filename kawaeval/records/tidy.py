@@ -6,6 +6,8 @@ Built with Arrow takes and integer codes rather than a Python loop per cell; rep
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -59,6 +61,12 @@ def _categorical(codes: np.ndarray, dtype: pd.CategoricalDtype, spread=None) -> 
         dtype = pd.CategoricalDtype(dtype.categories[used])
     codes = codes.astype(small, copy=False)
     return pd.Categorical.from_codes(codes if spread is None else spread(codes), dtype=dtype)
+
+
+def _text_columns(columns: dict[str, tuple[pa.Array, np.ndarray]]) -> pd.DataFrame:
+    """Text columns, each taken from its array at the given positions, as Arrow-backed text."""
+    table = pa.table({name: values.take(pa.array(at)) for name, (values, at) in columns.items()})
+    return table.to_pandas(types_mapper={pa.large_string(): TEXT}.get, split_blocks=True)
 
 
 def tidy_frame(
@@ -178,57 +186,73 @@ def tidy_frame(
     def in_tidy_order(values: np.ndarray) -> np.ndarray:
         return values if present is None else values[present]
 
-    strings = pa.table(
-        {
-            "initiative_id": ids.take(pa.array(spread(order.astype(position)))),
-            "name": every_row("name").take(pa.array(spread(kept[order].astype(position)))),
-        }
-    )
-    strings = strings.to_pandas(types_mapper={pa.large_string(): TEXT}.get, split_blocks=True)
-    optional = {}
-    for name in ("bureau", "reason"):
-        pieces, dtype = _categories([c.optional[name] for c in checked])
-        indices = np.concatenate(pieces)
-        # Every accepted initiative has a tidy row, so the categories in use are found on the
-        # initiatives before spreading the codes over their years.
-        optional[name] = _categorical(indices[kept[order]], dtype, spread=spread)
-    if links is not None and links.former:
-        former_pieces = []
-        for p, c in enumerate(checked):
-            texts = links.former.get(p, [None] * len(c.fields))
-            distinct = sorted({v for v in texts if v is not None})
-            lookup = {v: i for i, v in enumerate(distinct)}
-            former_pieces.append(
-                (np.array([lookup.get(v, -1) for v in texts], dtype=np.int32), distinct)
+    # The two text columns are gathered by Arrow in a second thread (it lets go of the GIL)
+    # while this one builds the others: most of their time is spent on fresh memory.
+    background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kawaeval-tidy")
+    try:
+        text_columns = background.submit(
+            _text_columns,
+            {
+                "initiative_id": (ids, spread(order.astype(position))),
+                "name": (every_row("name"), spread(kept[order].astype(position))),
+            },
+        )
+        optional = {}
+        for name in ("bureau", "reason"):
+            pieces, dtype = _categories([c.optional[name] for c in checked])
+            indices = np.concatenate(pieces)
+            # Every accepted initiative has a tidy row, so the categories in use are found on the
+            # initiatives before spreading the codes over their years.
+            optional[name] = _categorical(indices[kept[order]], dtype, spread=spread)
+        if links is not None and links.former:
+            former_pieces = []
+            for p, c in enumerate(checked):
+                texts = links.former.get(p, [None] * len(c.fields))
+                distinct = sorted({v for v in texts if v is not None})
+                lookup = {v: i for i, v in enumerate(distinct)}
+                former_pieces.append(
+                    (np.array([lookup.get(v, -1) for v in texts], dtype=np.int32), distinct)
+                )
+            pieces, dtype = _categories(former_pieces)
+            optional["former_ids"] = _categorical(
+                np.concatenate(pieces)[kept[order]], dtype, spread=spread
             )
-        pieces, dtype = _categories(former_pieces)
-        optional["former_ids"] = _categorical(
-            np.concatenate(pieces)[kept[order]], dtype, spread=spread
-        )
-    else:
-        optional["former_ids"] = pd.Categorical.from_codes(
-            np.full(len(codes) if present is None else int(present.sum()), -1, dtype=np.int8),
-            dtype=pd.CategoricalDtype(pd.Index([], dtype=TEXT)),
-        )
-    files = sorted({c.table.file for c in checked})
-    file_codes = np.array([files.index(c.table.file) for c in checked], dtype=np.int32)
-    file_dtype = pd.CategoricalDtype(pd.Index(files, dtype=TEXT))
-    tidy = pd.DataFrame(
-        {
-            "initiative_id": strings["initiative_id"],
+        else:
+            optional["former_ids"] = pd.Categorical.from_codes(
+                np.full(len(codes) if present is None else int(present.sum()), -1, dtype=np.int8),
+                dtype=pd.CategoricalDtype(pd.Index([], dtype=TEXT)),
+            )
+        files = sorted({c.table.file for c in checked})
+        file_codes = np.array([files.index(c.table.file) for c in checked], dtype=np.int32)
+        file_dtype = pd.CategoricalDtype(pd.Index(files, dtype=TEXT))
+        numbers = {
             "goal": spread(goal[order]),
             "direction": spread(direction[order]),
-            "name": strings["name"],
-            "bureau": optional["bureau"],
             "fiscal_year": in_tidy_order(np.tile(np.asarray(years, dtype=np.int64), n)),
             "achievement": pd.Categorical.from_codes(in_tidy_order(codes), dtype=ACHIEVEMENT_DTYPE),
             "achievement_raw": _categorical(in_tidy_order(raw_codes[order].ravel()), raw_dtype),
-            "reason": optional["reason"],
-            "former_ids": optional["former_ids"],
             "source_file": _categorical(file_codes[part[order]], file_dtype, spread=spread),
             "source_row": spread(source_row[order]),
-        },
-        copy=False,  # copying would stack the int columns into one 2-D block: a needless copy
-    )
+        }
+        strings = text_columns.result()
+        tidy = pd.DataFrame(
+            {
+                "initiative_id": strings["initiative_id"],
+                "goal": numbers["goal"],
+                "direction": numbers["direction"],
+                "name": strings["name"],
+                "bureau": optional["bureau"],
+                "fiscal_year": numbers["fiscal_year"],
+                "achievement": numbers["achievement"],
+                "achievement_raw": numbers["achievement_raw"],
+                "reason": optional["reason"],
+                "former_ids": optional["former_ids"],
+                "source_file": numbers["source_file"],
+                "source_row": numbers["source_row"],
+            },
+            copy=False,  # copying would stack the int columns into one 2-D block: a needless copy
+        )
+    finally:
+        background.shutdown()
     accepted = np.bincount(part[behind], minlength=len(checked))
     return tidy, [int(a) for a in accepted]
