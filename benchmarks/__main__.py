@@ -285,7 +285,7 @@ def _timed(function) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000, help="raw rows (default 1e6)")
-    parser.add_argument("--repeats", type=int, default=3, help="best of N timings (default 3)")
+    parser.add_argument("--repeats", type=int, default=5, help="best of N timings (default 5)")
     parser.add_argument(
         "--reuse", action="store_true", help="reuse the CSV of an earlier run if there is one"
     )
