@@ -370,7 +370,13 @@ class BuildInterruptedError(KawaevalError):
         self.signal_name = signal_name
         self.fiscal_years = list(fiscal_years)
         self.exit_code = 128 + {"SIGINT": 2, "SIGTERM": 15}.get(signal_name, 1)
-        years = ", ".join(f"FY{y}" for y in self.fiscal_years) or "nothing"
+        years = ", ".join(f"FY{y}" for y in self.fiscal_years)
+        if not years:  # the signal came after the last report was published
+            super().__init__(
+                f"中断しましたが、レポートはすべて作成済みです (interrupted by {signal_name} "
+                "after every report was written)"
+            )
+            return
         super().__init__(
             f"{years} の作成を中断しました (interrupted by {signal_name} while building {years});"
             " 前回のレポートはそのままです (the last report is unchanged)"

@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from kawaeval.exceptions import RejectedRowsError
+from kawaeval.exceptions import BuildInterruptedError, RejectedRowsError
 
 
 def test_rejected_rows_counts_rows_and_problems_apart_and_lists_every_problem():
@@ -43,3 +43,18 @@ def test_rejected_rows_name_their_initiative_where_readable():
         "  - 取組「多文化共生」 a.csv 行 3 列「取組番号」値「」: 空欄です",
         "  - a.csv 行 4 列「取組番号」値「」: 空欄です",
     ]
+
+
+def test_an_interruption_names_the_years_left_unchanged_or_says_every_report_was_written():
+    during = BuildInterruptedError("SIGTERM", [2020, 2021])
+    assert str(during) == (
+        "FY2020, FY2021 の作成を中断しました (interrupted by SIGTERM while building FY2020, "
+        "FY2021); 前回のレポートはそのままです (the last report is unchanged)"
+    )
+    assert during.exit_code == 143
+    after = BuildInterruptedError("SIGINT", [])
+    assert str(after) == (
+        "中断しましたが、レポートはすべて作成済みです "
+        "(interrupted by SIGINT after every report was written)"
+    )
+    assert after.exit_code == 130

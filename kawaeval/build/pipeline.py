@@ -400,6 +400,8 @@ class YearPipeline:
                 history.keep(self.final, self.options.out_dir, self.fiscal_year)
             publish(self.staging, self.final)
             self.staging = None
+            # Published: an interruption from now on finds this year done, not unchanged.
+            self.status = status
         year = self.fiscal_year
         if status == "reused":
             self.progress.message(
@@ -409,7 +411,6 @@ class YearPipeline:
         self.progress.message(f"FY{year}: report written to {self.final / 'index.html'}")
         for line in self.written:  # every other file a reader opens, and editions dropped
             self.progress.message(f"FY{year}: {line}")
-        self.status = status
         self.end()
 
     # ------------------------------------------------------------ the end, whichever it is

@@ -19,6 +19,8 @@ from kawaeval.build.progress import Progress
 from kawaeval.build.zygote import Zygote
 from kawaeval.exceptions import Interrupt
 
+SIGNAL_CHECK_SECONDS = 0.1  # how soon Ctrl-C or SIGTERM stops a build, whichever thread got it
+
 
 class Scheduler:
     """Builds the stale years of one build: ``stale`` is ``(fiscal_year, quick stamp)`` pairs;
@@ -81,7 +83,10 @@ class Scheduler:
                 for task in pipeline.start(self.pool.execute):
                     self.futures.append(self.threads.submit(task))
             for pipeline in list(self.years.values()):
-                pipeline.done.wait()
+                # In short waits: a signal caught by another thread (a kernel's, Arrow's) is
+                # acted on only when this thread runs Python again, not when the year is done.
+                while not pipeline.done.wait(SIGNAL_CHECK_SECONDS):
+                    pass
         except (Interrupt, KeyboardInterrupt):
             self.stop.request()
             raise
