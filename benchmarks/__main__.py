@@ -31,6 +31,8 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
+from benchmarks.results import RESULTS, replace_section
+from kawaeval.common.cpus import usable_cpus
 from kawaeval.records.cleaning import clean
 from kawaeval.records.outputs import write_outputs
 from kawaeval.records.reading import read_initiative_file
@@ -38,7 +40,6 @@ from kawaeval.version import __version__
 
 HERE = Path(__file__).resolve().parent
 WORK_DIR = HERE / ".work"
-RESULTS = HERE / "RESULTS.md"
 CLEAN_GOAL = 2.0  # clean() / reading floor
 WRITE_GOAL = 3.0  # writing the outputs / pandas.read_csv
 SECTION_START = "<!-- cleaning benchmark: written by python -m benchmarks -->"
@@ -129,21 +130,14 @@ def _reading_floor(path: Path) -> object:
 
 
 def _machine() -> str:
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    cpus = usable_cpus()
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
     return f"{platform.machine()}, {cpus} CPUs usable, load average {load} at the start"
 
 
 def record(lines: list[str], path: Path = RESULTS) -> None:
     """Replace the cleaning section of ``RESULTS.md`` (other sections are left as they are)."""
-    section = "\n".join([SECTION_START, *lines, SECTION_END])
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
-    if SECTION_START in text and SECTION_END in text:
-        before, rest = text.split(SECTION_START, 1)
-        text = before + section + rest.split(SECTION_END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    path.write_text(text, encoding="utf-8")
+    replace_section(lines, SECTION_START, SECTION_END, path)
 
 
 def clean_benchmark(rows: int, repeats: int, reuse: bool) -> list[str]:

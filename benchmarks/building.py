@@ -39,13 +39,13 @@ from pathlib import Path
 
 import nbformat
 
+from benchmarks.results import RESULTS, replace_section
 from kawaeval.build.building import build_reports, default_jobs
 from kawaeval.paths import SAMPLE_RAW_DIR
 from kawaeval.plan import load_plan
 from kawaeval.report.chapters import chapters_for
 
 WORK_DIR = Path(__file__).resolve().parent / ".work" / "build"
-RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 SECTION_START = "<!-- build benchmark: written by python -m benchmarks -->"
 SECTION_END = "<!-- end of build benchmark -->"
 BIN = Path(sys.executable).parent
@@ -339,14 +339,7 @@ def _verdict(met: bool) -> str:
 
 def record(lines: list[str], path: Path = RESULTS) -> None:
     """Replace the build section of ``RESULTS.md`` (the rest is left as it is)."""
-    section = "\n".join([SECTION_START, *lines, SECTION_END])
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
-    if SECTION_START in text and SECTION_END in text:
-        before, rest = text.split(SECTION_START, 1)
-        text = before + section + rest.split(SECTION_END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    path.write_text(text, encoding="utf-8")
+    replace_section(lines, SECTION_START, SECTION_END, path)
 
 
 def main(argv: list[str] | None = None) -> int:

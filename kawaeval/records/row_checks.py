@@ -39,7 +39,7 @@ from kawaeval.records.spellings import (
     spelling_key,
     visible,
 )
-from kawaeval.records.validating import TEXT, is_in_small, text_array
+from kawaeval.records.validating import TEXT, is_in_small, pairs_in, text_array
 
 # What cleaning tells keeps its one logger name, whichever of its modules notices it.
 log = logging.getLogger("kawaeval.records.cleaning")
@@ -303,12 +303,9 @@ def check_table(table: RawTable, layout: Layout, plan: Plan) -> CheckedFile:
     )
     direction_unreadable = direction < 0
     disagree = goal_ok & ~direction_unreadable & (direction_goal > 0) & (direction_goal != goal)
-    allowed_pairs = [g.goal * 1000 + d.direction for g in plan.goals for d in g.directions]
+    allowed_pairs = [(g.goal, d.direction) for g in plan.goals for d in g.directions]
     unknown_direction = (
-        goal_ok
-        & ~direction_unreadable
-        & ~disagree
-        & ~is_in_small(goal * 1000 + direction, allowed_pairs)
+        goal_ok & ~direction_unreadable & ~disagree & ~pairs_in(goal, direction, allowed_pairs)
     )
     problems.append(
         _problems(
