@@ -19,6 +19,7 @@ from kawaeval.forms.sheet_writer import (
     decided_choice,
     figure_header,
     new_sheet,
+    period_rows,
     suggested_choice,
     supplied,
     write_fingerprint,
@@ -42,12 +43,7 @@ def goal_workbook(assessment: Assessment, goal_number: int) -> Workbook:
     w.section("１ 各取組の達成度の状況")
     figure_header(w, assessment)
     year_rows(w, assessment.goal_by_year(goal.goal))
-    if goal.periods:
-        w.next()
-        figure_header(w, assessment, "期間（延べ件数）")
-        for p in goal.periods:
-            label = f"{p.name}（{'・'.join(era_year(y) for y in p.fiscal_years)}）"
-            w.figures(label, p.counts, p.achieved_share_pct)
+    period_rows(w, assessment, goal.periods)
     w.note(
         f"達成割合 ＝（「{labels.exceeded}」＋「{labels.on_target}」）÷ 評価した取組数"
         f"（「{labels.not_evaluated}」は分母に含めない）。"

@@ -17,6 +17,7 @@ from kawaeval.forms.sheet_writer import (
     figure_header,
     grade_choice,
     new_sheet,
+    period_rows,
     suggested_choice,
     supplied,
     write_fingerprint,
@@ -38,12 +39,7 @@ def program_workbook(assessment: Assessment) -> Workbook:
     w.section("１ 各取組の達成度の状況（全取組）")
     figure_header(w, assessment)
     year_rows(w, assessment.program_by_year)
-    if assessment.program_periods:
-        w.next()
-        figure_header(w, assessment, "期間（延べ件数）")
-        for p in assessment.program_periods:
-            label = f"{p.name}（{'・'.join(era_year(y) for y in p.fiscal_years)}）"
-            w.figures(label, p.counts, p.achieved_share_pct)
+    period_rows(w, assessment, assessment.program_periods)
     w.free_text(
         "各取組の達成度の状況（文案）",
         supplied(assessment.program.achievement_text),

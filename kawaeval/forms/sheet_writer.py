@@ -7,6 +7,7 @@ fingerprint of the figures it was made from).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
@@ -14,7 +15,14 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 
 from kawaeval.common.text import display_width, era_year
-from kawaeval.evaluation.model import Assessment, GoalResult, GradeDecision, PlanGrade, YearResult
+from kawaeval.evaluation.model import (
+    Assessment,
+    GoalResult,
+    GradeDecision,
+    PeriodResult,
+    PlanGrade,
+    YearResult,
+)
 from kawaeval.forms.cells import HEADER_FILL, LOCKED_FILL, data_validation, text_cell
 from kawaeval.plan import ACHIEVEMENTS
 from kawaeval.records.committee import PROGRAM_WORD, SHEET, defined_name
@@ -275,6 +283,17 @@ def evaluation_kind(assessment: Assessment) -> str:
 def year_rows(w: SheetWriter, rows: list[YearResult]) -> None:
     for r in rows:
         w.figures(era_year(r.fiscal_year), r.counts, r.achieved_share_pct)
+
+
+def period_rows(w: SheetWriter, assessment: Assessment, periods: Sequence[PeriodResult]) -> None:
+    """The periods' figures (延べ件数) under their own header, when the plan has periods."""
+    if not periods:
+        return
+    w.next()
+    figure_header(w, assessment, "期間（延べ件数）")
+    for p in periods:
+        label = f"{p.name}（{'・'.join(era_year(y) for y in p.fiscal_years)}）"
+        w.figures(label, p.counts, p.achieved_share_pct)
 
 
 def figure_header(w: SheetWriter, assessment: Assessment, first: str = "年度") -> None:
